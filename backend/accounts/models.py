@@ -1,0 +1,77 @@
+"""Users (log in with e-mail) and their volunteer profile."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class Language(models.TextChoices):
+    DUTCH = "nl", "Nederlands"
+    ENGLISH = "en", "English"
+    FRENCH = "fr", "Français"
+
+
+class ModePreference(models.TextChoices):
+    ONLINE = "online", _("online")
+    ON_SITE = "on_site", _("on site")
+    BOTH = "both", _("both")
+
+
+class VolunteerProfile(models.Model):
+    """Everything about a person as a volunteer. Every user has exactly one.
+
+    The profile row is also the lock that serialises one volunteer's claims (see
+    ``backend.shifts.services.claim_create``).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(_("display name"), max_length=100)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.DUTCH)
+    phone = models.CharField(max_length=32, blank=True)
+    mode_preference = models.CharField(
+        max_length=8, choices=ModePreference.choices, default=ModePreference.BOTH
+    )
+    postcode = models.CharField(_("postcode or region"), max_length=64, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    telegram_chat_id = models.BigIntegerField(unique=True, null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name

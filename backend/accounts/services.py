@@ -1,0 +1,76 @@
+"""Writes on users and volunteer profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
+from backend.core.errors import ValidationFailed
+
+PROFILE_FIELDS = ("display_name", "language", "phone", "mode_preference", "postcode")
+
+
+def user_register(
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    language: str = Language.DUTCH,
+    consent: bool = True,
+) -> User:
+    """Create a volunteer account with its profile. Passwords go through Django's validators."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if language not in Language.values:
+        raise ValidationFailed(fields={"language": [_("Choose nl, en or fr.")]})
+    if not display_name.strip():
+        raise ValidationFailed(fields={"display_name": [_("This field may not be blank.")]})
+    candidate = User(email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"password": list(exc.messages)}) from None
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password)
+            VolunteerProfile.objects.create(
+                user=user,
+                display_name=display_name.strip(),
+                language=language,
+                consent_at=timezone.now() if consent else None,
+            )
+    except IntegrityError:
+        raise ValidationFailed(
+            fields={"email": [_("An account with this e-mail address already exists.")]}
+        ) from None
+    return user
+
+
+def profile_ensure(*, user: User) -> VolunteerProfile:
+    """Users made outside registration (admin, createsuperuser) get a profile on first use."""
+    profile, _created = VolunteerProfile.objects.get_or_create(
+        user=user, defaults={"display_name": user.email.split("@")[0]}
+    )
+    return profile
+
+
+def profile_update(*, user: User, **changes: Any) -> VolunteerProfile:
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={name: [_("This field cannot be changed.")] for name in unknown})
+    if "language" in changes and changes["language"] not in Language.values:
+        raise ValidationFailed(fields={"language": [_("Choose nl, en or fr.")]})
+    if "mode_preference" in changes and changes["mode_preference"] not in ModePreference.values:
+        raise ValidationFailed(fields={"mode_preference": [_("Choose online, on_site or both.")]})
+    if "display_name" in changes and not str(changes["display_name"]).strip():
+        raise ValidationFailed(fields={"display_name": [_("This field may not be blank.")]})
+    profile = profile_ensure(user=user)
+    for name, value in changes.items():
+        setattr(profile, name, value)
+    profile.save(update_fields=list(changes))
+    return profile

@@ -1,0 +1,126 @@
+"""Organisations, their members, invite codes and qualifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    VOLUNTEER_ORGANISATION = "volunteer_organisation", _("autonomous volunteer organisation")
+    CARE_FACILITY = "care_facility", _("care facility")
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    time_zone = models.CharField(max_length=64, default="Europe/Brussels")
+    kind = models.CharField(
+        max_length=32,
+        choices=OrganisationKind.choices,
+        default=OrganisationKind.VOLUNTEER_ORGANISATION,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    VOLUNTEER = "volunteer", _("volunteer")
+    COORDINATOR = "coordinator", _("coordinator")
+    ADMIN = "admin", _("admin")
+
+
+# Roles that may manage shifts, members and qualifications of an organisation.
+MANAGER_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VOLUNTEER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} ({self.role})"
+
+
+class InviteCode(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invite_codes"
+    )
+    code = models.CharField(max_length=32, unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VOLUNTEER)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+    revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.role}"
+
+
+class Qualification(models.Model):
+    """An entry in one organisation's catalogue, e.g. first aid or helpline training."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="qualifications"
+    )
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="qualification_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VolunteerQualification(models.Model):
+    """A qualification held by a volunteer, confirmed by a coordinator, maybe expiring."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="qualifications"
+    )
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="holders"
+    )
+    expires_on = models.DateField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "qualification"], name="volunteer_qualification_unique"
+            ),
+        ]
+
+    def valid_on(self, day: dt.date) -> bool:
+        return self.expires_on is None or self.expires_on >= day
+
+    @staticmethod
+    def valid_on_q(day: dt.date) -> Q:
+        return Q(expires_on__isnull=True) | Q(expires_on__gte=day)

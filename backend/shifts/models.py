@@ -1,0 +1,160 @@
+"""Shifts and the claims volunteers make on them.
+
+The seat counter ``Shift.confirmed_count`` is what keeps a shift from being overbooked: it is
+only ever changed by conditional updates inside a transaction, and a database CHECK keeps it
+within 0..capacity whatever code writes to it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.organisations.models import Organisation, Qualification
+
+
+class ShiftMode(models.TextChoices):
+    ON_SITE = "on_site", _("on site")
+    ONLINE = "online", _("online")
+
+
+class ShiftStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class ShiftVisibility(models.TextChoices):
+    MEMBERS = "members", _("members of the organisation")
+    PUBLIC = "public", _("every registered volunteer")
+
+
+class Shift(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shifts")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    mode = models.CharField(max_length=8, choices=ShiftMode.choices, default=ShiftMode.ON_SITE)
+    address = models.CharField(max_length=300, blank=True)
+    meeting_link = models.URLField(max_length=500, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField()
+    confirmed_count = models.PositiveIntegerField(default=0)
+    waitlist_count = models.PositiveIntegerField(default=0)
+    # Ticket counter for waitlist order: each waitlisted claim takes the next number.
+    waitlist_seq = models.PositiveIntegerField(default=0)
+    required_qualifications = models.ManyToManyField(
+        Qualification, blank=True, related_name="shifts"
+    )
+    waitlist_enabled = models.BooleanField(default=True)
+    cancellation_deadline_hours = models.PositiveIntegerField(default=24)
+    visibility = models.CharField(
+        max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
+    )
+    status = models.CharField(max_length=12, choices=ShiftStatus.choices, default=ShiftStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "starts_at"], name="shift_org_start"),
+            models.Index(fields=["status", "starts_at"], name="shift_status_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1) & Q(capacity__lte=500), name="shift_capacity_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_count__gte=0) & Q(confirmed_count__lte=F("capacity")),
+                name="shift_confirmed_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=Q(waitlist_count__gte=0), name="shift_waitlist_count_nonnegative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.starts_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.confirmed_count, 0)
+
+
+class ClaimStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed")
+    WAITLISTED = "waitlisted", _("waitlisted")
+    CANCELLED = "cancelled", _("cancelled")
+    COMPLETED = "completed", _("completed")
+    NO_SHOW = "no_show", _("no show")
+
+
+ACTIVE_CLAIM_STATUSES = (ClaimStatus.CONFIRMED, ClaimStatus.WAITLISTED)
+
+
+class Claim(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="claims")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    status = models.CharField(max_length=12, choices=ClaimStatus.choices)
+    # Ticket from Shift.waitlist_seq while waitlisted; the position shown is the rank of it.
+    waitlist_ticket = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    late_cancellation = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by_shift = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["volunteer", "status"], name="claim_volunteer_status"),
+            models.Index(fields=["shift", "status", "waitlist_ticket"], name="claim_waitlist"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "volunteer"], name="claim_unique"),
+            models.CheckConstraint(
+                condition=Q(status="waitlisted", waitlist_ticket__isnull=False)
+                | ~Q(status="waitlisted"),
+                name="claim_waitlisted_has_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} on {self.shift} ({self.status})"
+
+
+class ShiftChange(models.Model):
+    """A record of a change to a shift, so volunteers can be told what moved."""
+
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    fields = models.JSONField(default=list)
+    old_starts_at = models.DateTimeField(null=True, blank=True)
+    old_ends_at = models.DateTimeField(null=True, blank=True)
+    new_starts_at = models.DateTimeField(null=True, blank=True)
+    new_ends_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    @property
+    def time_changed(self) -> bool:
+        return self.old_starts_at is not None

@@ -1,0 +1,35 @@
+"""Reads about shifts and claims."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from backend.accounts.models import User
+from backend.organisations.models import MANAGER_ROLES
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus, ShiftVisibility
+
+
+def shifts_visible_to(*, user: User) -> QuerySet[Shift]:
+    """Published shifts of the user's organisations and public ones; every shift of the
+    organisations they manage (drafts and cancelled ones included)."""
+    if user.is_staff:
+        return Shift.objects.all()
+    member_of = user.memberships.values("organisation_id")
+    managed = user.memberships.filter(role__in=MANAGER_ROLES).values("organisation_id")
+    published = Q(status__in=[ShiftStatus.PUBLISHED, ShiftStatus.CANCELLED])
+    return Shift.objects.filter(
+        Q(organisation_id__in=managed)
+        | (published & Q(organisation_id__in=member_of))
+        | (published & Q(visibility=ShiftVisibility.PUBLIC))
+    )
+
+
+def waitlist_position(*, claim: Claim) -> int | None:
+    """1 for the first in line. None when the claim is not waitlisted."""
+    if claim.status != ClaimStatus.WAITLISTED or claim.waitlist_ticket is None:
+        return None
+    return Claim.objects.filter(
+        shift_id=claim.shift_id,
+        status=ClaimStatus.WAITLISTED,
+        waitlist_ticket__lte=claim.waitlist_ticket,
+    ).count()

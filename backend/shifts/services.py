@@ -1,0 +1,584 @@
+"""Every state change of shifts and claims. Adapters (API, bot, consumers, worker) call these.
+
+Concurrency, in short (each lock is explained where it is taken):
+- a volunteer's own claims run one at a time (row lock on their profile);
+- a seat is taken with one conditional UPDATE of ``Shift.confirmed_count`` (``WHERE
+  confirmed_count < capacity``), and the database CHECK keeps the counter within capacity;
+- releasing a seat, promoting from the waitlist and changing a shift lock the shift row;
+- lock order is always profile -> shift, never the other way round, so these can't deadlock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import User, VolunteerProfile
+from backend.accounts.services import profile_ensure
+from backend.core.errors import (
+    CapacityBelowConfirmed,
+    ClaimNotActive,
+    DomainError,
+    NotFound,
+    NotMember,
+    NotQualified,
+    Overlap,
+    PermissionDenied,
+    ShiftFull,
+    ShiftNotEditable,
+    ShiftNotOpen,
+    ShiftStarted,
+    TooManyClaims,
+    ValidationFailed,
+)
+from backend.organisations.models import (
+    Membership,
+    Organisation,
+    Qualification,
+    Role,
+    VolunteerQualification,
+)
+from backend.organisations.selectors import is_manager, require_manager
+from backend.shifts.models import (
+    ACTIVE_CLAIM_STATUSES,
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftChange,
+    ShiftMode,
+    ShiftStatus,
+    ShiftVisibility,
+)
+from realtime.events import ClaimInfo, DomainEvent, EventType, ShiftCounts, publish_on_commit
+
+MAX_SHIFT_LENGTH = dt.timedelta(hours=settings.INZET_MAX_SHIFT_HOURS)
+
+# Fields a coordinator may set on a shift; the counters, organisation and status are not here.
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "mode",
+    "address",
+    "meeting_link",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "waitlist_enabled",
+    "cancellation_deadline_hours",
+    "visibility",
+)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    created: bool
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def _shift_counts(shift: Shift) -> ShiftCounts:
+    return {
+        "id": shift.pk,
+        "status": shift.status,
+        "capacity": shift.capacity,
+        "confirmed_count": shift.confirmed_count,
+        "waitlist_count": shift.waitlist_count,
+        "starts_at": shift.starts_at.isoformat(),
+        "ends_at": shift.ends_at.isoformat(),
+    }
+
+
+def _publish(
+    event_type: EventType,
+    shift: Shift,
+    claim: Claim | None = None,
+    *,
+    user_ids: Iterable[int] = (),
+    time_changed: bool | None = None,
+) -> None:
+    event: DomainEvent = {
+        "type": event_type,
+        "organisation_id": shift.organisation_id,
+        "occurred_at": timezone.now().isoformat(),
+        "shift": _shift_counts(shift),
+    }
+    if claim is not None:
+        info: ClaimInfo = {
+            "id": claim.pk,
+            "volunteer_id": claim.volunteer_id,
+            "status": claim.status,
+            "late_cancellation": claim.late_cancellation,
+        }
+        event["claim"] = info
+    if time_changed is not None:
+        event["time_changed"] = time_changed
+    publish_on_commit(event, user_ids=tuple(user_ids))
+
+
+# --- shifts ----------------------------------------------------------------------------------
+
+
+def _validate_shift(values: dict[str, Any], *, organisation: Organisation, creating: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    starts_at: dt.datetime = values["starts_at"]
+    ends_at: dt.datetime = values["ends_at"]
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        errors["starts_at"] = [_("Give times with a time zone offset.")]
+    elif ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must be after the start.")]
+    elif ends_at - starts_at > MAX_SHIFT_LENGTH:
+        errors["ends_at"] = [_("A shift lasts at most 24 hours.")]
+    if "starts_at" not in errors and (creating or values.get("_time_changed")):
+        if starts_at <= timezone.now():
+            errors["starts_at"] = [_("The start must be in the future.")]
+    capacity = values["capacity"]
+    if not isinstance(capacity, int) or not 1 <= capacity <= 500:
+        errors["capacity"] = [_("Capacity must be between 1 and 500.")]
+    if values["mode"] not in ShiftMode.values:
+        errors["mode"] = [_("Choose on_site or online.")]
+    elif values["mode"] == ShiftMode.ON_SITE and not values.get("address", "").strip():
+        errors["address"] = [_("An on-site shift needs an address.")]
+    elif values["mode"] == ShiftMode.ONLINE and not values.get("meeting_link", "").strip():
+        errors["meeting_link"] = [_("An online shift needs a meeting link.")]
+    if values.get("visibility", ShiftVisibility.MEMBERS) not in ShiftVisibility.values:
+        errors["visibility"] = [_("Choose members or public.")]
+    if not str(values.get("title", "")).strip():
+        errors["title"] = [_("This field may not be blank.")]
+    deadline = values.get("cancellation_deadline_hours", 0)
+    if not isinstance(deadline, int) or not 0 <= deadline <= 24 * 14:
+        errors["cancellation_deadline_hours"] = [_("Give a number of hours between 0 and 336.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+
+
+def _qualifications_of(organisation: Organisation, ids: Iterable[int]) -> list[Qualification]:
+    wanted = set(ids)
+    found = list(Qualification.objects.filter(organisation=organisation, pk__in=wanted))
+    if len(found) != len(wanted):
+        raise ValidationFailed(
+            fields={"required_qualifications": [_("Unknown qualification for this organisation.")]}
+        )
+    return found
+
+
+@transaction.atomic
+def shift_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int,
+    mode: str = ShiftMode.ON_SITE,
+    description: str = "",
+    address: str = "",
+    meeting_link: str = "",
+    waitlist_enabled: bool = True,
+    cancellation_deadline_hours: int = 24,
+    visibility: str = ShiftVisibility.MEMBERS,
+    required_qualification_ids: Iterable[int] = (),
+    publish: bool = False,
+) -> Shift:
+    require_manager(user=actor, organisation_id=organisation.pk)
+    values = {
+        "title": title,
+        "description": description,
+        "mode": mode,
+        "address": address,
+        "meeting_link": meeting_link,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "capacity": capacity,
+        "waitlist_enabled": waitlist_enabled,
+        "cancellation_deadline_hours": cancellation_deadline_hours,
+        "visibility": visibility,
+    }
+    _validate_shift(values, organisation=organisation, creating=True)
+    qualifications = _qualifications_of(organisation, required_qualification_ids)
+    shift = Shift.objects.create(
+        organisation=organisation,
+        created_by=actor,
+        status=ShiftStatus.PUBLISHED if publish else ShiftStatus.DRAFT,
+        **values,
+    )
+    if qualifications:
+        shift.required_qualifications.set(qualifications)
+    if publish:
+        _publish("shift.created", shift)
+    return shift
+
+
+@transaction.atomic
+def shift_update(
+    *,
+    actor: User,
+    shift_id: int,
+    required_qualification_ids: Iterable[int] | None = None,
+    **changes: Any,
+) -> Shift:
+    """Change a shift. Claims are kept when the time moves; the change is recorded."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(fields={name: [_("This field cannot be changed.")] for name in unknown})
+    # Lock the shift: the capacity check and the promotions it may cause must see the
+    # confirmed count that no concurrent claim or cancellation can change under us.
+    shift = _locked_shift(shift_id)
+    require_manager(user=actor, organisation_id=shift.organisation_id)
+    if shift.status == ShiftStatus.CANCELLED or shift.ends_at <= timezone.now():
+        raise ShiftNotEditable()
+    values = {name: getattr(shift, name) for name in EDITABLE_FIELDS}
+    changed = [name for name, value in changes.items() if values[name] != value]
+    values.update(changes)
+    time_changed = "starts_at" in changed or "ends_at" in changed
+    _validate_shift(
+        values | {"_time_changed": time_changed}, organisation=shift.organisation, creating=False
+    )
+    if values["capacity"] < shift.confirmed_count:
+        raise CapacityBelowConfirmed()
+    if required_qualification_ids is not None:
+        qualifications = _qualifications_of(shift.organisation, required_qualification_ids)
+        old = set(shift.required_qualifications.values_list("pk", flat=True))
+        if old != {q.pk for q in qualifications}:
+            shift.required_qualifications.set(qualifications)
+            changed.append("required_qualifications")
+    if not changed:
+        return shift
+    old_start, old_end = shift.starts_at, shift.ends_at
+    for name in changed:
+        if name in EDITABLE_FIELDS:
+            setattr(shift, name, values[name])
+    shift.save()
+    ShiftChange.objects.create(
+        shift=shift,
+        changed_by=actor,
+        fields=sorted(changed),
+        old_starts_at=old_start if time_changed else None,
+        old_ends_at=old_end if time_changed else None,
+        new_starts_at=shift.starts_at if time_changed else None,
+        new_ends_at=shift.ends_at if time_changed else None,
+    )
+    promoted = _promote_waitlist(shift) if shift.status == ShiftStatus.PUBLISHED else []
+    if shift.status == ShiftStatus.PUBLISHED:
+        affected = Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES)
+        _publish(
+            "shift.changed",
+            shift,
+            user_ids=affected.values_list("volunteer_id", flat=True),
+            time_changed=time_changed,
+        )
+        for claim in promoted:
+            _publish("claim.promoted", shift, claim, user_ids=[claim.volunteer_id])
+    return shift
+
+
+@transaction.atomic
+def shift_publish(*, actor: User, shift_id: int) -> Shift:
+    shift = _locked_shift(shift_id)
+    require_manager(user=actor, organisation_id=shift.organisation_id)
+    if shift.status == ShiftStatus.PUBLISHED:
+        return shift
+    if shift.status == ShiftStatus.CANCELLED:
+        raise ShiftNotEditable()
+    if shift.starts_at <= timezone.now():
+        raise ShiftStarted()
+    shift.status = ShiftStatus.PUBLISHED
+    shift.save(update_fields=["status", "updated_at"])
+    _publish("shift.created", shift)
+    return shift
+
+
+@transaction.atomic
+def shift_cancel(*, actor: User, shift_id: int) -> Shift:
+    """Cancel a shift: every active claim ends; volunteers are told through the event."""
+    shift = _locked_shift(shift_id)
+    require_manager(user=actor, organisation_id=shift.organisation_id)
+    if shift.status == ShiftStatus.CANCELLED:
+        return shift
+    if shift.ends_at <= timezone.now():
+        raise ShiftNotEditable()
+    affected = list(
+        Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).values_list(
+            "volunteer_id", flat=True
+        )
+    )
+    now = timezone.now()
+    Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).update(
+        status=ClaimStatus.CANCELLED,
+        cancelled_at=now,
+        cancelled_by_shift=True,
+        waitlist_ticket=None,
+        updated_at=now,
+    )
+    was_published = shift.status == ShiftStatus.PUBLISHED
+    shift.status = ShiftStatus.CANCELLED
+    shift.confirmed_count = 0
+    shift.waitlist_count = 0
+    shift.save(update_fields=["status", "confirmed_count", "waitlist_count", "updated_at"])
+    if was_published:
+        _publish("shift.cancelled", shift, user_ids=affected)
+    return shift
+
+
+def _locked_shift(shift_id: int) -> Shift:
+    try:
+        return Shift.objects.select_for_update().select_related("organisation").get(pk=shift_id)
+    except Shift.DoesNotExist:
+        raise NotFound() from None
+
+
+# --- eligibility -----------------------------------------------------------------------------
+
+
+def shift_local_date(shift: Shift) -> dt.date:
+    return shift.starts_at.astimezone(ZoneInfo(shift.organisation.time_zone)).date()
+
+
+def eligibility_error(*, user: User, shift: Shift, is_member: bool) -> DomainError | None:
+    """Why ``user`` may not hold a seat on ``shift`` (ignoring seats), or None if they may.
+
+    Used when claiming and when promoting from the waitlist, so both apply the same rules.
+    """
+    if not is_member and shift.visibility != ShiftVisibility.PUBLIC:
+        return NotMember()
+    required = [q.pk for q in shift.required_qualifications.all()]
+    if required:
+        held = VolunteerQualification.objects.filter(
+            VolunteerQualification.valid_on_q(shift_local_date(shift)),
+            user=user,
+            qualification_id__in=required,
+        ).count()
+        if held < len(required):
+            return NotQualified()
+    overlapping = (
+        Claim.objects.filter(
+            volunteer=user,
+            status=ClaimStatus.CONFIRMED,
+            shift__starts_at__lt=shift.ends_at,
+            shift__ends_at__gt=shift.starts_at,
+        )
+        .exclude(shift_id=shift.pk)
+        .exists()
+    )
+    if overlapping:
+        return Overlap()
+    return None
+
+
+# --- claims ----------------------------------------------------------------------------------
+
+
+def claim_create(*, volunteer: User, shift_id: int) -> ClaimResult:
+    """Claim a seat on a shift: confirmed while seats remain, else waitlisted or refused.
+
+    Idempotent: claiming a shift one already holds returns that claim with ``created=False``.
+    """
+    try:
+        return _claim_create(volunteer, shift_id)
+    except IntegrityError:
+        # Only the unique (shift, volunteer) constraint can fail here, when the same person's
+        # claim was inserted by a request that had not committed when we looked. Their claim
+        # exists now; the second attempt returns it.
+        return _claim_create(volunteer, shift_id)
+
+
+@transaction.atomic
+def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
+    now = timezone.now()
+    # Lock the volunteer's profile: one volunteer's claims then run one at a time, so the
+    # overlap and upcoming-claims checks below can't be raced by their own parallel requests.
+    if not VolunteerProfile.objects.select_for_update().filter(user_id=volunteer.pk).exists():
+        profile_ensure(user=volunteer)
+        VolunteerProfile.objects.select_for_update().filter(user_id=volunteer.pk).exists()
+    try:
+        shift = (
+            Shift.objects.select_related("organisation")
+            .prefetch_related("required_qualifications")
+            .get(pk=shift_id)
+        )
+    except Shift.DoesNotExist:
+        raise NotFound() from None
+    existing = Claim.objects.filter(shift_id=shift.pk, volunteer_id=volunteer.pk).first()
+    if existing is not None and existing.status in ACTIVE_CLAIM_STATUSES:
+        return ClaimResult(existing, created=False)
+    if shift.status != ShiftStatus.PUBLISHED:
+        raise ShiftNotOpen()
+    if shift.starts_at <= now:
+        raise ShiftStarted()
+    is_member = Membership.objects.filter(
+        user_id=volunteer.pk, organisation_id=shift.organisation_id
+    ).exists()
+    error = eligibility_error(user=volunteer, shift=shift, is_member=is_member)
+    if error is not None:
+        raise error
+    upcoming = Claim.objects.filter(
+        volunteer_id=volunteer.pk, status__in=ACTIVE_CLAIM_STATUSES, shift__ends_at__gt=now
+    ).count()
+    if upcoming >= settings.INZET_MAX_UPCOMING_CLAIMS:
+        raise TooManyClaims()
+
+    counts = _take_seat(shift.pk)
+    if counts is not None:
+        status, ticket = ClaimStatus.CONFIRMED, None
+    else:
+        # No seat in the fast path. Lock the shift and look again: a cancellation may have
+        # freed a seat since, and waitlist tickets must be handed out one at a time.
+        locked = _locked_shift(shift.pk)
+        if locked.status != ShiftStatus.PUBLISHED:
+            raise ShiftNotOpen()
+        counts = _take_seat(shift.pk)
+        if counts is not None:
+            status, ticket = ClaimStatus.CONFIRMED, None
+        elif not locked.waitlist_enabled:
+            raise ShiftFull()
+        else:
+            Shift.objects.filter(pk=shift.pk).update(
+                waitlist_seq=F("waitlist_seq") + 1, waitlist_count=F("waitlist_count") + 1
+            )
+            status, ticket = ClaimStatus.WAITLISTED, locked.waitlist_seq + 1
+            counts = (locked.confirmed_count, locked.waitlist_count + 1)
+    shift.confirmed_count, shift.waitlist_count = counts
+
+    if not is_member:
+        # A public shift: claiming it makes the volunteer a member.
+        Membership.objects.get_or_create(
+            user_id=volunteer.pk,
+            organisation_id=shift.organisation_id,
+            defaults={"role": Role.VOLUNTEER},
+        )
+    claim = existing or Claim(shift=shift, volunteer=volunteer)
+    claim.status = status
+    claim.waitlist_ticket = ticket
+    claim.confirmed_at = now if status == ClaimStatus.CONFIRMED else None
+    claim.cancelled_at = None
+    claim.promoted_at = None
+    claim.late_cancellation = False
+    claim.cancelled_by_shift = False
+    claim.save()
+    claim.shift = shift
+    event: EventType = (
+        "claim.confirmed" if status == ClaimStatus.CONFIRMED else "claim.waitlisted"
+    )
+    _publish(event, shift, claim, user_ids=[volunteer.pk])
+    return ClaimResult(claim, created=True)
+
+
+def _take_seat(shift_id: int) -> tuple[int, int] | None:
+    """Take one seat if one is free; return the new (confirmed, waitlist) counts, else None.
+
+    One conditional UPDATE: the row lock it takes makes concurrent takers queue, and each
+    re-checks ``confirmed_count < capacity`` on the row as the one before left it, so the
+    counter can never pass the capacity. RETURNING (PostgreSQL, SQLite >= 3.35) saves the
+    query that would read the new counts back.
+    """
+    table = Shift._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET confirmed_count = confirmed_count + 1 "  # noqa: S608
+            "WHERE id = %s AND status = %s AND confirmed_count < capacity "
+            "RETURNING confirmed_count, waitlist_count",
+            [shift_id, ShiftStatus.PUBLISHED.value],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+@transaction.atomic
+def claim_cancel(*, actor: User, claim_id: int) -> Claim:
+    """Cancel a claim. A freed seat goes to the first eligible waitlisted volunteer.
+
+    The volunteer themself or a coordinator of the organisation may cancel. Cancelling after
+    the shift's cancellation deadline still works, and is flagged as late.
+    """
+    try:
+        shift_id, owner_id = Claim.objects.values_list("shift_id", "volunteer_id").get(pk=claim_id)
+    except Claim.DoesNotExist:
+        raise NotFound() from None
+    # Lock the shift before touching the claim: releasing the seat and giving it to the next
+    # in line must be one step, or a newcomer could take the seat ahead of the waitlist.
+    shift = _locked_shift(shift_id)
+    if owner_id != actor.pk and not (
+        actor.is_staff or is_manager(user=actor, organisation_id=shift.organisation_id)
+    ):
+        raise PermissionDenied()
+    claim = Claim.objects.get(pk=claim_id)
+    if claim.status == ClaimStatus.CANCELLED:
+        return claim
+    if claim.status not in ACTIVE_CLAIM_STATUSES:
+        raise ClaimNotActive()
+    now = timezone.now()
+    if shift.starts_at <= now:
+        raise ShiftStarted()
+    was_confirmed = claim.status == ClaimStatus.CONFIRMED
+    deadline = shift.starts_at - dt.timedelta(hours=shift.cancellation_deadline_hours)
+    claim.status = ClaimStatus.CANCELLED
+    claim.cancelled_at = now
+    claim.waitlist_ticket = None
+    claim.late_cancellation = was_confirmed and now > deadline
+    claim.save(
+        update_fields=["status", "cancelled_at", "waitlist_ticket", "late_cancellation", "updated_at"]
+    )
+    if was_confirmed:
+        shift.confirmed_count -= 1
+    else:
+        shift.waitlist_count -= 1
+    shift.save(update_fields=["confirmed_count", "waitlist_count"])
+    promoted = _promote_waitlist(shift) if was_confirmed else []
+    claim.shift = shift
+    _publish("claim.cancelled", shift, claim, user_ids=[claim.volunteer_id])
+    for other in promoted:
+        _publish("claim.promoted", shift, other, user_ids=[other.volunteer_id])
+    return claim
+
+
+def _promote_waitlist(shift: Shift) -> list[Claim]:
+    """Fill free seats from the waitlist, first come first served. The caller holds the lock.
+
+    A waitlisted volunteer who now overlaps another shift or lacks a qualification is skipped
+    (and stays waitlisted). They are not locked here; see the module docstring for lock order.
+    """
+    promoted: list[Claim] = []
+    if shift.confirmed_count >= shift.capacity or shift.waitlist_count == 0:
+        return promoted
+    now = timezone.now()
+    waiting = (
+        Claim.objects.filter(shift=shift, status=ClaimStatus.WAITLISTED)
+        .select_related("volunteer")
+        .order_by("waitlist_ticket")
+    )
+    member_ids = set(
+        Membership.objects.filter(organisation_id=shift.organisation_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    for claim in waiting:
+        if shift.confirmed_count >= shift.capacity:
+            break
+        if eligibility_error(
+            user=claim.volunteer, shift=shift, is_member=claim.volunteer_id in member_ids
+        ):
+            continue
+        claim.status = ClaimStatus.CONFIRMED
+        claim.waitlist_ticket = None
+        claim.confirmed_at = now
+        claim.promoted_at = now
+        claim.save(
+            update_fields=["status", "waitlist_ticket", "confirmed_at", "promoted_at", "updated_at"]
+        )
+        shift.confirmed_count += 1
+        shift.waitlist_count -= 1
+        promoted.append(claim)
+    if promoted:
+        shift.save(update_fields=["confirmed_count", "waitlist_count"])
+    return promoted

@@ -1,0 +1,76 @@
+"""Shared fixtures: a small named cast for permission tests, and service checks.
+
+The cast (after healthchecks' alice/bob/charlie): ``volunteer`` and ``coordinator`` belong to
+``organisation``; ``outsider`` belongs to ``other_organisation`` as its coordinator.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from rest_framework.test import APIClient
+
+from backend.accounts.models import User
+from backend.organisations.models import Organisation, Role
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, available: bool) -> None:
+    """In CI a missing service fails the test; on a laptop it skips with the reason."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{name} is required in CI but is not available")
+    pytest.skip(f"{name} is not available")
+
+
+@pytest.fixture
+def organisation(db: None) -> Organisation:
+    return OrganisationFactory(name="WZC De Linde", slug="de-linde")
+
+
+@pytest.fixture
+def other_organisation(db: None) -> Organisation:
+    return OrganisationFactory(name="Rode Kruis Gent", slug="rode-kruis-gent")
+
+
+@pytest.fixture
+def volunteer(organisation: Organisation) -> User:
+    return MembershipFactory(organisation=organisation, role=Role.VOLUNTEER).user
+
+
+@pytest.fixture
+def coordinator(organisation: Organisation) -> User:
+    return MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+
+
+@pytest.fixture
+def outsider(other_organisation: Organisation) -> User:
+    return MembershipFactory(organisation=other_organisation, role=Role.COORDINATOR).user
+
+
+@pytest.fixture
+def make_volunteer(organisation: Organisation):  # type: ignore[no-untyped-def]
+    def make(org: Organisation | None = None) -> User:
+        return MembershipFactory(organisation=org or organisation, role=Role.VOLUNTEER).user
+
+    return make
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def anon_user_factory():  # type: ignore[no-untyped-def]
+    return UserFactory

@@ -1,0 +1,88 @@
+"""factory_boy factories for the domain models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from backend.accounts.models import User, VolunteerProfile
+from backend.organisations.models import Membership, Organisation, Qualification, Role
+from backend.shifts.models import Shift, ShiftMode, ShiftStatus
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    profile = factory.RelatedFactory(
+        "tests.factories.ProfileFactory", factory_related_name="user"
+    )
+
+    @classmethod
+    def _after_postgeneration(cls, instance: User, create: bool, results: object = None) -> None:
+        if create:
+            instance.save(update_fields=["password"])
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VolunteerProfile
+
+    display_name = factory.Faker("first_name")
+    language = "nl"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Woonzorgcentrum {n}")
+    slug = factory.Sequence(lambda n: f"wzc-{n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.VOLUNTEER
+
+
+class QualificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Qualification
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Qualification {n}")
+
+
+def _tomorrow_at(hour: int) -> dt.datetime:
+    local = timezone.localtime() + dt.timedelta(days=1)
+    return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    """A published on-site shift tomorrow 14:00-16:00 (local time), capacity 5.
+
+    Built directly, not through the services: tests that are about the services call them.
+    """
+
+    class Meta:
+        model = Shift
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Wandeling {n}")
+    mode = ShiftMode.ON_SITE
+    address = "Kerkstraat 1, 9000 Gent"
+    starts_at = factory.LazyFunction(lambda: _tomorrow_at(14))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
+    capacity = 5
+    status = ShiftStatus.PUBLISHED
