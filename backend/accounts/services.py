@@ -54,7 +54,7 @@ def user_register(
 def profile_ensure(*, user: User) -> VolunteerProfile:
     """Users made outside registration (admin, createsuperuser) get a profile on first use."""
     profile, _created = VolunteerProfile.objects.get_or_create(
-        user=user, defaults={"display_name": user.email.split("@")[0]}
+        user=user, defaults={"display_name": (user.email or "").split("@")[0] or "Volunteer"}
     )
     return profile
 

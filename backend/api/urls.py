@@ -1,3 +1,3 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = []
