@@ -1,3 +1,62 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path, register_converter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from backend.api.converters import IdConverter
+from backend.api.views import auth, me, organisations, shifts
+
+register_converter(IdConverter, "id")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("auth/register/", auth.RegisterView.as_view(), name="register"),
+    path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("auth/token/refresh/", auth.RefreshView.as_view(), name="token-refresh"),
+    path("me/", me.MeView.as_view(), name="me"),
+    path("me/claims/", me.MyClaimsView.as_view(), name="my-claims"),
+    path("organisations/", organisations.OrganisationListView.as_view(), name="organisations"),
+    path("organisations/join/", organisations.JoinView.as_view(), name="organisation-join"),
+    path(
+        "organisations/<id:organisation_id>/",
+        organisations.OrganisationDetailView.as_view(),
+        name="organisation",
+    ),
+    path(
+        "organisations/<id:organisation_id>/members/",
+        organisations.MemberListView.as_view(),
+        name="members",
+    ),
+    path(
+        "organisations/<id:organisation_id>/members/<id:membership_id>/",
+        organisations.MemberDetailView.as_view(),
+        name="member",
+    ),
+    path(
+        "organisations/<id:organisation_id>/invites/",
+        organisations.InviteListView.as_view(),
+        name="invites",
+    ),
+    path(
+        "organisations/<id:organisation_id>/qualifications/",
+        organisations.QualificationListView.as_view(),
+        name="qualifications",
+    ),
+    path(
+        "organisations/<id:organisation_id>/qualifications/<id:qualification_id>/holders/",
+        organisations.HolderListView.as_view(),
+        name="qualification-holders",
+    ),
+    path(
+        "organisations/<id:organisation_id>/qualifications/<id:qualification_id>/holders/"
+        "<id:user_id>/",
+        organisations.HolderDetailView.as_view(),
+        name="qualification-holder",
+    ),
+    path("shifts/", shifts.ShiftListView.as_view(), name="shifts"),
+    path("shifts/<id:shift_id>/", shifts.ShiftDetailView.as_view(), name="shift"),
+    path("shifts/<id:shift_id>/publish/", shifts.ShiftPublishView.as_view(), name="shift-publish"),
+    path("shifts/<id:shift_id>/claim/", shifts.ClaimView.as_view(), name="shift-claim"),
+    path("shifts/<id:shift_id>/claims/", shifts.ShiftClaimListView.as_view(), name="shift-claims"),
+    path(
+        "shifts/<id:shift_id>/claims/<id:claim_id>/",
+        shifts.ShiftClaimDetailView.as_view(),
+        name="shift-claim-detail",
+    ),
+]

@@ -118,6 +118,9 @@ class VolunteerQualification(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} holds {self.qualification}"
+
     def valid_on(self, day: dt.date) -> bool:
         return self.expires_on is None or self.expires_on >= day
 

@@ -100,9 +100,10 @@ def organisation_join(*, user: User, code: str) -> Membership:
         & (Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
     )
     invite = InviteCode.objects.filter(usable).select_related("organisation").first()
-    if invite is None or InviteCode.objects.filter(usable, pk=invite.pk).update(
-        uses=F("uses") + 1
-    ) != 1:
+    if (
+        invite is None
+        or InviteCode.objects.filter(usable, pk=invite.pk).update(uses=F("uses") + 1) != 1
+    ):
         raise InvalidInviteCode()
     rank = {Role.VOLUNTEER: 0, Role.COORDINATOR: 1, Role.ADMIN: 2}
     membership, created = Membership.objects.get_or_create(
@@ -118,11 +119,16 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     require_manager(user=actor, organisation_id=membership.organisation_id)
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Unknown role.")]})
-    actor_is_admin = actor.is_staff or Membership.objects.filter(
-        user=actor, organisation_id=membership.organisation_id, role=Role.ADMIN
-    ).exists()
+    actor_is_admin = (
+        actor.is_staff
+        or Membership.objects.filter(
+            user=actor, organisation_id=membership.organisation_id, role=Role.ADMIN
+        ).exists()
+    )
     if Role.ADMIN in (role, membership.role) and not actor_is_admin:
-        raise ValidationFailed(fields={"role": [_("Only admins can grant or take the admin role.")]})
+        raise ValidationFailed(
+            fields={"role": [_("Only admins can grant or take the admin role.")]}
+        )
     membership.role = role
     membership.save(update_fields=["role"])
     return membership

@@ -155,6 +155,9 @@ class ShiftChange(models.Model):
     class Meta:
         ordering = ["changed_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.shift} changed {', '.join(self.fields)}"
+
     @property
     def time_changed(self) -> bool:
         return self.old_starts_at is not None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from backend.accounts.models import User
 from backend.organisations.models import MANAGER_ROLES
@@ -33,3 +34,20 @@ def waitlist_position(*, claim: Claim) -> int | None:
         status=ClaimStatus.WAITLISTED,
         waitlist_ticket__lte=claim.waitlist_ticket,
     ).count()
+
+
+def waitlist_positions(*, shift_ids: list[int]) -> dict[int, int]:
+    """Claim id -> position (1 = first in line) for every waitlisted claim of these shifts,
+    in one query."""
+    if not shift_ids:
+        return {}
+    rows = (
+        Claim.objects.filter(shift_id__in=shift_ids, status=ClaimStatus.WAITLISTED)
+        .annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("shift_id")], order_by=F("waitlist_ticket").asc()
+            )
+        )
+        .values_list("id", "position")
+    )
+    return dict(rows)

@@ -139,9 +139,9 @@ def _validate_shift(values: dict[str, Any], *, organisation: Organisation, creat
         errors["ends_at"] = [_("The end must be after the start.")]
     elif ends_at - starts_at > MAX_SHIFT_LENGTH:
         errors["ends_at"] = [_("A shift lasts at most 24 hours.")]
-    if "starts_at" not in errors and (creating or values.get("_time_changed")):
-        if starts_at <= timezone.now():
-            errors["starts_at"] = [_("The start must be in the future.")]
+    moved = creating or values.get("_time_changed")
+    if "starts_at" not in errors and moved and starts_at <= timezone.now():
+        errors["starts_at"] = [_("The start must be in the future.")]
     capacity = values["capacity"]
     if not isinstance(capacity, int) or not 1 <= capacity <= 500:
         errors["capacity"] = [_("Capacity must be between 1 and 500.")]
@@ -231,7 +231,9 @@ def shift_update(
     """Change a shift. Claims are kept when the time moves; the change is recorded."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed(fields={name: [_("This field cannot be changed.")] for name in unknown})
+        raise ValidationFailed(
+            fields={name: [_("This field cannot be changed.")] for name in unknown}
+        )
     # Lock the shift: the capacity check and the promotions it may cause must see the
     # confirmed count that no concurrent claim or cancellation can change under us.
     shift = _locked_shift(shift_id)
@@ -467,9 +469,7 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     claim.cancelled_by_shift = False
     claim.save()
     claim.shift = shift
-    event: EventType = (
-        "claim.confirmed" if status == ClaimStatus.CONFIRMED else "claim.waitlisted"
-    )
+    event: EventType = "claim.confirmed" if status == ClaimStatus.CONFIRMED else "claim.waitlisted"
     _publish(event, shift, claim, user_ids=[volunteer.pk])
     return ClaimResult(claim, created=True)
 
@@ -485,7 +485,7 @@ def _take_seat(shift_id: int) -> tuple[int, int] | None:
     table = Shift._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET confirmed_count = confirmed_count + 1 "  # noqa: S608
+            f"UPDATE {table} SET confirmed_count = confirmed_count + 1 "
             "WHERE id = %s AND status = %s AND confirmed_count < capacity "
             "RETURNING confirmed_count, waitlist_count",
             [shift_id, ShiftStatus.PUBLISHED.value],
@@ -527,7 +527,13 @@ def claim_cancel(*, actor: User, claim_id: int) -> Claim:
     claim.waitlist_ticket = None
     claim.late_cancellation = was_confirmed and now > deadline
     claim.save(
-        update_fields=["status", "cancelled_at", "waitlist_ticket", "late_cancellation", "updated_at"]
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "waitlist_ticket",
+            "late_cancellation",
+            "updated_at",
+        ]
     )
     if was_confirmed:
         shift.confirmed_count -= 1

@@ -1,0 +1,43 @@
+"""OpenAPI generation: every operation documents the error shape it can answer with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable error code.")
+    detail = serializers.CharField(help_text="Human-readable explanation, translated.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-field messages for validation errors; empty otherwise.",
+    )
+
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (`invalid`, `malformed_request`, …)",
+    "401": "Not authenticated (`not_authenticated`, `token_not_valid`, `invalid_credentials`)",
+    "403": "Not allowed (`permission_denied`, `not_member`)",
+    "404": "Not found, or not visible to you (`not_found`)",
+    "429": "Too many requests (`throttled`)",
+}
+
+
+class AutoSchema(BaseAutoSchema):
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)  # type: ignore[arg-type]
+        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        for code, description in _ERROR_DESCRIPTIONS.items():
+            if code == "401" and public:
+                continue
+            if code == "404" and "{" not in self.path and self.method != "GET":
+                continue
+            if code not in responses:
+                body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                body["description"] = description
+                responses[code] = body
+        return responses

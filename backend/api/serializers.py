@@ -1,0 +1,329 @@
+"""Request and response shapes of the REST API.
+
+Input serializers only validate types and ranges; every business rule is checked by the
+services they hand their data to. Output serializers never run queries of their own: the
+views prefetch what they render (list endpoints have a constant query count).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
+from backend.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Qualification,
+    Role,
+    VolunteerQualification,
+)
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftVisibility
+
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# --- auth and me -----------------------------------------------------------------------------
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    display_name = serializers.CharField(max_length=100)
+    language = serializers.ChoiceField(choices=Language.choices, default=Language.DUTCH)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validate_password(attrs["password"], user=User(email=attrs["email"]))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        return attrs
+
+
+class MembershipSummarySerializer(serializers.Serializer):
+    organisation_id = serializers.IntegerField()
+    organisation_name = serializers.CharField(source="organisation.name")
+    organisation_slug = serializers.CharField(source="organisation.slug")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user.id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True, allow_null=True)
+    display_name = serializers.CharField(max_length=100)
+    language = serializers.ChoiceField(choices=Language.choices)
+    phone = serializers.CharField(max_length=32, allow_blank=True)
+    mode_preference = serializers.ChoiceField(choices=ModePreference.choices)
+    postcode = serializers.CharField(max_length=64, allow_blank=True)
+    consent_at = serializers.DateTimeField(read_only=True)
+    telegram_linked = serializers.SerializerMethodField()
+    memberships = serializers.SerializerMethodField()
+
+    def get_telegram_linked(self, profile: VolunteerProfile) -> bool:
+        return profile.telegram_chat_id is not None
+
+    @extend_schema_field(MembershipSummarySerializer(many=True))
+    def get_memberships(self, profile: VolunteerProfile) -> list[dict[str, Any]]:
+        memberships = profile.user.memberships.select_related("organisation").order_by(
+            "organisation__name"
+        )
+        return MembershipSummarySerializer(memberships, many=True).data  # type: ignore[return-value]
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    my_role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Organisation
+        fields = ("id", "name", "slug", "time_zone", "kind", "created_at", "my_role")
+        read_only_fields = ("id", "created_at", "my_role")
+
+    @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
+    def get_my_role(self, organisation: Organisation) -> str | None:
+        roles: dict[int, str] = self.context.get("roles", {})
+        return roles.get(organisation.pk)
+
+
+class OrganisationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=80, required=False)
+    time_zone = serializers.CharField(max_length=64, default="Europe/Brussels")
+    kind = serializers.ChoiceField(
+        choices=OrganisationKind.choices, default=OrganisationKind.VOLUNTEER_ORGANISATION
+    )
+
+
+class JoinSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(read_only=True)
+    display_name = serializers.CharField(source="user.profile.display_name", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Membership
+        fields = ("id", "user_id", "display_name", "email", "role", "joined_at")
+        read_only_fields = ("id", "user_id", "display_name", "email", "joined_at")
+
+
+class MembershipRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class InviteSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VOLUNTEER)
+    valid_days = serializers.IntegerField(min_value=1, max_value=365, default=30, write_only=True)
+    max_uses = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+    expires_at = serializers.DateTimeField(read_only=True)
+    uses = serializers.IntegerField(read_only=True)
+
+
+class QualificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Qualification
+        fields = ("id", "name", "description")
+        read_only_fields = ("id",)
+
+
+class HolderSerializer(serializers.ModelSerializer):
+    user_id = IdField()
+    display_name = serializers.CharField(source="user.profile.display_name", read_only=True)
+
+    class Meta:
+        model = VolunteerQualification
+        fields = ("user_id", "display_name", "expires_on", "confirmed_at")
+        read_only_fields = ("display_name", "confirmed_at")
+
+
+# --- shifts and claims -----------------------------------------------------------------------
+
+
+class ClaimBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    waitlist_position = serializers.IntegerField(allow_null=True)
+
+
+class ShiftSerializer(serializers.Serializer):
+    """A shift as a volunteer or coordinator sees it.
+
+    The meeting link of an online shift is only shown to volunteers with a confirmed claim and
+    to the organisation's coordinators; ``context["claims"]`` maps shift id -> the viewer's
+    claim, ``context["managed"]`` is the set of organisation ids the viewer manages.
+    """
+
+    id = serializers.IntegerField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    organisation_name = serializers.CharField(source="organisation.name")
+    title = serializers.CharField()
+    description = serializers.CharField()
+    mode = serializers.ChoiceField(choices=ShiftMode.choices)
+    address = serializers.CharField()
+    meeting_link = serializers.SerializerMethodField()
+    time_zone = serializers.CharField(source="organisation.time_zone")
+    starts_at = serializers.SerializerMethodField()
+    ends_at = serializers.SerializerMethodField()
+    capacity = serializers.IntegerField()
+    confirmed_count = serializers.IntegerField()
+    waitlist_count = serializers.IntegerField()
+    seats_left = serializers.IntegerField()
+    waitlist_enabled = serializers.BooleanField()
+    cancellation_deadline_hours = serializers.IntegerField()
+    visibility = serializers.ChoiceField(choices=ShiftVisibility.choices)
+    status = serializers.CharField()
+    required_qualifications = serializers.SerializerMethodField()
+    my_claim = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_starts_at(self, shift: Shift) -> str:
+        return shift.starts_at.astimezone(ZoneInfo(shift.organisation.time_zone)).isoformat()
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_ends_at(self, shift: Shift) -> str:
+        return shift.ends_at.astimezone(ZoneInfo(shift.organisation.time_zone)).isoformat()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_meeting_link(self, shift: Shift) -> str | None:
+        if shift.mode != ShiftMode.ONLINE:
+            return None
+        if shift.organisation_id in self.context.get("managed", set()):
+            return shift.meeting_link
+        claim: Claim | None = self.context.get("claims", {}).get(shift.pk)
+        if claim is not None and claim.status == ClaimStatus.CONFIRMED:
+            return shift.meeting_link
+        return None
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_required_qualifications(self, shift: Shift) -> list[int]:
+        return sorted(q.pk for q in shift.required_qualifications.all())
+
+    @extend_schema_field(ClaimBriefSerializer(allow_null=True))
+    def get_my_claim(self, shift: Shift) -> dict[str, Any] | None:
+        claim: Claim | None = self.context.get("claims", {}).get(shift.pk)
+        if claim is None:
+            return None
+        positions: dict[int, int] = self.context.get("positions", {})
+        return {
+            "id": claim.pk,
+            "status": claim.status,
+            "waitlist_position": positions.get(claim.pk),
+        }
+
+
+class ShiftWriteSerializer(serializers.Serializer):
+    """Fields a coordinator may set. Counters, status and (after creation) the organisation
+    are not writable."""
+
+    organisation = IdField()
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, default="")
+    mode = serializers.ChoiceField(choices=ShiftMode.choices, default=ShiftMode.ON_SITE)
+    address = serializers.CharField(max_length=300, allow_blank=True, default="")
+    meeting_link = serializers.URLField(max_length=500, allow_blank=True, default="")
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1, max_value=500)
+    waitlist_enabled = serializers.BooleanField(default=True)
+    cancellation_deadline_hours = serializers.IntegerField(min_value=0, max_value=336, default=24)
+    visibility = serializers.ChoiceField(
+        choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
+    )
+    required_qualifications = serializers.ListField(child=IdField(), default=list, max_length=50)
+    publish = serializers.BooleanField(default=False, write_only=True)
+
+
+class ShiftUpdateSerializer(ShiftWriteSerializer):
+    organisation = None  # type: ignore[assignment]
+    publish = None  # type: ignore[assignment]
+
+
+class ClaimSerializer(serializers.Serializer):
+    """A claim as its volunteer sees it. Where to go (address or meeting link) is revealed
+    once the claim is confirmed."""
+
+    id = serializers.IntegerField()
+    shift = serializers.IntegerField(source="shift_id")
+    shift_title = serializers.CharField(source="shift.title")
+    starts_at = serializers.SerializerMethodField()
+    ends_at = serializers.SerializerMethodField()
+    mode = serializers.CharField(source="shift.mode")
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    waitlist_position = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    meeting_link = serializers.SerializerMethodField()
+    late_cancellation = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    promoted_at = serializers.DateTimeField(allow_null=True)
+
+    def _tz(self, claim: Claim) -> ZoneInfo:
+        return ZoneInfo(claim.shift.organisation.time_zone)
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_starts_at(self, claim: Claim) -> str:
+        return claim.shift.starts_at.astimezone(self._tz(claim)).isoformat()
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_ends_at(self, claim: Claim) -> str:
+        return claim.shift.ends_at.astimezone(self._tz(claim)).isoformat()
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_waitlist_position(self, claim: Claim) -> int | None:
+        positions: dict[int, int] = self.context.get("positions", {})
+        return positions.get(claim.pk)
+
+    def _revealed(self, claim: Claim) -> bool:
+        return claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_address(self, claim: Claim) -> str | None:
+        if claim.shift.mode == ShiftMode.ON_SITE:
+            return claim.shift.address
+        return None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_meeting_link(self, claim: Claim) -> str | None:
+        if claim.shift.mode == ShiftMode.ONLINE and self._revealed(claim):
+            return claim.shift.meeting_link
+        return None
+
+
+class ShiftClaimSerializer(serializers.Serializer):
+    """A claim on a coordinator's list of a shift's claims."""
+
+    id = serializers.IntegerField()
+    volunteer_id = serializers.IntegerField()
+    display_name = serializers.CharField(source="volunteer.profile.display_name")
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    waitlist_position = serializers.SerializerMethodField()
+    late_cancellation = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    cancelled_at = serializers.DateTimeField(allow_null=True)
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    checked_out_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_waitlist_position(self, claim: Claim) -> int | None:
+        positions: dict[int, int] = self.context.get("positions", {})
+        return positions.get(claim.pk)

@@ -1,0 +1,60 @@
+"""Sign-up and JWT log-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from backend.accounts.services import user_register
+from backend.api.serializers import MeSerializer, RegisterSerializer
+from backend.api.throttles import AuthThrottle
+
+
+class RegisterView(APIView):
+    """Volunteer self-sign-up with e-mail and password."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_classes = (AuthThrottle,)
+    throttle_scope = "auth"
+
+    @extend_schema(request=RegisterSerializer, responses={201: MeSerializer})
+    def post(self, request: Request) -> Response:
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = user_register(**data.validated_data)
+        return Response(MeSerializer(user.profile).data, status=status.HTTP_201_CREATED)
+
+
+class EmailTokenSerializer(TokenObtainPairSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
+        attrs[self.username_field] = str(attrs[self.username_field]).strip().lower()
+        try:
+            return super().validate(attrs)
+        except exceptions.AuthenticationFailed:
+            raise InvalidCredentials() from None
+
+
+class InvalidCredentials(exceptions.AuthenticationFailed):
+    default_code = "invalid_credentials"
+
+
+class TokenView(TokenObtainPairView):
+    """Log in with e-mail and password; answers an access and a refresh token."""
+
+    serializer_class = EmailTokenSerializer
+    throttle_classes = (AuthThrottle,)
+    throttle_scope = "auth"
+
+
+class RefreshView(TokenRefreshView):
+    throttle_classes = (AuthThrottle,)
+    throttle_scope = "auth"

@@ -1,0 +1,68 @@
+"""The signed-in person: profile and own claims."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts.services import profile_ensure, profile_update
+from backend.api.serializers import ClaimSerializer, MeSerializer
+from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
+from backend.shifts.selectors import waitlist_positions
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(profile_ensure(user=request.user)).data)
+
+    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    def patch(self, request: Request) -> Response:
+        data = MeSerializer(profile_ensure(user=request.user), data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        profile = profile_update(user=request.user, **data.validated_data)
+        return Response(MeSerializer(profile).data)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "upcoming",
+            OpenApiTypes.BOOL,
+            description="Only active (confirmed or waitlisted) claims on shifts that have not "
+            "ended yet.",
+        )
+    ]
+)
+class MyClaimsView(generics.ListAPIView):
+    """The signed-in volunteer's claims, soonest shift first."""
+
+    serializer_class = ClaimSerializer
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        if getattr(self, "swagger_fake_view", False):
+            return Claim.objects.none()
+        claims = Claim.objects.filter(volunteer=self.request.user).select_related(
+            "shift__organisation"
+        )
+        if self.request.query_params.get("upcoming") in ("true", "1"):
+            claims = claims.filter(
+                status__in=ACTIVE_CLAIM_STATUSES, shift__ends_at__gt=timezone.now()
+            )
+        return claims.order_by("shift__starts_at", "id")
+
+    def get_serializer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if args:
+            page = list(args[0])
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"]["positions"] = waitlist_positions(
+                shift_ids=[c.shift_id for c in page if c.status == "waitlisted"]
+            )
+            args = (page, *args[1:])
+        return super().get_serializer(*args, **kwargs)

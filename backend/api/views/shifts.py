@@ -1,0 +1,240 @@
+"""Shifts, claiming and cancelling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, status
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api.filters import ShiftFilter
+from backend.api.schema import ErrorSerializer
+from backend.api.serializers import (
+    ClaimSerializer,
+    ShiftClaimSerializer,
+    ShiftSerializer,
+    ShiftUpdateSerializer,
+    ShiftWriteSerializer,
+)
+from backend.api.throttles import ClaimThrottle
+from backend.core.errors import NotFound
+from backend.organisations.models import Organisation
+from backend.organisations.selectors import managed_organisation_ids, require_manager
+from backend.shifts import services
+from backend.shifts.models import Claim, Shift
+from backend.shifts.selectors import shifts_visible_to, waitlist_positions
+
+CLAIM_ERRORS = OpenApiResponse(
+    ErrorSerializer,
+    description="`shift_full`, `overlap`, `not_qualified`, `shift_started`, `shift_not_open`, "
+    "`too_many_claims`",
+)
+
+
+def _viewer_context(request: Request, shifts: list[Shift]) -> dict[str, Any]:
+    """What the shift serializer needs to know about the viewer, in two queries."""
+    claims = {
+        claim.shift_id: claim
+        for claim in Claim.objects.filter(
+            volunteer=request.user, shift_id__in=[s.pk for s in shifts]
+        )
+    }
+    waiting = [c.shift_id for c in claims.values() if c.status == "waitlisted"]
+    return {
+        "request": request,
+        "claims": claims,
+        "managed": set(managed_organisation_ids(user=request.user)),
+        "positions": waitlist_positions(shift_ids=waiting),
+    }
+
+
+def _visible_shift(request: Request, shift_id: int) -> Shift:
+    return get_object_or_404(
+        shifts_visible_to(user=request.user)
+        .select_related("organisation")
+        .prefetch_related("required_qualifications"),
+        pk=shift_id,
+    )
+
+
+def _render_shift(request: Request, shift_id: int, code: int = 200) -> Response:
+    shift = _visible_shift(request, shift_id)
+    return Response(ShiftSerializer(shift, context=_viewer_context(request, [shift])).data, code)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATETIME, description="Shifts ending after."),
+            OpenApiParameter("ordering", OpenApiTypes.STR, enum=["starts_at", "-starts_at"]),
+        ]
+    )
+)
+class ShiftListView(generics.ListAPIView):
+    """Shifts you can see: published shifts of your organisations and public shifts; every
+    shift of the organisations you coordinate. POST creates a shift (coordinators)."""
+
+    serializer_class = ShiftSerializer
+    filterset_class = ShiftFilter
+    filter_backends = (*generics.ListAPIView.filter_backends, OrderingFilter)
+    ordering_fields = ("starts_at",)
+    ordering = ("starts_at", "id")
+
+    def get_queryset(self) -> QuerySet[Shift]:
+        if getattr(self, "swagger_fake_view", False):
+            return Shift.objects.none()
+        return (
+            shifts_visible_to(user=self.request.user)
+            .select_related("organisation")
+            .prefetch_related("required_qualifications")
+        )
+
+    def get_serializer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if args:
+            page = list(args[0])
+            kwargs["context"] = _viewer_context(self.request, page)
+            args = (page, *args[1:])
+        return super().get_serializer(*args, **kwargs)
+
+    @extend_schema(request=ShiftWriteSerializer, responses={201: ShiftSerializer})
+    def post(self, request: Request) -> Response:
+        data = ShiftWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        organisation = get_object_or_404(Organisation, pk=values.pop("organisation"))
+        require_manager(user=request.user, organisation_id=organisation.pk)
+        shift = services.shift_create(
+            actor=request.user,
+            organisation=organisation,
+            required_qualification_ids=values.pop("required_qualifications"),
+            **values,
+        )
+        return _render_shift(request, shift.pk, status.HTTP_201_CREATED)
+
+
+class ShiftDetailView(APIView):
+    @extend_schema(responses=ShiftSerializer)
+    def get(self, request: Request, shift_id: int) -> Response:
+        return _render_shift(request, shift_id)
+
+    @extend_schema(
+        request=ShiftUpdateSerializer,
+        responses={200: ShiftSerializer, 409: OpenApiResponse(ErrorSerializer)},
+    )
+    def patch(self, request: Request, shift_id: int) -> Response:
+        """Change a shift (coordinators). Moving it keeps the claims; volunteers are told."""
+        shift = _visible_shift(request, shift_id)
+        require_manager(user=request.user, organisation_id=shift.organisation_id)
+        data = ShiftUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        services.shift_update(
+            actor=request.user,
+            shift_id=shift.pk,
+            required_qualification_ids=values.pop("required_qualifications", None),
+            **values,
+        )
+        return _render_shift(request, shift.pk)
+
+    @extend_schema(responses={204: None, 409: OpenApiResponse(ErrorSerializer)})
+    def delete(self, request: Request, shift_id: int) -> Response:
+        """Cancel a shift (coordinators): every claim on it ends."""
+        shift = _visible_shift(request, shift_id)
+        services.shift_cancel(actor=request.user, shift_id=shift.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ShiftPublishView(APIView):
+    @extend_schema(request=None, responses={200: ShiftSerializer})
+    def post(self, request: Request, shift_id: int) -> Response:
+        """Publish a draft shift so volunteers can claim it."""
+        shift = _visible_shift(request, shift_id)
+        services.shift_publish(actor=request.user, shift_id=shift.pk)
+        return _render_shift(request, shift.pk)
+
+
+class ClaimView(APIView):
+    throttle_classes = (ClaimThrottle,)
+    throttle_scope = "claims"
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: OpenApiResponse(ClaimSerializer, description="Claimed: confirmed or waitlisted"),
+            200: OpenApiResponse(ClaimSerializer, description="You already held this claim"),
+            409: CLAIM_ERRORS,
+        },
+    )
+    def post(self, request: Request, shift_id: int) -> Response:
+        """Claim a seat on a shift."""
+        shift = _visible_shift(request, shift_id)
+        result = services.claim_create(volunteer=request.user, shift_id=shift.pk)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(_render_claim(result.claim), status=code)
+
+    @extend_schema(request=None, responses={200: ClaimSerializer, 409: CLAIM_ERRORS})
+    def delete(self, request: Request, shift_id: int) -> Response:
+        """Cancel your claim on a shift. The seat goes to the first in line on the waitlist."""
+        shift = _visible_shift(request, shift_id)
+        claim_id = (
+            Claim.objects.filter(shift=shift, volunteer=request.user)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if claim_id is None:
+            raise NotFound()
+        claim = services.claim_cancel(actor=request.user, claim_id=claim_id)
+        return Response(_render_claim(claim))
+
+
+def _render_claim(claim: Claim) -> dict[str, Any]:
+    claim = Claim.objects.select_related("shift__organisation").get(pk=claim.pk)
+    positions = waitlist_positions(shift_ids=[claim.shift_id]) if claim.waitlist_ticket else {}
+    return ClaimSerializer(claim, context={"positions": positions}).data  # type: ignore[return-value]
+
+
+class ShiftClaimListView(generics.ListAPIView):
+    """Claims on a shift, for its organisation's coordinators."""
+
+    serializer_class = ShiftClaimSerializer
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        if getattr(self, "swagger_fake_view", False):
+            return Claim.objects.none()
+        shift = _visible_shift(self.request, self.kwargs["shift_id"])
+        require_manager(user=self.request.user, organisation_id=shift.organisation_id)
+        return (
+            Claim.objects.filter(shift=shift)
+            .select_related("volunteer__profile")
+            .order_by("status", "waitlist_ticket", "id")
+        )
+
+    def get_serializer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("context", self.get_serializer_context())
+        if args:
+            kwargs["context"]["positions"] = waitlist_positions(shift_ids=[self.kwargs["shift_id"]])
+        return super().get_serializer(*args, **kwargs)
+
+
+class ShiftClaimDetailView(APIView):
+    @extend_schema(request=None, responses={200: ShiftClaimSerializer})
+    def delete(self, request: Request, shift_id: int, claim_id: int) -> Response:
+        """Cancel a volunteer's claim (coordinators), e.g. after a phone call."""
+        shift = _visible_shift(request, shift_id)
+        require_manager(user=request.user, organisation_id=shift.organisation_id)
+        get_object_or_404(Claim, pk=claim_id, shift=shift)
+        claim = services.claim_cancel(actor=request.user, claim_id=claim_id)
+        claim = Claim.objects.select_related("volunteer__profile").get(pk=claim.pk)
+        return Response(ShiftClaimSerializer(claim).data)
