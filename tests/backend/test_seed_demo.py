@@ -1,0 +1,180 @@
+"""The demo data that ``make run`` loads: a believable week, made through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count, Q
+from django.test import override_settings
+from django.utils import timezone
+
+from backend.accounts.models import User
+from backend.core.management.commands.seed_demo import (
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    SHIFT_TITLES,
+)
+from backend.organisations.models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    VolunteerQualification,
+)
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
+from backend.shifts.services import claim_create
+
+CREDENTIALS = re.compile(r"^\s+(staff|coordinator|volunteer)\s+(\S+@\S+)\s+(\S+)", re.MULTILINE)
+
+
+def seed() -> str:
+    out = io.StringIO()
+    call_command(
+        "seed_demo", "--allow-without-debug", "--base-url=http://localhost:9000", stdout=out
+    )
+    return out.getvalue()
+
+
+def table_sizes() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("accounts", "organisations", "shifts")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+@pytest.mark.django_db
+def test_demo_organisation_is_a_care_facility_in_brussels_time() -> None:
+    seed()
+    organisation = Organisation.objects.get(slug=DEMO_SLUG)
+    assert organisation.name == "WZC De Linde"
+    assert organisation.kind == OrganisationKind.CARE_FACILITY
+    assert organisation.time_zone == "Europe/Brussels"
+    roles = Membership.objects.filter(organisation=organisation).values_list("role", flat=True)
+    assert list(roles).count(Role.VOLUNTEER) == 4
+    assert list(roles).count(Role.COORDINATOR) == 1
+
+
+@pytest.mark.django_db
+def test_printed_credentials_log_in_and_pass_the_password_validators() -> None:
+    output = seed()
+    found = CREDENTIALS.findall(output)
+    assert [role for role, _, _ in found].count("volunteer") == 4
+    assert {role for role, _, _ in found} == {"staff", "coordinator", "volunteer"}
+    for _role, email, password in found:
+        user = authenticate(email=email, password=password)
+        assert user is not None, email
+        validate_password(password, user=user)
+    staff = User.objects.get(email=found[0][1])
+    assert staff.is_staff and staff.is_superuser
+    assert "DEMO ONLY" in output
+    assert "http://localhost:9000/api/docs/" in output
+    assert "http://localhost:9000/admin/" in output
+
+
+@pytest.mark.django_db
+def test_a_published_week_of_shifts_starts_tomorrow_in_local_time() -> None:
+    seed()
+    zone = ZoneInfo("Europe/Brussels")
+    tomorrow = timezone.now().astimezone(zone).date() + dt.timedelta(days=1)
+    shifts = list(Shift.objects.filter(organisation__slug=DEMO_SLUG))
+    days = {shift.starts_at.astimezone(zone).date() for shift in shifts}
+    assert days == {tomorrow + dt.timedelta(days=n) for n in range(7)}
+    assert all(shift.status == ShiftStatus.PUBLISHED for shift in shifts)
+    assert {shift.title for shift in shifts} == SHIFT_TITLES
+    lunches = [shift for shift in shifts if shift.title == "Hulp bij het middagmaal"]
+    assert {shift.starts_at.astimezone(zone).time() for shift in lunches} == {dt.time(11, 30)}
+
+
+@pytest.mark.django_db
+def test_shifts_mix_on_site_online_qualifications_and_waitlist_off() -> None:
+    seed()
+    shifts = Shift.objects.filter(organisation__slug=DEMO_SLUG).annotate(
+        needs=Count("required_qualifications")
+    )
+    on_site = shifts.filter(mode=ShiftMode.ON_SITE)
+    online = shifts.filter(mode=ShiftMode.ONLINE)
+    assert on_site.exists() and not on_site.filter(address="").exists()
+    assert online.exists() and not online.filter(meeting_link="").exists()
+    assert shifts.filter(needs__gt=0).exists()
+    assert shifts.filter(waitlist_enabled=False).exists()
+    assert shifts.filter(waitlist_enabled=True).exists()
+
+
+@pytest.mark.django_db
+def test_one_volunteer_holds_every_required_qualification() -> None:
+    seed()
+    required = set(
+        Shift.objects.filter(organisation__slug=DEMO_SLUG).values_list(
+            "required_qualifications", flat=True
+        )
+    ) - {None}
+    holders = [
+        user
+        for user in User.objects.filter(memberships__role=Role.VOLUNTEER)
+        if required
+        <= set(
+            VolunteerQualification.objects.filter(user=user).values_list(
+                "qualification_id", flat=True
+            )
+        )
+    ]
+    assert len(holders) == 1
+
+
+@pytest.mark.django_db
+def test_seat_counters_match_the_demo_claims() -> None:
+    seed()
+    shifts = Shift.objects.filter(organisation__slug=DEMO_SLUG).annotate(
+        confirmed=Count("claims", filter=Q(claims__status=ClaimStatus.CONFIRMED)),
+        waiting=Count("claims", filter=Q(claims__status=ClaimStatus.WAITLISTED)),
+    )
+    assert Claim.objects.filter(shift__organisation__slug=DEMO_SLUG).count() > 0
+    for shift in shifts:
+        assert (shift.confirmed_count, shift.waitlist_count) == (shift.confirmed, shift.waiting)
+    assert any(shift.confirmed_count == shift.capacity for shift in shifts)
+    assert any(shift.waitlist_count > 0 for shift in shifts)
+
+
+@pytest.mark.django_db
+def test_a_full_demo_shift_takes_a_new_claim_on_the_waitlist() -> None:
+    seed()
+    full = (
+        Shift.objects.filter(organisation__slug=DEMO_SLUG, title="Hulp bij het middagmaal")
+        .order_by("starts_at")
+        .first()
+    )
+    assert full is not None and full.waitlist_enabled
+    assert full.confirmed_count == full.capacity
+    newcomer = Membership.objects.create(
+        user=User.objects.create_user("nieuw@example.org", DEMO_PASSWORD),
+        organisation=full.organisation,
+    ).user
+    result = claim_create(volunteer=newcomer, shift_id=full.pk)
+    assert result.claim.status == ClaimStatus.WAITLISTED
+
+
+@pytest.mark.django_db
+def test_running_it_twice_changes_nothing() -> None:
+    seed()
+    before = table_sizes()
+    output = seed()
+    assert table_sizes() == before
+    assert "nothing changed" in output
+    assert len(CREDENTIALS.findall(output)) == 6
+
+
+@pytest.mark.django_db
+def test_it_refuses_to_create_public_passwords_without_debug() -> None:
+    with override_settings(DEBUG=False), pytest.raises(CommandError):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not Organisation.objects.filter(slug=DEMO_SLUG).exists()
