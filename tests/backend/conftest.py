@@ -1,0 +1,102 @@
+"""Fixtures for the domain service tests: shifts at times relative to now, and a listener on
+the channel layer that stands where a websocket consumer would."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.utils import timezone
+from pytest_django import Settings
+
+from backend.accounts.models import User
+from backend.organisations.models import Organisation
+from backend.shifts.models import Shift
+from realtime.events import DomainEvent
+from tests.factories import ShiftFactory
+
+MakeShift = Callable[..., Shift]
+# The root conftest's ``make_volunteer``: a new volunteer member (of ``organisation`` by default).
+MakeVolunteer = Callable[..., User]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Settings) -> None:
+    # Every factory user gets a password; with the default hasher the tests that need 50
+    # volunteers would spend most of their time hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def shift_at(
+    organisation: Organisation,
+    *,
+    starts_in: dt.timedelta = dt.timedelta(days=2),
+    hours: float = 2,
+    **fields: Any,
+) -> Shift:
+    """A published on-site shift starting ``starts_in`` from now, built without the services."""
+    starts_at = (timezone.now() + starts_in).replace(microsecond=0)
+    return ShiftFactory(
+        organisation=organisation,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=hours),
+        **fields,
+    )
+
+
+@pytest.fixture
+def make_shift(db: None) -> MakeShift:
+    return shift_at
+
+
+class EventListener:
+    """One channel on the channel layer, subscribed to groups like a consumer would be."""
+
+    def __init__(self) -> None:
+        layer = get_channel_layer()
+        assert layer is not None, "no channel layer configured"
+        self.layer: BaseChannelLayer = layer
+        self.channel: str = async_to_sync(layer.new_channel)()
+        self.groups: list[str] = []
+
+    def subscribe(self, group: str) -> None:
+        async_to_sync(self.layer.group_add)(group, self.channel)
+        self.groups.append(group)
+
+    def events(
+        self, expected: int = 0, *, timeout: float = 3.0, quiet: float = 0.3
+    ) -> list[DomainEvent]:
+        """Wait up to ``timeout`` for ``expected`` events, then ``quiet`` seconds for strays.
+
+        Returns everything that arrived, so a test sees extra events as well as missing ones.
+        """
+        return async_to_sync(self._receive)(expected, timeout, quiet)
+
+    async def _receive(self, expected: int, within: float, quiet: float) -> list[DomainEvent]:
+        received: list[DomainEvent] = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            wait = deadline - loop.time() if len(received) < expected else quiet
+            try:
+                message = await asyncio.wait_for(self.layer.receive(self.channel), max(wait, 0.01))
+            except TimeoutError:
+                return received
+            assert message["type"] == "domain.event"
+            received.append(message["event"])
+
+    def close(self) -> None:
+        for group in self.groups:
+            async_to_sync(self.layer.group_discard)(group, self.channel)
+
+
+@pytest.fixture
+def listener() -> Iterator[EventListener]:
+    subscriber = EventListener()
+    yield subscriber
+    subscriber.close()
