@@ -1,0 +1,115 @@
+"""Start Inzet's processes for development (``make run``), prefix their output, stop them all.
+
+Like foreman/honcho with a Procfile: each process's output is printed with its name in
+front; when one stops, or on Ctrl-C / SIGTERM, all of them are stopped.
+
+The processes are the ones of the Procfile. The web process is always there; the worker and
+the bot are added by their issues in :func:`processes` (the two hooks marked there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from supervise import stop_all, wait_for_first_exit
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDTH = 6
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    command: list[str]
+
+
+def processes(args: argparse.Namespace) -> list[Process]:
+    python = sys.executable
+    found = [
+        Process(
+            "web",
+            [
+                python,
+                str(ROOT / "scripts" / "serve.py"),
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+                "--processes",
+                str(args.web_processes),
+            ],
+        )
+    ]
+    # HOOK (issue 5, reminders): append the worker here once it exists, e.g.
+    # Process("worker", [python, "manage.py", "db_worker"]).
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        # HOOK (issue 4, Telegram bot): append Process("bot", [python, "-m", "bots"]) here
+        # (only with REDIS_URL set, or its claims never reach the boards of the web process).
+        say("bot is off: the Telegram bot is not built yet")
+    else:
+        say("bot is off: TELEGRAM_BOT_TOKEN not set")
+    return found
+
+
+def say(message: str) -> None:
+    print(f"{'run':<{WIDTH}} | {message}", flush=True)
+
+
+def pump(name: str, stream: IO[str]) -> None:
+    for line in stream:
+        sys.stdout.write(f"{name:<{WIDTH}} | {line}")
+        sys.stdout.flush()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--web-processes", type=int, default=int(os.environ.get("WEB_CONCURRENCY") or 1)
+    )
+    args = parser.parse_args(argv)
+
+    env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    running: dict[str, subprocess.Popen[str]] = {}
+    pumps: list[threading.Thread] = []
+    for process in processes(args):
+        child = subprocess.Popen(
+            process.command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+        running[process.name] = child
+        thread = threading.Thread(target=pump, args=(process.name, child.stdout), daemon=True)
+        thread.start()
+        pumps.append(thread)
+        say(f"started {process.name} (pid {child.pid})")
+    say(f"Inzet runs on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
+
+    exited = wait_for_first_exit(running)
+    status = 0
+    if exited is not None:
+        name, status = exited
+        say(f"{name} exited with {status}; stopping the others")
+        status = status or 1
+    stop_all(running, on_kill=lambda name: say(f"{name} did not stop in time; killing it"))
+    for thread in pumps:
+        thread.join(timeout=1)
+    say("stopped")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

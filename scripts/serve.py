@@ -1,0 +1,93 @@
+"""Serve Inzet with several Daphne processes on one port (the Procfile's ``web:``).
+
+Under ASGI, Django runs sync views one at a time per process, so one Daphne process uses one
+core at most. This script opens the listening socket once and starts ``--processes`` Daphne
+processes that each adopt it (Daphne's ``--fd``, Twisted's ``fd:`` endpoint); the kernel hands
+every new connection to one of them. This is the pre-fork model Daphne's own documentation
+suggests with a process manager such as circus, without the extra dependency.
+
+If one Daphne process dies, all are stopped and the script exits with its status, so that
+the platform (or systemd) restarts the whole web process rather than run with fewer.
+
+    python scripts/serve.py --host 0.0.0.0 --port 8000 --processes 4 -- --proxy-headers
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+
+from supervise import stop_all, wait_for_first_exit
+
+DEFAULT_APP = "backend.config.asgi:application"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1),
+        help="Daphne processes (default: $WEB_CONCURRENCY, else the number of CPUs)",
+    )
+    parser.add_argument("--app", default=DEFAULT_APP, help="ASGI application to serve")
+    parser.add_argument("daphne_args", nargs="*", help="passed to daphne, after --")
+    args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    return args
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    # IPv4 only: Twisted's fd: endpoint takes its address family as a string it never
+    # converts, so only its default (AF_INET) works. Put a proxy in front for IPv6.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    sock = listening_socket(args.host, args.port)
+    command = [
+        sys.executable,
+        "-m",
+        "daphne",
+        "--fd",
+        str(sock.fileno()),
+        *args.daphne_args,
+        args.app,
+    ]
+    children = {
+        f"daphne-{n}": subprocess.Popen(command, pass_fds=(sock.fileno(),), text=True)
+        for n in range(1, args.processes + 1)
+    }
+    # The children hold their own copies of the socket; ours would only keep the port open
+    # after they are gone.
+    sock.close()
+    pids = ", ".join(str(child.pid) for child in children.values())
+    print(
+        f"serve: {args.processes} daphne process(es) on http://{args.host}:{args.port} "
+        f"(pids {pids})",
+        flush=True,
+    )
+    exited = wait_for_first_exit(children)
+    status = 0
+    if exited is not None:
+        name, status = exited
+        print(f"serve: {name} exited with {status}; stopping the others", flush=True)
+        status = status or 1
+    stop_all(children)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
