@@ -10,10 +10,14 @@ from __future__ import annotations
 import logging
 from typing import Literal, NotRequired, TypedDict
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
+
+from backend.board.selectors import BoardShift, board_shift
+from realtime.sequence import next_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +77,41 @@ def publish_on_commit(event: DomainEvent, *, user_ids: tuple[int, ...] = ()) -> 
     transaction.on_commit(lambda: _send(groups, event))
 
 
+class LayerMessage(TypedDict):
+    """What travels through the channel layer to the consumers."""
+
+    type: Literal["domain.event"]
+    event: DomainEvent
+    audience: Literal["organisation", "user"]
+    # Organisation sequence number; None if it could not be taken (Redis down): clients
+    # treat a missing number as a gap and resynchronise.
+    seq: int | None
+    # The shift as the board shows it, read after the number was taken (see sequence.py).
+    board_shift: BoardShift | None
+
+
 def _send(groups: list[str], event: DomainEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": "domain.event", "event": event}
+    organisation_id = event["organisation_id"]
+    seq: int | None
+    try:
+        seq = next_sequence(organisation_id)
+    except redis.RedisError:
+        logger.warning("could not number %s for org %s", event["type"], organisation_id)
+        seq = None
+    # Read after numbering: the row sent with a higher number is then never older than one
+    # sent with a lower number, so applying events in order converges on the database.
+    row = board_shift(shift_id=event["shift"]["id"])
     for group in groups:
+        message: LayerMessage = {
+            "type": "domain.event",
+            "event": event,
+            "audience": "organisation" if group.startswith("org.") else "user",
+            "seq": seq,
+            "board_shift": row,
+        }
         try:
             async_to_sync(layer.group_send)(group, message)
         except Exception:

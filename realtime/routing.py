@@ -1,5 +1,10 @@
-"""Websocket URL routes (the consumers arrive with the realtime issue)."""
+"""Websocket URL routes."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from realtime.consumers import BoardConsumer, MeConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/v1/organisations/<int:organisation_id>/board/", BoardConsumer.as_asgi()),
+    path("ws/v1/me/", MeConsumer.as_asgi()),
+]

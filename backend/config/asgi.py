@@ -8,17 +8,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-
+from realtime.auth import websocket_auth_stack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        # Origin check (cookies only from our own hosts), session, then JWT: realtime/auth.py.
+        "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
     }
 )

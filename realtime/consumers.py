@@ -1,0 +1,326 @@
+"""Websocket consumers: the coordinators' board stream and a volunteer's own stream.
+
+Protocol (JSON text frames). Client to server:
+    {"type": "ping"}                       -> {"type": "pong"}
+    {"type": "resync"}  (board only)        -> a new {"type": "snapshot", ...}
+Server to client:
+    {"type": "snapshot", "seq": n, "organisation": {...}, "window": {...}, "shifts": [...]}
+    {"type": "event", "seq": n, "event": "claim.confirmed", "shift": {...}, "claim": {...}}
+    {"type": "error", "code": "...", "detail": "..."}
+
+Events are hints (the channel layer delivers at most once): a board applies an event whose
+``seq`` is one more than the last it has, ignores older ones and sends ``resync`` on a gap.
+See ``realtime/sequence.py`` for how the numbers are made.
+
+Close codes: 4401 not authenticated (or bad token), 4403 not allowed, 4404 no such
+organisation, 1008 too many frames, 1009 frame too large, 1012 the channel layer went away
+(reconnect). A close before the handshake completes shows as a refused connection, so the
+consumers accept first and then close with the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qs
+
+import redis
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils import timezone
+
+from backend.accounts.models import ModePreference, User, VolunteerProfile
+from backend.board.selectors import DEFAULT_DAYS, board_snapshot, board_window
+from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
+from realtime.auth import SUBPROTOCOL
+from realtime.events import LayerMessage, organisation_group, user_group
+from realtime.sequence import current_sequence
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 64 * 1024
+MAX_FRAMES_PER_SECOND = 20
+# How long a missing sequence number may take to turn up (events from two publishers can
+# arrive in the other order) before it is logged as dropped.
+GAP_GRACE_SECONDS = 2.0
+# A jump larger than this is a restarted counter (Redis restarted), not lost messages.
+MAX_TRACKED_GAP = 1000
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_POLICY = 1008
+CLOSE_TOO_LARGE = 1009
+CLOSE_RESTART = 1012
+
+# Per process and organisation, the highest sequence number already logged as dropped, so a
+# drop is logged once rather than by each of a thousand connected boards.
+_reported_up_to: dict[int, int] = {}
+
+
+class BaseConsumer(AsyncWebsocketConsumer):
+    """Authentication, inbound limits, ping, and closing cleanly when the layer fails."""
+
+    closing = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.frame_times: deque[float] = deque(maxlen=MAX_FRAMES_PER_SECOND + 1)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except (redis.RedisError, OSError) as error:
+            # Redis went away (restart, network). Group memberships live in Redis and may be
+            # gone too, so rather than limp on, close: the client reconnects with back-off,
+            # subscribes again and fetches a fresh snapshot.
+            logger.warning("channel layer unavailable (%s); closing the websocket", error)
+            with contextlib.suppress(Exception):
+                await send({"type": "websocket.close", "code": CLOSE_RESTART})
+
+    @property
+    def user(self) -> User | None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or self.scope.get("auth_error"):
+            return None
+        return user  # type: ignore[no-any-return]
+
+    async def accept_and_close(self, code: int) -> None:
+        await self.accept_with_subprotocol()
+        await self.close(code=code)
+
+    async def accept_with_subprotocol(self) -> None:
+        # Browsers fail the handshake unless the server picks one of the offered subprotocols.
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    async def send_error(self, code: str, detail: str) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closing:
+            return
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > MAX_FRAME_BYTES:
+            await self.refuse("too_large", "Frames are limited to 64 KiB.", CLOSE_TOO_LARGE)
+            return
+        now = time.monotonic()
+        self.frame_times.append(now)
+        if len(self.frame_times) > MAX_FRAMES_PER_SECOND and now - self.frame_times[0] < 1.0:
+            await self.refuse("rate_limited", "At most 20 frames per second.", CLOSE_POLICY)
+            return
+        if text_data is None:
+            await self.send_error("malformed", "Send JSON text frames.")
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_error("malformed", "The frame is not valid JSON.")
+            return
+        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
+            await self.send_error("malformed", 'Send an object with a "type".')
+            return
+        await self.handle(content)
+
+    async def refuse(self, code: str, detail: str, close_code: int) -> None:
+        self.closing = True
+        await self.send_error(code, detail)
+        await self.close(code=close_code)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        if content["type"] == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_error("unknown_type", f"Unknown message type {content['type']!r}.")
+
+
+@database_sync_to_async
+def _managed_organisation(user: User, organisation_id: int) -> Organisation | int:
+    """The organisation if ``user`` may watch its board, else the close code to use."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if user.is_staff:
+        return organisation if organisation is not None else CLOSE_NOT_FOUND
+    allowed = Membership.objects.filter(
+        user_id=user.pk, organisation_id=organisation_id, role__in=MANAGER_ROLES
+    ).exists()
+    # Outsiders get 4403 whether or not the organisation exists: no probing for ids.
+    return organisation if allowed and organisation is not None else CLOSE_FORBIDDEN
+
+
+@database_sync_to_async
+def _snapshot(organisation: Organisation, days: int) -> dict[str, Any]:
+    # Number first, then read (see realtime/sequence.py): every event numbered up to ``seq``
+    # committed before the read, so the snapshot already contains it.
+    seq = current_sequence(organisation.pk)
+    start, end = board_window(organisation=organisation, now=timezone.now(), days=days)
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        **board_snapshot(organisation=organisation, start=start, end=end),
+    }
+
+
+class BoardConsumer(BaseConsumer):
+    """``ws/v1/organisations/<id>/board/``: coordinators and admins of the organisation."""
+
+    organisation: Organisation
+    last_seq: int | None = None
+
+    async def connect(self) -> None:
+        user = self.user
+        if user is None:
+            await self.accept_and_close(CLOSE_UNAUTHENTICATED)
+            return
+        organisation_id = int(self.scope["url_route"]["kwargs"]["organisation_id"])
+        found = await _managed_organisation(user, organisation_id)
+        if isinstance(found, int):
+            await self.accept_and_close(found)
+            return
+        self.organisation = found
+        self.days = self._days_from_query()
+        self.missing: set[int] = set()
+        # Subscribe before reading the snapshot, so no event falls between the two.
+        await self.channel_layer.group_add(organisation_group(found.pk), self.channel_name)
+        self.groups.append(organisation_group(found.pk))
+        await self.accept_with_subprotocol()
+        await self.send_snapshot()
+
+    def _days_from_query(self) -> int:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        try:
+            return int(query.get("days", [DEFAULT_DAYS])[0])
+        except ValueError:
+            return DEFAULT_DAYS
+
+    async def send_snapshot(self) -> None:
+        snapshot = await _snapshot(self.organisation, self.days)
+        self.last_seq = snapshot["seq"]
+        self.missing.clear()
+        await self.send_json(snapshot)
+
+    async def handle(self, content: dict[str, Any]) -> None:
+        if content["type"] == "resync":
+            await self.send_snapshot()
+        else:
+            await super().handle(content)
+
+    async def domain_event(self, message: LayerMessage) -> None:
+        if message["audience"] != "organisation" or self.closing:
+            return
+        seq = message["seq"]
+        if seq is not None:
+            self._track(seq)
+        event = message["event"]
+        out: dict[str, Any] = {
+            "type": "event",
+            "seq": seq,
+            "event": event["type"],
+            "shift": message["board_shift"] or event["shift"],
+        }
+        if "claim" in event:
+            out["claim"] = event["claim"]
+        await self.send_json(out)
+
+    def _track(self, seq: int) -> None:
+        """Notice sequence numbers that never reach this consumer: the layer dropped them."""
+        last = self.last_seq
+        if last is None or seq > last + MAX_TRACKED_GAP:
+            if last is not None:
+                logger.warning(
+                    "org %s: event numbers jumped from %s to %s (numbering restarted, e.g. "
+                    "Redis restarted); boards resynchronise",
+                    self.organisation.pk,
+                    last,
+                    seq,
+                )
+            self.last_seq = seq
+            return
+        if seq <= last:
+            self.missing.discard(seq)
+            return
+        if seq > last + 1:
+            gap = set(range(last + 1, seq))
+            self.missing |= gap
+            asyncio.get_running_loop().call_later(GAP_GRACE_SECONDS, self._report_missing, gap)
+        self.last_seq = seq
+
+    def _report_missing(self, gap: set[int]) -> None:
+        organisation_id = self.organisation.pk
+        lost = sorted(n for n in gap & self.missing if n > _reported_up_to.get(organisation_id, 0))
+        if not lost:
+            return
+        _reported_up_to[organisation_id] = max(lost[-1], _reported_up_to.get(organisation_id, 0))
+        logger.warning(
+            "channel layer dropped %d event(s) of org %s (numbers %s..%s); clients resync",
+            len(lost),
+            organisation_id,
+            lost[0],
+            lost[-1],
+        )
+
+
+@database_sync_to_async
+def _me_subscriptions(user: User) -> tuple[list[int], str]:
+    organisation_ids = list(
+        Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
+    )
+    preference = (
+        VolunteerProfile.objects.filter(user_id=user.pk)
+        .values_list("mode_preference", flat=True)
+        .first()
+    )
+    return organisation_ids, preference or ModePreference.BOTH
+
+
+class MeConsumer(BaseConsumer):
+    """``ws/v1/me/``: the user's own claims and shifts, and new open shifts for them.
+
+    No snapshot and no sequence numbers here: an app re-reads ``/api/v1/me/claims/`` when it
+    (re)connects, and the events are reminders to refresh, not the record.
+    """
+
+    async def connect(self) -> None:
+        user = self.user
+        if user is None:
+            await self.accept_and_close(CLOSE_UNAUTHENTICATED)
+            return
+        self.user_id = user.pk
+        organisation_ids, self.mode_preference = await _me_subscriptions(user)
+        for group in [user_group(user.pk)] + [organisation_group(i) for i in organisation_ids]:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)
+        await self.accept_with_subprotocol()
+        await self.send_json({"type": "ready", "user_id": user.pk})
+
+    async def domain_event(self, message: LayerMessage) -> None:
+        event = message["event"]
+        # From the organisations' groups only new shifts are of interest (the user's own
+        # changes arrive on their own group), and only those in a mode they want.
+        if message["audience"] == "organisation" and (
+            event["type"] != "shift.created" or not self._wants(message)
+        ):
+            return
+        row = message["board_shift"]
+        # Coordinators see who else is on a shift; a volunteer's own stream does not.
+        shift = {k: v for k, v in row.items() if k != "volunteers"} if row else event["shift"]
+        out: dict[str, Any] = {"type": "event", "event": event["type"], "shift": shift}
+        claim = event.get("claim")
+        if claim is not None and claim["volunteer_id"] == self.user_id:
+            out["claim"] = claim
+        if "time_changed" in event:
+            out["time_changed"] = event["time_changed"]
+        await self.send_json(out)
+
+    def _wants(self, message: LayerMessage) -> bool:
+        row = message["board_shift"]
+        if self.mode_preference == ModePreference.BOTH or row is None:
+            return True
+        return row["mode"] == self.mode_preference
