@@ -74,3 +74,12 @@ def client_for(user: User) -> APIClient:
 @pytest.fixture
 def anon_user_factory():  # type: ignore[no-untyped-def]
     return UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _reset_login_throttle() -> None:
+    """Every test client talks from 127.0.0.1, so the per-address log-in limit would carry
+    over from one test to the next (and through Redis, from process to process)."""
+    from django.core.cache import cache
+
+    cache.delete("throttle_auth_127.0.0.1")

@@ -21,9 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-    profile = factory.RelatedFactory(
-        "tests.factories.ProfileFactory", factory_related_name="user"
-    )
+    profile = factory.RelatedFactory("tests.factories.ProfileFactory", factory_related_name="user")
 
     @classmethod
     def _after_postgeneration(cls, instance: User, create: bool, results: object = None) -> None:

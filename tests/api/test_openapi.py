@@ -1,0 +1,74 @@
+import pytest
+import yaml
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+
+def api_paths() -> set[str]:
+    """Every route under /api/v1/, in OpenAPI's {name} notation."""
+    paths: set[str] = set()
+    resolver = get_resolver()
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
+                for converter in ("id", "int", "str"):
+                    route = route.replace(f"<{converter}:", "<")
+                paths.add("/" + route.replace("<", "{").replace(">", "}"))
+
+    walk(resolver.url_patterns, "")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory, django_db_blocker):
+    target = tmp_path_factory.mktemp("schema") / "openapi.yaml"
+    with django_db_blocker.unblock():
+        # --fail-on-warn: an endpoint the generator can't describe fails the test.
+        call_command("spectacular", "--file", str(target), "--validate", "--fail-on-warn")
+    return yaml.safe_load(target.read_text())
+
+
+def test_the_schema_documents_every_endpoint(schema):
+    assert set(schema["paths"]) == api_paths()
+
+
+def test_every_operation_documents_its_errors(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert "429" in codes and "403" in codes, (method, path, codes)
+            if path != "/api/v1/auth/register/" and not path.startswith("/api/v1/auth/token"):
+                assert "401" in codes, (method, path)
+            error = operation["responses"]["403"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}
+
+
+def test_claiming_documents_the_conflict_codes(schema):
+    claim = schema["paths"]["/api/v1/shifts/{shift_id}/claim/"]["post"]
+    assert {"200", "201", "409"} <= set(claim["responses"])
+    assert "shift_full" in claim["responses"]["409"]["description"]
+    assert set(schema["components"]["schemas"]["Error"]["properties"]) == {
+        "code",
+        "detail",
+        "fields",
+    }
+
+
+def test_read_only_fields_are_not_in_request_bodies(schema):
+    request = schema["components"]["schemas"]["ShiftWriteRequest"]["properties"]
+    assert "confirmed_count" not in request and "status" not in request
+    patch = schema["components"]["schemas"]["PatchedShiftUpdateRequest"]["properties"]
+    assert "organisation" not in patch
+
+
+def test_the_docs_page_and_schema_are_served(client):
+    assert client.get("/api/docs/").status_code == 200
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/shifts/" in response.content
