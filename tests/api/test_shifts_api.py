@@ -310,7 +310,7 @@ def test_my_claims_list_runs_a_constant_number_of_queries(
     organisation, volunteer, django_assert_num_queries
 ):
     def claim_some(n):
-        for i in range(n):
+        for _ in range(n):
             shift = ShiftFactory(
                 organisation=organisation,
                 starts_at=timezone.now() + dt.timedelta(days=2 + Claim.objects.count()),
