@@ -1,0 +1,83 @@
+"""HTTP entry points: Telegram's webhook, and the API that hands out link codes."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.telegram import conf
+from backend.telegram.services import LINK_CODE_LIFETIME, link_code_create, update_seen
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@csrf_exempt
+@require_POST
+async def webhook(request: HttpRequest) -> HttpResponse:
+    """Telegram posts updates here. Only with our secret; each ``update_id`` has one effect."""
+    secret = conf.webhook_secret()
+    given = request.headers.get(SECRET_HEADER, "")
+    # No secret configured means webhook mode is off: refuse everything.
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return HttpResponseForbidden()
+    try:
+        data = json.loads(request.body)
+        update_id = int(data["update_id"])
+    except (ValueError, TypeError, KeyError):
+        return HttpResponseBadRequest()
+    # Taken before processing: a re-delivery while the first is still running is skipped too.
+    # If processing then fails the update is lost rather than done twice (the volunteer can
+    # press the button again; a double claim or cancel would be worse).
+    if await database_sync_to_async(update_seen, thread_sensitive=False)(update_id=update_id):
+        logger.info("update %s already processed, ignoring re-delivery", update_id)
+        return HttpResponse(status=200)
+    from bots import webhook as bot_webhook
+
+    await bot_webhook.process(data)
+    return HttpResponse(status=200)
+
+
+class TelegramLinkView(APIView):
+    """A one-time code to link a Telegram chat to the signed-in account."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: inline_serializer(
+                "TelegramLinkCode",
+                {
+                    "code": serializers.CharField(),
+                    "expires_at": serializers.DateTimeField(),
+                    "command": serializers.CharField(),
+                },
+            )
+        },
+        description=(
+            "Send `/link CODE` to the bot (or open the deep link `t.me/<bot>?start=link-CODE`). "
+            f"The code works once and expires after {LINK_CODE_LIFETIME.seconds // 60} minutes."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        link = link_code_create(user=request.user)  # type: ignore[arg-type]
+        return Response(
+            {
+                "code": link.code,
+                "expires_at": link.expires_at.isoformat(),
+                "command": f"/link {link.code}",
+                "deep_link_payload": f"link-{link.code}",
+            },
+            status=status.HTTP_201_CREATED,
+        )

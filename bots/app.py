@@ -1,0 +1,83 @@
+"""Builds the bot: one Application with every handler, for polling and webhook mode alike."""
+
+from __future__ import annotations
+
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from backend.telegram import conf
+from bots.handlers import help, link, my, settings, shifts, signup
+from bots.keyboards import matches
+from bots.processor import ChatSequentialProcessor
+from bots.ratelimit import PoliteRateLimiter
+
+COMMANDS = {
+    "start": signup.start,
+    "cancel": signup.cancel,
+    "link": link.link,
+    "shifts": shifts.list_shifts,
+    "online": shifts.list_online,
+    "my": my.my_claims,
+    "settings": settings.show_settings,
+    "help": help.help_command,
+}
+
+BUTTONS = {
+    "su": signup.on_button,
+    "page": shifts.on_page,
+    "claim": shifts.on_claim,
+    "cancel": my.on_cancel,
+    "cancelyes": my.on_cancel_confirmed,
+    "cancelno": my.on_cancel_declined,
+    "set": settings.on_setting,
+    "lang": settings.on_language,
+    "mode": settings.on_mode,
+    "del": settings.on_delete,
+}
+
+
+def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    for command, callback in COMMANDS.items():
+        application.add_handler(CommandHandler(command, callback))
+    for action, callback in BUTTONS.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=matches(action)))
+    application.add_handler(CallbackQueryHandler(help.stale_button))
+    application.add_handler(MessageHandler(filters.CONTACT, signup.on_contact))
+    application.add_handler(MessageHandler(filters.COMMAND, help.unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT, signup.on_text))
+    application.add_handler(MessageHandler(filters.ALL, help.free_text))
+    application.add_error_handler(help.on_error)
+
+
+def build_application(
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    rate_limiter: PoliteRateLimiter | None = None,
+    with_updater: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The bot. ``with_updater=False`` for webhook mode (updates come from the web process)."""
+    token = token or conf.bot_token()
+    if not token:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set: the bot is off.")
+    base_url = base_url or conf.api_base_url()
+    root, _sep, last = base_url.rstrip("/").rpartition("/")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(f"{root}/file/{last}")
+        .concurrent_updates(ChatSequentialProcessor())
+        .rate_limiter(rate_limiter or PoliteRateLimiter())
+    )
+    if not with_updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    add_handlers(application)
+    return application

@@ -1,0 +1,430 @@
+"""The bot's one door into the domain: every read and write the bot does goes through here.
+
+Each function is one operation that crosses into synchronous Django code exactly once (so a
+service's transaction is never split over several ``sync_to_async`` calls), runs in a thread
+pool (``thread_sensitive=False``: one slow volunteer does not hold up the others), and returns
+plain frozen dataclasses, never lazy model instances. Domain errors (``DomainError``) pass
+through unchanged for the handlers to translate.
+
+The bot speaks for the volunteer who wrote to it, so every id that comes from a button is
+checked against that volunteer here, even where a service would allow more (a coordinator
+may cancel others' claims through the API, never by replaying a callback in the bot).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from channels.db import database_sync_to_async
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
+from backend.accounts.services import profile_update, user_erase, volunteer_create_from_telegram
+from backend.core.errors import ClaimNotActive, NotFound
+from backend.organisations.services import organisation_join
+from backend.shifts.models import (
+    ACTIVE_CLAIM_STATUSES,
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftMode,
+    ShiftStatus,
+)
+from backend.shifts.selectors import shifts_visible_to, waitlist_position
+from backend.shifts.services import claim_cancel, claim_create, eligibility_error
+from backend.telegram import services as telegram_services
+from backend.telegram.models import SignupDraft, TelegramAccount
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PAGE_SIZE = 5
+# How far ahead the shift lists look; eligibility is checked per shift, so keep it bounded.
+MAX_CANDIDATES = 60
+HELP_NOW_WINDOW = dt.timedelta(hours=1)
+
+
+def _in_thread(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    # database_sync_to_async closes stale connections around the call, as Channels does.
+    return database_sync_to_async(fn, thread_sensitive=False)  # type: ignore[return-value]
+
+
+class NotSignedUp(Exception):
+    """This chat has no Inzet account yet."""
+
+
+# --- plain results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    user_id: int
+    display_name: str
+    language: str
+    mode_preference: str
+    reminders_enabled: bool
+
+
+@dataclass(frozen=True)
+class Draft:
+    step: str
+    language: str
+    telegram_first_name: str
+    mode_preference: str
+
+
+@dataclass(frozen=True)
+class SignupDone:
+    volunteer: Volunteer
+    organisation_name: str | None
+    invite_rejected: bool
+
+
+@dataclass(frozen=True)
+class ShiftView:
+    id: int
+    title: str
+    organisation: str
+    mode: str
+    starts_at: dt.datetime  # in the organisation's time zone
+    ends_at: dt.datetime
+    seats_left: int
+    help_now: bool
+
+
+@dataclass(frozen=True)
+class ShiftPage:
+    kind: str
+    page: int
+    shifts: tuple[ShiftView, ...]
+    has_previous: bool
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: int
+    status: str
+    shift: ShiftView
+    waitlist_position: int | None
+    past_deadline: bool
+    # Revealed only to a confirmed volunteer.
+    address: str
+    meeting_link: str
+    already_held: bool = False
+
+
+# --- helpers (sync) --------------------------------------------------------------------------
+
+
+def _volunteer(profile: VolunteerProfile) -> Volunteer:
+    account = TelegramAccount.objects.filter(user_id=profile.user_id).first()
+    return Volunteer(
+        user_id=profile.user_id,
+        display_name=profile.display_name,
+        language=profile.language,
+        mode_preference=profile.mode_preference,
+        reminders_enabled=account.reminders_enabled if account else True,
+    )
+
+
+def _profile(chat_id: int) -> VolunteerProfile:
+    profile = (
+        VolunteerProfile.objects.select_related("user")
+        .filter(telegram_chat_id=chat_id, user__is_active=True)
+        .first()
+    )
+    if profile is None:
+        raise NotSignedUp()
+    return profile
+
+
+def _shift_view(shift: Shift, now: dt.datetime) -> ShiftView:
+    zone = ZoneInfo(shift.organisation.time_zone)
+    return ShiftView(
+        id=shift.pk,
+        title=shift.title,
+        organisation=shift.organisation.name,
+        mode=shift.mode,
+        starts_at=shift.starts_at.astimezone(zone),
+        ends_at=shift.ends_at.astimezone(zone),
+        seats_left=shift.seats_left,
+        help_now=shift.mode == ShiftMode.ONLINE and shift.starts_at - now <= HELP_NOW_WINDOW,
+    )
+
+
+def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -> ClaimView:
+    shift = claim.shift
+    confirmed = claim.status == ClaimStatus.CONFIRMED
+    deadline = shift.starts_at - dt.timedelta(hours=shift.cancellation_deadline_hours)
+    return ClaimView(
+        id=claim.pk,
+        status=claim.status,
+        shift=_shift_view(shift, now),
+        waitlist_position=waitlist_position(claim=claim),
+        past_deadline=confirmed and now > deadline,
+        address=shift.address if confirmed and shift.mode == ShiftMode.ON_SITE else "",
+        meeting_link=shift.meeting_link if confirmed and shift.mode == ShiftMode.ONLINE else "",
+        already_held=already_held,
+    )
+
+
+def _own_claim(user: User, claim_id: int) -> Claim:
+    """The volunteer's own claim, or NotFound: someone else's claim is not even confirmed
+    to exist."""
+    claim = (
+        Claim.objects.select_related("shift__organisation")
+        .filter(pk=claim_id, volunteer_id=user.pk)
+        .first()
+    )
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+# --- identity and sign-up --------------------------------------------------------------------
+
+
+@_in_thread
+def volunteer_for_chat(chat_id: int) -> Volunteer | None:
+    """The volunteer of this chat (None if there is none). Writing to the bot makes a
+    volunteer reachable again."""
+    try:
+        profile = _profile(chat_id)
+    except NotSignedUp:
+        return None
+    telegram_services.chat_mark_reachable(user=profile.user)
+    return _volunteer(profile)
+
+
+@_in_thread
+def chat_language(chat_id: int, fallback: str) -> str:
+    """The language to answer this chat in: the volunteer's, the sign-up draft's, or a guess."""
+    language = (
+        VolunteerProfile.objects.filter(telegram_chat_id=chat_id)
+        .values_list("language", flat=True)
+        .first()
+        or SignupDraft.objects.filter(chat_id=chat_id).values_list("language", flat=True).first()
+    )
+    if language:
+        return language
+    return fallback if fallback in Language.values else Language.DUTCH
+
+
+def _draft(draft: SignupDraft) -> Draft:
+    return Draft(
+        step=draft.step,
+        language=draft.language,
+        telegram_first_name=draft.telegram_first_name,
+        mode_preference=draft.mode_preference,
+    )
+
+
+@_in_thread
+def signup_start(chat_id: int, telegram_first_name: str, invite_code: str, language: str) -> Draft:
+    draft = telegram_services.signup_draft_start(
+        chat_id=chat_id,
+        telegram_first_name=telegram_first_name,
+        invite_code=invite_code,
+        language=language if language in Language.values else Language.DUTCH,
+    )
+    return _draft(draft)
+
+
+@_in_thread
+def signup_draft(chat_id: int) -> Draft | None:
+    draft = SignupDraft.objects.filter(chat_id=chat_id).first()
+    return _draft(draft) if draft else None
+
+
+@_in_thread
+def signup_answer(chat_id: int, expected_step: str, **changes: str) -> Draft | None:
+    draft = telegram_services.signup_draft_update(
+        chat_id=chat_id, expected_step=expected_step, **changes
+    )
+    return _draft(draft) if draft else None
+
+
+@_in_thread
+def signup_cancel(chat_id: int) -> bool:
+    return telegram_services.signup_draft_discard(chat_id=chat_id)
+
+
+@_in_thread
+def signup_finish(chat_id: int, phone: str) -> SignupDone | None:
+    """Create the volunteer from the draft and drop the draft, in one transaction."""
+    with transaction.atomic():
+        draft = SignupDraft.objects.select_for_update().filter(chat_id=chat_id).first()
+        if draft is None:
+            return None
+        done = volunteer_create_from_telegram(
+            chat_id=chat_id,
+            display_name=draft.display_name or draft.telegram_first_name,
+            language=draft.language,
+            mode_preference=draft.mode_preference or ModePreference.BOTH,
+            postcode=draft.postcode,
+            phone=phone,
+            invite_code=draft.invite_code,
+        )
+        draft.delete()
+        profile = VolunteerProfile.objects.get(user=done.user)
+        return SignupDone(_volunteer(profile), done.organisation_name, done.invite_rejected)
+
+
+@_in_thread
+def join_organisation(chat_id: int, code: str) -> str:
+    """Join with an invite code; the organisation's name."""
+    profile = _profile(chat_id)
+    return organisation_join(user=profile.user, code=code).organisation.name
+
+
+@_in_thread
+def link_account(chat_id: int, code: str) -> Volunteer:
+    user = telegram_services.telegram_link(chat_id=chat_id, code=code)
+    telegram_services.signup_draft_discard(chat_id=chat_id)
+    return _volunteer(VolunteerProfile.objects.get(user=user))
+
+
+# --- shifts and claims -----------------------------------------------------------------------
+
+
+def _matching_shifts(user: User, profile: VolunteerProfile, kind: str) -> list[Shift]:
+    """Upcoming open shifts this volunteer could claim now, by the services' own rules."""
+    now = timezone.now()
+    shifts = (
+        shifts_visible_to(user=user)
+        .filter(status=ShiftStatus.PUBLISHED, starts_at__gt=now)
+        .filter(Q(confirmed_count__lt=F("capacity")) | Q(waitlist_enabled=True))
+        .exclude(
+            pk__in=Claim.objects.filter(
+                volunteer_id=user.pk, status__in=ACTIVE_CLAIM_STATUSES
+            ).values("shift_id")
+        )
+        .select_related("organisation")
+        .prefetch_related("required_qualifications")
+        .order_by("starts_at", "id")
+    )
+    if kind == "online" or profile.mode_preference == ModePreference.ONLINE:
+        shifts = shifts.filter(mode=ShiftMode.ONLINE)
+    elif profile.mode_preference == ModePreference.ON_SITE:
+        shifts = shifts.filter(mode=ShiftMode.ON_SITE)
+    member_of = set(user.memberships.values_list("organisation_id", flat=True))
+    return [
+        shift
+        for shift in shifts[:MAX_CANDIDATES]
+        if eligibility_error(user=user, shift=shift, is_member=shift.organisation_id in member_of)
+        is None
+    ]
+
+
+@_in_thread
+def shift_page(chat_id: int, kind: str, page: int) -> ShiftPage:
+    profile = _profile(chat_id)
+    matching = _matching_shifts(profile.user, profile, kind)
+    last_page = max((len(matching) - 1) // PAGE_SIZE, 0)
+    page = min(max(page, 0), last_page)
+    now = timezone.now()
+    chunk = matching[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    return ShiftPage(
+        kind=kind,
+        page=page,
+        shifts=tuple(_shift_view(shift, now) for shift in chunk),
+        has_previous=page > 0,
+        has_next=page < last_page,
+    )
+
+
+@_in_thread
+def claim(chat_id: int, shift_id: int) -> ClaimView:
+    profile = _profile(chat_id)
+    result = claim_create(volunteer=profile.user, shift_id=shift_id)
+    claim = Claim.objects.select_related("shift__organisation").get(pk=result.claim.pk)
+    return _claim_view(claim, timezone.now(), already_held=not result.created)
+
+
+@_in_thread
+def my_claims(chat_id: int) -> list[ClaimView]:
+    profile = _profile(chat_id)
+    now = timezone.now()
+    claims = (
+        Claim.objects.filter(
+            volunteer_id=profile.user_id,
+            status__in=ACTIVE_CLAIM_STATUSES,
+            shift__ends_at__gt=now,
+        )
+        .select_related("shift__organisation")
+        .order_by("shift__starts_at", "id")
+    )
+    return [_claim_view(claim, now) for claim in claims]
+
+
+@_in_thread
+def claim_to_cancel(chat_id: int, claim_id: int) -> ClaimView:
+    """The volunteer's own active claim, to show before they confirm the cancellation."""
+    profile = _profile(chat_id)
+    claim = _own_claim(profile.user, claim_id)
+    if claim.status not in ACTIVE_CLAIM_STATUSES:
+        raise ClaimNotActive()
+    return _claim_view(claim, timezone.now())
+
+
+@_in_thread
+def cancel_claim(chat_id: int, claim_id: int) -> ClaimView:
+    profile = _profile(chat_id)
+    _own_claim(profile.user, claim_id)
+    cancelled = claim_cancel(actor=profile.user, claim_id=claim_id)
+    claim = Claim.objects.select_related("shift__organisation").get(pk=cancelled.pk)
+    return _claim_view(claim, timezone.now())
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@_in_thread
+def set_language(chat_id: int, language: str) -> Volunteer:
+    profile = _profile(chat_id)
+    return _volunteer(profile_update(user=profile.user, language=language))
+
+
+@_in_thread
+def set_mode(chat_id: int, mode_preference: str) -> Volunteer:
+    profile = _profile(chat_id)
+    return _volunteer(profile_update(user=profile.user, mode_preference=mode_preference))
+
+
+@_in_thread
+def toggle_reminders(chat_id: int) -> Volunteer:
+    profile = _profile(chat_id)
+    account = telegram_services.account_for(user=profile.user)
+    telegram_services.reminders_set(user=profile.user, enabled=not account.reminders_enabled)
+    return _volunteer(profile)
+
+
+@_in_thread
+def erase(chat_id: int) -> None:
+    """Delete my data: the same erasure as ``DELETE /api/v1/me/``."""
+    profile = _profile(chat_id)
+    user_erase(user=profile.user)
+
+
+@_in_thread
+def mark_unreachable(chat_id: int) -> None:
+    telegram_services.chat_mark_unreachable(chat_id=chat_id)
+
+
+@_in_thread
+def chat_of_user(user_id: int) -> int | None:
+    """The chat to message a user in, or None (no Telegram, or they blocked the bot)."""
+    if TelegramAccount.objects.filter(user_id=user_id, unreachable_since__isnull=False).exists():
+        return None
+    return (
+        VolunteerProfile.objects.filter(user_id=user_id, user__is_active=True)
+        .values_list("telegram_chat_id", flat=True)
+        .first()
+    )

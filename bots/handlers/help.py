@@ -1,0 +1,50 @@
+"""/help, unknown commands, free text, stale buttons, and the one error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden
+
+from bots import bridge, messages
+from bots.handlers.common import Context, guarded, language, say
+
+logger = logging.getLogger(__name__)
+
+
+@guarded
+async def help_command(update: Update, context: Context) -> None:
+    """What the bot can do."""
+    await say(update, messages.help_text(await language(update)))
+
+
+@guarded
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command we do not have."""
+    await say(update, messages.unknown_command(await language(update)))
+
+
+async def free_text(update: Update, context: Context) -> None:
+    """Text outside a conversation gets a short help answer."""
+    await say(update, messages.free_text(await language(update)))
+
+
+@guarded
+async def stale_button(update: Update, context: Context) -> None:
+    """A button whose data we do not recognise (old message, or forged)."""
+    await say(update, messages.stale_button(await language(update)))
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the error first; then mark blocked volunteers, or apologise to the volunteer."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, Forbidden):
+        await bridge.mark_unreachable(update.effective_chat.id)
+        return
+    try:
+        await say(update, messages.something_went_wrong(await language(update)))
+    except Exception:
+        logger.warning("could not apologise to chat %s", update.effective_chat.id, exc_info=True)

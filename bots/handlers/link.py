@@ -1,0 +1,27 @@
+"""/link CODE: attach this chat to an account made in the app (code from the API)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from backend.core.errors import DomainError
+from bots import bridge, messages
+from bots.handlers.common import Context, chat_id, guarded, language, say
+
+
+async def link_with_code(update: Update, code: str) -> None:
+    try:
+        volunteer = await bridge.link_account(chat_id(update), code)
+    except DomainError as error:
+        await say(update, messages.domain_error(await language(update), error))
+        return
+    await say(update, messages.linked(volunteer.language, volunteer.display_name))
+
+
+@guarded
+async def link(update: Update, context: Context) -> None:
+    """Link this chat to an existing account with a one-time code."""
+    if not context.args:
+        await say(update, messages.link_usage(await language(update)))
+        return
+    await link_with_code(update, context.args[0])

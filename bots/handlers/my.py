@@ -1,0 +1,66 @@
+"""/my: the volunteer's upcoming claims, each with a Cancel button and a confirmation step."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bots import bridge, messages
+from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
+from bots.keyboards import button, rows
+
+
+@guarded
+async def my_claims(update: Update, context: Context) -> None:
+    """Upcoming claims with Cancel buttons."""
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    claims = await bridge.my_claims(chat_id(update))
+    lang = volunteer.language
+    markup = rows(
+        *[
+            [button(messages.cancel_button(lang, number, claim.shift.title), "cancel", claim.id)]
+            for number, claim in enumerate(claims, 1)
+        ]
+    )
+    await say(update, messages.my_claims(lang, claims), markup if claims else None)
+
+
+@guarded
+async def on_cancel(update: Update, context: Context) -> None:
+    """Cancel button: ask to confirm, warning when the deadline has passed."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    claim = await bridge.claim_to_cancel(chat_id(update), data.int_arg(0))
+    lang = volunteer.language
+    markup = rows(
+        [
+            button(messages.yes_cancel_button(lang), "cancelyes", claim.id),
+            button(messages.no_keep_button(lang), "cancelno", claim.id),
+        ]
+    )
+    await say(update, messages.confirm_cancel(lang, claim), markup)
+
+
+@guarded
+async def on_cancel_confirmed(update: Update, context: Context) -> None:
+    """Yes, cancel: the claim is cancelled (a waitlisted volunteer may move up)."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    claim = await bridge.cancel_claim(chat_id(update), data.int_arg(0))
+    await edit(update, messages.cancelled(volunteer.language, claim))
+
+
+@guarded
+async def on_cancel_declined(update: Update, context: Context) -> None:
+    """No, keep it."""
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    await edit(update, messages.kept(volunteer.language))

@@ -1,0 +1,68 @@
+"""/shifts and /online: shifts that match the volunteer, a page at a time, with Claim buttons."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bots import bridge, messages
+from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
+from bots.keyboards import button, rows
+
+
+def page_markup(lang: str, page: bridge.ShiftPage) -> InlineKeyboardMarkup:
+    claims = [
+        [button(messages.claim_button(lang, number, shift.title), "claim", shift.id)]
+        for number, shift in enumerate(page.shifts, 1)
+    ]
+    nav: list[InlineKeyboardButton] = []
+    if page.has_previous:
+        nav.append(button(messages.previous_button(lang), "page", page.kind, page.page - 1))
+    if page.has_next:
+        nav.append(button(messages.next_button(lang), "page", page.kind, page.page + 1))
+    return rows(*claims, nav)
+
+
+async def _list(update: Update, kind: str) -> None:
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    page = await bridge.shift_page(chat_id(update), kind, 0)
+    lang = volunteer.language
+    await say(update, messages.shift_page(lang, page), page_markup(lang, page))
+
+
+@guarded
+async def list_shifts(update: Update, context: Context) -> None:
+    """Upcoming shifts this volunteer can claim."""
+    await _list(update, "all")
+
+
+@guarded
+async def list_online(update: Update, context: Context) -> None:
+    """Online engagements only, including help needed within the hour."""
+    await _list(update, "online")
+
+
+@guarded
+async def on_page(update: Update, context: Context) -> None:
+    """Previous/next page: the list message is replaced."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    page = await bridge.shift_page(chat_id(update), data.str_arg(0), data.int_arg(1))
+    lang = volunteer.language
+    await edit(update, messages.shift_page(lang, page), page_markup(lang, page))
+
+
+@guarded
+async def on_claim(update: Update, context: Context) -> None:
+    """Claim button: the answer comes at once (confirmed, waitlisted, or why not)."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    claim = await bridge.claim(chat_id(update), data.int_arg(0))
+    await say(update, messages.claim_result(volunteer.language, claim))

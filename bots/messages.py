@@ -1,0 +1,427 @@
+"""Every text the bot sends, rendered in the volunteer's language (nl by default, en, fr).
+
+Each function takes the language first; the ``@localised`` wrapper activates it for the
+gettext calls inside, so catalogs in ``locale/`` translate them (``manage.py makemessages``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
+
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from backend.core.errors import DomainError
+from bots.bridge import ClaimView, ShiftPage, ShiftView, Volunteer
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "fr": "Français"}
+
+
+def localised(fn: Callable[P, R]) -> Callable[Concatenate[str, P], R]:
+    @functools.wraps(fn)
+    def wrapper(language: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(language):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _when(start: dt.datetime, end: dt.datetime) -> str:
+    dash = "\N{EN DASH}"
+    return f"{formats.date_format(start, 'D j M H:i')}{dash}{formats.time_format(end, 'H:i')}"
+
+
+def _mode(mode: str) -> str:
+    return {"on_site": _("on site"), "online": _("online"), "both": _("on site and online")}[mode]
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+
+@localised
+def ask_language() -> str:
+    return _("Welcome to Inzet! Which language do you prefer?")
+
+
+@localised
+def ask_name(first_name: str) -> str:
+    if first_name:
+        return _(
+            "What may we call you? Tap the button to use “%(name)s”, or type another name."
+        ) % {"name": first_name}
+    return _("What may we call you? Type your first name.")
+
+
+@localised
+def use_name_button(first_name: str) -> str:
+    return _("Use “%(name)s”") % {"name": first_name}
+
+
+@localised
+def ask_mode() -> str:
+    return _("Where would you like to help?")
+
+
+@localised
+def mode_label(mode: str) -> str:
+    return _mode(mode).capitalize()
+
+
+@localised
+def ask_postcode() -> str:
+    return _(
+        "Optional: send your postcode or region, so coordinators near you can find you. "
+        "Or tap Skip."
+    )
+
+
+@localised
+def skip_button() -> str:
+    return _("Skip")
+
+
+@localised
+def ask_consent() -> str:
+    return _(
+        "Last step. Inzet keeps your name, language, preferences and, if you share it, your "
+        "phone number, so that the coordinators of your organisations can plan shifts with you. "
+        "Nobody else sees them. You can delete your data at any time with /settings.\n\n"
+        "Do you agree?"
+    )
+
+
+@localised
+def agree_with_phone_button() -> str:
+    return _("I agree and share my phone number")
+
+
+@localised
+def agree_without_phone_button() -> str:
+    return _("I agree, without phone number")
+
+
+@localised
+def please_use_buttons() -> str:
+    return _("Please choose one of the buttons (or send /cancel to stop).")
+
+
+@localised
+def name_too_long() -> str:
+    return _("That is a bit long for a name. Please send at most 100 characters.")
+
+
+@localised
+def signup_done(name: str) -> str:
+    return _(
+        "Welcome, %(name)s! You are signed up. Send /shifts to see the shifts you can take, "
+        "or /help for everything else."
+    ) % {"name": name}
+
+
+@localised
+def joined(organisation: str) -> str:
+    return _("You joined %(organisation)s.") % {"organisation": organisation}
+
+
+@localised
+def invite_rejected() -> str:
+    return _(
+        "The invite code did not work (it may have expired). Ask your coordinator for a new link."
+    )
+
+
+@localised
+def signup_cancelled() -> str:
+    return _("Sign-up stopped; nothing was saved. Send /start whenever you like.")
+
+
+@localised
+def nothing_to_cancel() -> str:
+    return _("There is nothing to stop. Send /help to see what I can do.")
+
+
+@localised
+def welcome_back(name: str) -> str:
+    return _("Welcome back, %(name)s! Send /shifts to find a shift or /my for yours.") % {
+        "name": name
+    }
+
+
+@localised
+def not_signed_up() -> str:
+    return _("You do not have an account yet. Send /start to sign up (it takes under a minute).")
+
+
+@localised
+def linked(name: str) -> str:
+    return _("This chat is now linked to your Inzet account, %(name)s.") % {"name": name}
+
+
+@localised
+def link_usage() -> str:
+    return _("Send /link followed by the code from the app, for example: /link ABCD2345")
+
+
+@localised
+def stale_button() -> str:
+    return _("This button is out of date. Send /shifts, /my or /settings to start again.")
+
+
+# --- shifts ----------------------------------------------------------------------------------
+
+
+def _shift_line(shift: ShiftView) -> str:
+    if shift.seats_left:
+        seats = ngettext("%(count)d seat left", "%(count)d seats left", shift.seats_left) % {
+            "count": shift.seats_left
+        }
+    else:
+        seats = _("full, waitlist open")
+    line = f"{_when(shift.starts_at, shift.ends_at)} · {shift.title} ({shift.organisation}) · "
+    line += f"{_mode(shift.mode)} · {seats}"
+    return (_("Help now!") + " " + line) if shift.help_now else line
+
+
+@localised
+def shift_page(page: ShiftPage) -> str:
+    if not page.shifts:
+        if page.kind == "online":
+            return _("There are no online engagements for you right now. Have a look later!")
+        return _("There are no open shifts for you right now. Have a look later!")
+    title = _("Online engagements:") if page.kind == "online" else _("Shifts you can take:")
+    lines = [f"{number}. {_shift_line(shift)}" for number, shift in enumerate(page.shifts, 1)]
+    return "\n".join([title, "", *lines])
+
+
+@localised
+def claim_button(number: int, title: str) -> str:
+    return _("Claim %(number)d: %(title)s") % {"number": number, "title": title[:40]}
+
+
+@localised
+def previous_button() -> str:
+    return _("◀ Previous")
+
+
+@localised
+def next_button() -> str:
+    return _("Next ▶")
+
+
+@localised
+def claim_result(claim: ClaimView) -> str:
+    shift = claim.shift
+    values = {"title": shift.title, "when": _when(shift.starts_at, shift.ends_at)}
+    if claim.status == "waitlisted":
+        text = _(
+            "%(title)s (%(when)s) is full. You are number %(position)d on the waitlist; "
+            "you will hear from us when a seat frees up."
+        ) % {**values, "position": claim.waitlist_position or 0}
+    else:
+        text = _("You are confirmed for %(title)s on %(when)s. Thank you!") % values
+        if claim.address:
+            text += "\n" + _("Address: %(address)s") % {"address": claim.address}
+        if claim.meeting_link:
+            text += "\n" + _("Meeting link: %(link)s") % {"link": claim.meeting_link}
+    if claim.already_held:
+        text = _("You already had this shift.") + "\n" + text
+    return text
+
+
+# --- my claims -------------------------------------------------------------------------------
+
+
+@localised
+def my_claims(claims: list[ClaimView]) -> str:
+    if not claims:
+        return _("You have no upcoming shifts. Send /shifts to find one.")
+    lines = [_("Your upcoming shifts:"), ""]
+    for number, claim in enumerate(claims, 1):
+        shift = claim.shift
+        line = f"{number}. {_when(shift.starts_at, shift.ends_at)} · {shift.title}"
+        if claim.status == "waitlisted":
+            line += " · " + _("waitlist, number %(position)d") % {
+                "position": claim.waitlist_position or 0
+            }
+        elif claim.address:
+            line += " · " + claim.address
+        elif claim.meeting_link:
+            line += " · " + claim.meeting_link
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@localised
+def cancel_button(number: int, title: str) -> str:
+    return _("Cancel %(number)d: %(title)s") % {"number": number, "title": title[:40]}
+
+
+@localised
+def confirm_cancel(claim: ClaimView) -> str:
+    shift = claim.shift
+    text = _("Do you want to cancel %(title)s (%(when)s)?") % {
+        "title": shift.title,
+        "when": _when(shift.starts_at, shift.ends_at),
+    }
+    if claim.past_deadline:
+        text += "\n\n" + _(
+            "Careful: the cancellation deadline has passed. Your cancellation will be recorded "
+            "as late; please also let your coordinator know."
+        )
+    return text
+
+
+@localised
+def yes_cancel_button() -> str:
+    return _("Yes, cancel")
+
+
+@localised
+def no_keep_button() -> str:
+    return _("No, keep it")
+
+
+@localised
+def cancelled(claim: ClaimView) -> str:
+    return _("Cancelled: %(title)s. Thank you for letting us know.") % {"title": claim.shift.title}
+
+
+@localised
+def kept() -> str:
+    return _("Fine, you keep your place.")
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@localised
+def settings_text(volunteer: Volunteer) -> str:
+    reminders = _("on") if volunteer.reminders_enabled else _("off")
+    return "\n".join(
+        [
+            _("Your settings:"),
+            _("Language: %(language)s") % {"language": LANGUAGE_NAMES[volunteer.language]},
+            _("Where you help: %(mode)s") % {"mode": _mode(volunteer.mode_preference)},
+            _("Reminders: %(state)s") % {"state": reminders},
+        ]
+    )
+
+
+@localised
+def language_button() -> str:
+    return _("Language")
+
+
+@localised
+def mode_button() -> str:
+    return _("On site or online")
+
+
+@localised
+def reminders_button(enabled: bool) -> str:
+    return _("Turn reminders off") if enabled else _("Turn reminders on")
+
+
+@localised
+def delete_button() -> str:
+    return _("Delete my data")
+
+
+@localised
+def choose_language() -> str:
+    return _("Which language do you prefer?")
+
+
+@localised
+def language_set() -> str:
+    return _("Done: I will speak English from now on.")
+
+
+@localised
+def mode_set(mode: str) -> str:
+    return _("Saved: you help %(mode)s.") % {"mode": _mode(mode)}
+
+
+@localised
+def reminders_set(enabled: bool) -> str:
+    return _("Reminders are on.") if enabled else _("Reminders are off.")
+
+
+@localised
+def confirm_delete() -> str:
+    return _(
+        "This deletes your name, phone number, postcode and preferences, cancels your upcoming "
+        "shifts and unlinks this chat. Your past shifts stay in your organisations' figures, "
+        "without your name. This cannot be undone. Delete your data?"
+    )
+
+
+@localised
+def yes_delete_button() -> str:
+    return _("Yes, delete my data")
+
+
+@localised
+def no_button() -> str:
+    return _("No")
+
+
+@localised
+def deleted() -> str:
+    return _(
+        "Your data has been deleted. Thank you for all your help! "
+        "Send /start if you ever want to come back."
+    )
+
+
+@localised
+def delete_kept() -> str:
+    return _("Nothing was deleted.")
+
+
+# --- help and errors -------------------------------------------------------------------------
+
+
+@localised
+def help_text() -> str:
+    return "\n".join(
+        [
+            _("This is what I can do:"),
+            _("/shifts - shifts you can take"),
+            _("/online - online engagements, including help needed right now"),
+            _("/my - your shifts, to cancel one"),
+            _("/settings - language, on site or online, reminders, delete my data"),
+            _("/link CODE - link this chat to your account in the app"),
+            _("/cancel - stop the sign-up"),
+        ]
+    )
+
+
+@localised
+def unknown_command() -> str:
+    return _("I do not know that command.") + "\n" + _("Send /help to see what I can do.")
+
+
+@localised
+def free_text() -> str:
+    return (
+        _("I only understand commands and buttons.") + "\n" + _("Send /help to see what I can do.")
+    )
+
+
+@localised
+def something_went_wrong() -> str:
+    return _("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+@localised
+def domain_error(error: DomainError) -> str:
+    """A domain error's own sentence (its ``detail``), in the volunteer's language."""
+    return str(error.detail)

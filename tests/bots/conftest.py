@@ -1,0 +1,65 @@
+"""Bot tests: the real python-telegram-bot stack against the fake Bot API in fake_telegram.py.
+
+Each test builds its data with factories, then ``play``s a scenario: the fake server and the
+bot (polling) run in one event loop. The bot reaches the database from worker threads, so
+these tests use ``django_db(transaction=True)`` and committed data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import pytest
+
+from bots.app import build_application
+from bots.ratelimit import PoliteRateLimiter
+from tests.bots.fake_telegram import TOKEN, FakeTelegram
+
+Scenario = Callable[[FakeTelegram], Awaitable[None]]
+
+
+@asynccontextmanager
+async def running_bot(rate_limiter: PoliteRateLimiter | None = None) -> AsyncIterator[FakeTelegram]:
+    fake = FakeTelegram()
+    await fake.start()
+    application = build_application(
+        token=TOKEN,
+        base_url=fake.base_url,
+        # No spacing between messages by default, so conversations run at test speed.
+        rate_limiter=rate_limiter or PoliteRateLimiter(per_second=0, per_chat_interval=0),
+    )
+    try:
+        async with application:
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0, timeout=1)
+            await application.start()
+            try:
+                yield fake
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    finally:
+        await fake.stop()
+
+
+def play(scenario: Scenario, rate_limiter: PoliteRateLimiter | None = None) -> None:
+    async def main() -> None:
+        async with running_bot(rate_limiter) as fake:
+            await scenario(fake)
+
+    asyncio.run(main())
+
+
+@pytest.fixture(autouse=True)
+def _quiet_http_logs() -> None:
+    for name in ("httpx", "aiohttp.access"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_telegram_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
