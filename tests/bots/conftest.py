@@ -14,9 +14,12 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from backend.accounts.models import User, VolunteerProfile
+from backend.organisations.models import Organisation, Role
 from bots.app import build_application
 from bots.ratelimit import PoliteRateLimiter
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
+from tests.factories import MembershipFactory
 
 Scenario = Callable[[FakeTelegram], Awaitable[None]]
 
@@ -63,3 +66,20 @@ def _quiet_http_logs() -> None:
 def _no_ambient_telegram_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+def telegram_volunteer(
+    organisation: Organisation,
+    chat_id: int,
+    *,
+    name: str = "Anna",
+    language: str = "en",
+    mode: str = "both",
+    role: str = Role.VOLUNTEER,
+) -> User:
+    """A member of ``organisation`` whose account is linked to Telegram chat ``chat_id``."""
+    user = MembershipFactory(organisation=organisation, role=role).user
+    VolunteerProfile.objects.filter(user=user).update(
+        telegram_chat_id=chat_id, language=language, mode_preference=mode, display_name=name
+    )
+    return user
