@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
+from django.db import connection
 from django.utils import timezone
 from pytest_django import Settings
 
@@ -47,6 +48,19 @@ def shift_at(
         ends_at=starts_at + dt.timedelta(hours=hours),
         **fields,
     )
+
+
+@pytest.fixture
+def shared_database(transactional_db: None) -> None:
+    """For tests whose threads or processes must see each other's commits.
+
+    SQLite's in-memory test database (the default without DATABASE_URL) is one shared-cache
+    connection set with table-level locks that fail at once with "database table is locked"
+    instead of waiting, so concurrent writers cannot be tested on it. A file test database
+    (``DATABASES["default"]["TEST"]["NAME"]``) works, as does PostgreSQL.
+    """
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory SQLite test database cannot be shared by concurrent writers")
 
 
 @pytest.fixture

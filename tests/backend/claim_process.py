@@ -1,0 +1,62 @@
+"""Volunteers claiming a shift from a separate OS process (for the concurrency tests).
+
+Started with multiprocessing's 'spawn' context, so nothing is inherited from the test process:
+this module must not import Django models at the top, it sets Django up itself.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+
+
+def claim_in_process(
+    database_name: str,
+    shift_id: int,
+    volunteer_ids: list[int],
+    barrier: Barrier,
+    outcomes: Queue,
+) -> None:
+    """Claim ``shift_id`` on the test database for each volunteer, one thread each, once every
+    thread of every process is at ``barrier``.
+
+    Puts ``(volunteer_id, outcome)`` on ``outcomes``: the claim status, a domain error code, or
+    the repr of anything unexpected.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+    from django.conf import settings
+
+    # The parent runs on the test database pytest-django created; the settings still name
+    # the one DATABASE_URL points at.
+    settings.DATABASES["default"]["NAME"] = database_name
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from backend.accounts.models import User
+    from backend.core.errors import DomainError
+    from backend.shifts.services import claim_create
+
+    def claim(volunteer_id: int) -> None:
+        outcome: str
+        try:
+            volunteer = User.objects.get(pk=volunteer_id)
+            barrier.wait(timeout=60)
+            outcome = claim_create(volunteer=volunteer, shift_id=shift_id).claim.status
+        except DomainError as error:
+            outcome = error.code
+        except Exception as error:
+            outcome = repr(error)
+        finally:
+            connection.close()
+        outcomes.put((volunteer_id, outcome))
+
+    threads = [threading.Thread(target=claim, args=(pk,)) for pk in volunteer_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
