@@ -8,8 +8,30 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
+
+
+def connect_patiently(seconds: float = 20) -> None:
+    """Open this thread's database connection, waiting while the server is out of slots.
+
+    The concurrency tests open 50 connections at once; on a shared PostgreSQL (100 slots by
+    default) other test runs may hold the rest for a moment. Connecting happens before the
+    race starts, so waiting here changes nothing about what is tested.
+    """
+    from django.db import OperationalError, connection
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            connection.ensure_connection()
+            return
+        except OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            connection.close()
+            time.sleep(0.2)
 
 
 def claim_in_process(
@@ -44,6 +66,7 @@ def claim_in_process(
     def claim(volunteer_id: int) -> None:
         outcome: str
         try:
+            connect_patiently()
             volunteer = User.objects.get(pk=volunteer_id)
             barrier.wait(timeout=60)
             outcome = claim_create(volunteer=volunteer, shift_id=shift_id).claim.status

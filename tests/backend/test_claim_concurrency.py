@@ -26,7 +26,7 @@ from backend.organisations.models import Organisation
 from backend.shifts.models import Claim, ClaimStatus, Shift
 from backend.shifts.selectors import waitlist_position
 from backend.shifts.services import ClaimResult, claim_cancel, claim_create
-from tests.backend.claim_process import claim_in_process
+from tests.backend.claim_process import claim_in_process, connect_patiently
 from tests.backend.conftest import MakeVolunteer, shift_at
 
 VOLUNTEERS = 50
@@ -48,7 +48,7 @@ def at_once(jobs: Sequence[Callable[[], ClaimResult | Claim]]) -> list[Outcome]:
 
     def run(index: int, job: Callable[[], ClaimResult | Claim]) -> None:
         try:
-            connection.ensure_connection()
+            connect_patiently()
             barrier.wait(timeout=30)
             outcomes[index] = job()
         except DomainError as error:
