@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Iterator
-from typing import Any
+import threading
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import connection
 from django.utils import timezone
@@ -21,6 +21,7 @@ from backend.shifts.models import Shift
 from realtime.events import DomainEvent
 from tests.factories import ShiftFactory
 
+T = TypeVar("T")
 MakeShift = Callable[..., Shift]
 # The root conftest's ``make_volunteer``: a new volunteer member (of ``organisation`` by default).
 MakeVolunteer = Callable[..., User]
@@ -69,17 +70,27 @@ def make_shift(db: None) -> MakeShift:
 
 
 class EventListener:
-    """One channel on the channel layer, subscribed to groups like a consumer would be."""
+    """One channel on the channel layer, subscribed to groups like a consumer would be.
+
+    Its channel-layer calls all run on one event loop in a thread of its own, as a consumer's
+    would: the Redis layer binds a channel's receive buffer to the loop that first waits on it.
+    """
 
     def __init__(self) -> None:
         layer = get_channel_layer()
         assert layer is not None, "no channel layer configured"
         self.layer: BaseChannelLayer = layer
-        self.channel: str = async_to_sync(layer.new_channel)()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.channel: str = self._run(layer.new_channel())
         self.groups: list[str] = []
 
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
     def subscribe(self, group: str) -> None:
-        async_to_sync(self.layer.group_add)(group, self.channel)
+        self._run(self.layer.group_add(group, self.channel))
         self.groups.append(group)
 
     def events(
@@ -89,14 +100,13 @@ class EventListener:
 
         Returns everything that arrived, so a test sees extra events as well as missing ones.
         """
-        return async_to_sync(self._receive)(expected, timeout, quiet)
+        return self._run(self._receive(expected, timeout, quiet))
 
     async def _receive(self, expected: int, within: float, quiet: float) -> list[DomainEvent]:
         received: list[DomainEvent] = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
+        deadline = self.loop.time() + within
         while True:
-            wait = deadline - loop.time() if len(received) < expected else quiet
+            wait = deadline - self.loop.time() if len(received) < expected else quiet
             try:
                 message = await asyncio.wait_for(self.layer.receive(self.channel), max(wait, 0.01))
             except TimeoutError:
@@ -106,7 +116,10 @@ class EventListener:
 
     def close(self) -> None:
         for group in self.groups:
-            async_to_sync(self.layer.group_discard)(group, self.channel)
+            self._run(self.layer.group_discard(group, self.channel))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()
 
 
 @pytest.fixture
