@@ -7,13 +7,15 @@ Server to client:
     {"type": "snapshot", "seq": n, "organisation": {...}, "window": {...}, "shifts": [...]}
     {"type": "event", "seq": n, "event": "claim.confirmed", "shift": {...}, "claim": {...}}
     {"type": "error", "code": "...", "detail": "..."}
+    {"type": "status", "live": false}       Redis is unreachable; a snapshot follows on return
 
 Events are hints (the channel layer delivers at most once): a board applies an event whose
 ``seq`` is one more than the last it has, ignores older ones and sends ``resync`` on a gap.
 See ``realtime/sequence.py`` for how the numbers are made.
 
-Close codes: 4401 not authenticated (or bad token), 4403 not allowed, 4404 no such
-organisation, 1008 too many frames, 1009 frame too large, 1012 the channel layer went away
+Close codes (Daphne only lets an application send 1000 and 3000-4999, so the numbers mirror
+HTTP statuses): 4401 not authenticated (or bad token), 4403 not allowed, 4404 no such
+organisation, 4413 frame too large, 4429 too many frames, 4503 the channel layer failed
 (reconnect). A close before the handshake completes shows as a refused connection, so the
 consumers accept first and then close with the code.
 """
@@ -40,6 +42,7 @@ from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
 from realtime.auth import SUBPROTOCOL
 from realtime.events import LayerMessage, organisation_group, user_group
 from realtime.sequence import current_sequence
+from realtime.watchdog import unwatch, watch
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +57,9 @@ MAX_TRACKED_GAP = 1000
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_POLICY = 1008
-CLOSE_TOO_LARGE = 1009
-CLOSE_RESTART = 1012
+CLOSE_TOO_LARGE = 4413
+CLOSE_TOO_MANY = 4429
+CLOSE_LAYER_FAILED = 4503
 
 # Per process and organisation, the highest sequence number already logged as dropped, so a
 # drop is logged once rather than by each of a thousand connected boards.
@@ -80,8 +83,9 @@ class BaseConsumer(AsyncWebsocketConsumer):
             # gone too, so rather than limp on, close: the client reconnects with back-off,
             # subscribes again and fetches a fresh snapshot.
             logger.warning("channel layer unavailable (%s); closing the websocket", error)
+            unwatch(self)
             with contextlib.suppress(Exception):
-                await send({"type": "websocket.close", "code": CLOSE_RESTART})
+                await send({"type": "websocket.close", "code": CLOSE_LAYER_FAILED})
 
     @property
     def user(self) -> User | None:
@@ -99,6 +103,22 @@ class BaseConsumer(AsyncWebsocketConsumer):
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
 
+    async def subscribed(self) -> None:
+        """Call once the groups are joined: from now on, Redis restarts are watched for."""
+        watch(self)
+
+    async def disconnect(self, code: int) -> None:
+        unwatch(self)
+
+    async def layer_lost(self) -> None:
+        """Redis is unreachable: say so, so the page can show it is not live."""
+        await self.send_json({"type": "status", "live": False})
+
+    async def layer_restored(self) -> None:
+        """Redis is back, maybe empty: join the groups again (see realtime/watchdog.py)."""
+        for group in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
@@ -115,7 +135,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         now = time.monotonic()
         self.frame_times.append(now)
         if len(self.frame_times) > MAX_FRAMES_PER_SECOND and now - self.frame_times[0] < 1.0:
-            await self.refuse("rate_limited", "At most 20 frames per second.", CLOSE_POLICY)
+            await self.refuse("rate_limited", "At most 20 frames per second.", CLOSE_TOO_MANY)
             return
         if text_data is None:
             await self.send_error("malformed", "Send JSON text frames.")
@@ -191,6 +211,12 @@ class BoardConsumer(BaseConsumer):
         await self.channel_layer.group_add(organisation_group(found.pk), self.channel_name)
         self.groups.append(organisation_group(found.pk))
         await self.accept_with_subprotocol()
+        await self.send_snapshot()
+        await self.subscribed()
+
+    async def layer_restored(self) -> None:
+        await super().layer_restored()
+        # Events published while Redis was away are lost: a new snapshot replaces them.
         await self.send_snapshot()
 
     def _days_from_query(self) -> int:
@@ -299,6 +325,12 @@ class MeConsumer(BaseConsumer):
             self.groups.append(group)
         await self.accept_with_subprotocol()
         await self.send_json({"type": "ready", "user_id": user.pk})
+        await self.subscribed()
+
+    async def layer_restored(self) -> None:
+        await super().layer_restored()
+        # Events may have been lost: "ready" again tells the app to re-read its claims.
+        await self.send_json({"type": "ready", "user_id": self.user_id})
 
     async def domain_event(self, message: LayerMessage) -> None:
         event = message["event"]

@@ -8,13 +8,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from realtime.auth import websocket_auth_stack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # The board's CSS and JS are a few small files; Django serves them (no build step and
+        # no separate static server needed). A proxy in front may serve /static/ instead.
+        "http": ASGIStaticFilesHandler(django_asgi_app),
         # Origin check (cookies only from our own hosts), session, then JWT: realtime/auth.py.
         "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
     }

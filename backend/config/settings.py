@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "backend.organisations",
     "backend.shifts",
     "backend.api",
+    "backend.board",
     "backend.telegram",
     "realtime",
 ]

@@ -6,6 +6,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("telegram/", include("backend.telegram.webhook_urls")),
     path("api/v1/", include("backend.api.urls")),
+    path("board/", include("backend.board.urls")),
+    path("accounts/", include("backend.board.account_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

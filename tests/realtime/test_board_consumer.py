@@ -294,7 +294,7 @@ async def test_frame_over_64_kib_closes_the_socket(organisation, coordinator):
         await ws.receive_json_from()
         await ws.send_to(text_data=json.dumps({"type": "ping", "pad": "x" * 65_536}))
         assert (await ws.receive_json_from())["code"] == "too_large"
-        assert await ws.receive_output() == {"type": "websocket.close", "code": 1009}
+        assert await ws.receive_output() == {"type": "websocket.close", "code": 4413}
 
 
 async def test_more_than_20_frames_a_second_closes_the_socket(organisation, coordinator):
@@ -306,7 +306,7 @@ async def test_more_than_20_frames_a_second_closes_the_socket(organisation, coor
     texts = [json.loads(r["text"]) for r in replies if r["type"] == "websocket.send"]
     assert texts.count({"type": "pong"}) == 20
     assert texts[-1]["code"] == "rate_limited"
-    assert replies[-1] == {"type": "websocket.close", "code": 1008}
+    assert replies[-1] == {"type": "websocket.close", "code": 4429}
 
 
 async def test_twenty_frames_a_second_are_fine(organisation, coordinator):

@@ -1,0 +1,104 @@
+"""End to end over TCP: Daphne, Redis, and claims made in other OS processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import httpx
+import pytest
+from channels.db import database_sync_to_async
+from django.conf import settings
+from websockets.asyncio.client import connect
+
+from backend.shifts.models import Shift
+from tests.conftest import require_service
+from tests.factories import ShiftFactory
+from tests.realtime.conftest import access_token
+from tests.realtime.live import (
+    BoardClient,
+    claim_in_another_process,
+    private_redis,
+    running_daphne,
+)
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+db = database_sync_to_async
+
+
+def board_url(port: int, organisation_id: int) -> str:
+    return f"ws://127.0.0.1:{port}/ws/v1/organisations/{organisation_id}/board/"
+
+
+async def test_claim_in_another_process_reaches_a_board_on_daphne(
+    organisation, coordinator, volunteer
+):
+    require_service("Redis (REDIS_URL)", bool(settings.REDIS_URL))
+    shift = await db(ShiftFactory)(organisation=organisation, capacity=3)
+    with running_daphne(settings.REDIS_URL) as port:
+        async with connect(
+            board_url(port, organisation.pk),
+            subprotocols=["inzet.v1", f"bearer.{access_token(coordinator)}"],  # type: ignore[list-item]
+        ) as ws:
+            assert ws.subprotocol == "inzet.v1"
+            snapshot = json.loads(await ws.recv())
+            assert snapshot["shifts"][0]["confirmed_count"] == 0
+            await claim_in_another_process(
+                volunteer_id=volunteer.pk, shift_id=shift.pk, redis_url=settings.REDIS_URL
+            )
+            event = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+    assert event["type"] == "event"
+    assert event["event"] == "claim.confirmed"
+    assert event["seq"] == snapshot["seq"] + 1
+    assert event["shift"]["confirmed_count"] == 1
+    assert [v["name"] for v in event["shift"]["volunteers"]] == [volunteer.profile.display_name]
+
+
+async def test_boards_converge_after_redis_restarts(organisation, coordinator, make_volunteer):
+    shift = await db(ShiftFactory)(organisation=organisation, capacity=10)
+    people = [await db(make_volunteer)() for _ in range(3)]
+    with private_redis() as redis_server, running_daphne(redis_server.url) as port:
+        boards = [BoardClient(board_url(port, organisation.pk), access_token(coordinator))]
+        boards += [BoardClient(board_url(port, organisation.pk), access_token(coordinator))]
+        boards += [BoardClient(board_url(port, organisation.pk), access_token(coordinator))]
+        for board in boards:
+            board.start()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(b.connected.wait() for b in boards)), 10)
+            await claim_in_another_process(
+                volunteer_id=people[0].pk, shift_id=shift.pk, redis_url=redis_server.url
+            )
+            await _until(lambda: all(b.counts(shift.pk) == (1, 0) for b in boards), 5)
+
+            redis_server.stop()
+            # While Redis is down: claims still commit (the events are lost), and the server
+            # still answers HTTP.
+            await claim_in_another_process(
+                volunteer_id=people[1].pk, shift_id=shift.pk, redis_url=redis_server.url
+            )
+            async with httpx.AsyncClient() as http:
+                response = await http.get(f"http://127.0.0.1:{port}/accounts/login/")
+            assert response.status_code == 200
+
+            redis_server.start()
+            back_at = time.monotonic()
+            await claim_in_another_process(
+                volunteer_id=people[2].pk, shift_id=shift.pk, redis_url=redis_server.url
+            )
+            truth = await db(lambda: Shift.objects.get(pk=shift.pk).confirmed_count)()
+            assert truth == 3
+            await _until(lambda: all(b.counts(shift.pk) == (3, 0) for b in boards), 5)
+            assert time.monotonic() - back_at < 5
+            assert all(b.snapshots >= 2 for b in boards)  # they reconnected and resynced
+        finally:
+            for board in boards:
+                await board.stop()
+
+
+async def _until(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "boards did not converge in time"
+        await asyncio.sleep(0.05)
