@@ -37,7 +37,7 @@ run: install
 	exec $(BIN)/python scripts/run_dev.py --host $(HOST) --port $(PORT) --web-processes $(WEB_CONCURRENCY)
 
 test: install
-	SECRET_KEY=$${SECRET_KEY:-insecure-test-key} $(BIN)/pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
