@@ -9,6 +9,7 @@ from telegram.error import Forbidden
 
 from bots import bridge, messages
 from bots.handlers.common import Context, guarded, language, say
+from bots.keyboards import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,12 @@ async def on_error(update: object, context: Context) -> None:
         await bridge.mark_unreachable(update.effective_chat.id)
         return
     try:
-        await say(update, messages.something_went_wrong(await language(update)))
+        try:
+            lang = await language(update)
+        except Exception:
+            # The database may be what failed; apologise in Telegram's guess of the language.
+            user = update.effective_user
+            lang = user.language_code if user and user.language_code in LANGUAGES else "nl"
+        await say(update, messages.something_went_wrong(lang or "nl"))
     except Exception:
         logger.warning("could not apologise to chat %s", update.effective_chat.id, exc_info=True)
