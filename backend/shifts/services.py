@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -347,35 +348,53 @@ def shift_local_date(shift: Shift) -> dt.date:
     return shift.starts_at.astimezone(ZoneInfo(shift.organisation.time_zone)).date()
 
 
-def eligibility_error(*, user: User, shift: Shift, is_member: bool) -> DomainError | None:
+def eligibility_error(
+    *,
+    user: User,
+    shift: Shift,
+    is_member: bool,
+    required_ids: list[int] | None = None,
+    overlapping: bool | None = None,
+) -> DomainError | None:
     """Why ``user`` may not hold a seat on ``shift`` (ignoring seats), or None if they may.
 
-    Used when claiming and when promoting from the waitlist, so both apply the same rules.
+    Used when claiming, when promoting from the waitlist and when the bot lists shifts that
+    match a volunteer, so all apply the same rules. Callers that already know the required
+    qualification ids or whether the volunteer overlaps pass them in to save the queries.
     """
     if not is_member and shift.visibility != ShiftVisibility.PUBLIC:
         return NotMember()
-    required = [q.pk for q in shift.required_qualifications.all()]
-    if required:
+    if required_ids is None:
+        required_ids = [q.pk for q in shift.required_qualifications.all()]
+    if required_ids:
         held = VolunteerQualification.objects.filter(
             VolunteerQualification.valid_on_q(shift_local_date(shift)),
             user=user,
-            qualification_id__in=required,
+            qualification_id__in=required_ids,
         ).count()
-        if held < len(required):
+        if held < len(required_ids):
             return NotQualified()
-    overlapping = (
-        Claim.objects.filter(
-            volunteer=user,
-            status=ClaimStatus.CONFIRMED,
-            shift__starts_at__lt=shift.ends_at,
-            shift__ends_at__gt=shift.starts_at,
-        )
-        .exclude(shift_id=shift.pk)
-        .exists()
-    )
+    if overlapping is None:
+        overlapping = _overlapping_claims(user.pk, shift).exists()
     if overlapping:
         return Overlap()
     return None
+
+
+def _overlapping_claims(volunteer_id: int | Any, shift: Shift | Any) -> QuerySet[Claim]:
+    """The volunteer's confirmed claims on other shifts that overlap ``shift`` in time.
+
+    ``shift`` may be a Shift or an OuterRef expression (as a subquery of a shift query)."""
+    if isinstance(shift, Shift):
+        starts_at, ends_at, pk = shift.starts_at, shift.ends_at, shift.pk
+    else:
+        starts_at, ends_at, pk = OuterRef("starts_at"), OuterRef("ends_at"), OuterRef("pk")
+    return Claim.objects.filter(
+        volunteer_id=volunteer_id,
+        status=ClaimStatus.CONFIRMED,
+        shift__starts_at__lt=ends_at,
+        shift__ends_at__gt=starts_at,
+    ).exclude(shift_id=pk)
 
 
 # --- claims ----------------------------------------------------------------------------------
@@ -395,6 +414,45 @@ def claim_create(*, volunteer: User, shift_id: int) -> ClaimResult:
         return _claim_create(volunteer, shift_id)
 
 
+def _shift_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> Shift:
+    """The shift, annotated with everything claim_create checks about this volunteer, in one
+    query: their existing claim, membership, overlap, upcoming claims and how many
+    qualifications the shift requires."""
+    mine = Claim.objects.filter(shift_id=OuterRef("pk"), volunteer_id=volunteer_id)
+    upcoming = (
+        Claim.objects.filter(
+            volunteer_id=volunteer_id, status__in=ACTIVE_CLAIM_STATUSES, shift__ends_at__gt=now
+        )
+        .values("volunteer_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    required = (
+        Shift.required_qualifications.through.objects.filter(shift_id=OuterRef("pk"))
+        .values("shift_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    member = Membership.objects.filter(
+        user_id=volunteer_id, organisation_id=OuterRef("organisation_id")
+    )
+    try:
+        return (
+            Shift.objects.select_related("organisation")
+            .annotate(
+                my_claim_id=Subquery(mine.values("pk")[:1]),
+                my_claim_status=Subquery(mine.values("status")[:1]),
+                is_member=Exists(member),
+                overlapping=Exists(_overlapping_claims(volunteer_id, OuterRef("pk"))),
+                upcoming=Coalesce(Subquery(upcoming), 0),
+                required_count=Coalesce(Subquery(required), 0),
+            )
+            .get(pk=shift_id)
+        )
+    except Shift.DoesNotExist:
+        raise NotFound() from None
+
+
 @transaction.atomic
 def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     now = timezone.now()
@@ -403,31 +461,31 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     if not VolunteerProfile.objects.select_for_update().filter(user_id=volunteer.pk).exists():
         profile_ensure(user=volunteer)
         VolunteerProfile.objects.select_for_update().filter(user_id=volunteer.pk).exists()
-    try:
-        shift = (
-            Shift.objects.select_related("organisation")
-            .prefetch_related("required_qualifications")
-            .get(pk=shift_id)
-        )
-    except Shift.DoesNotExist:
-        raise NotFound() from None
-    existing = Claim.objects.filter(shift_id=shift.pk, volunteer_id=volunteer.pk).first()
-    if existing is not None and existing.status in ACTIVE_CLAIM_STATUSES:
-        return ClaimResult(existing, created=False)
+    shift = _shift_for_claim(volunteer.pk, shift_id, now)
+    existing: Claim | None = None
+    if shift.my_claim_id is not None:  # type: ignore[attr-defined]
+        existing = Claim.objects.get(pk=shift.my_claim_id)  # type: ignore[attr-defined]
+        existing.shift = shift
+        if existing.status in ACTIVE_CLAIM_STATUSES:
+            return ClaimResult(existing, created=False)
+    is_member: bool = shift.is_member  # type: ignore[attr-defined]
+    if not is_member and shift.visibility != ShiftVisibility.PUBLIC:
+        # Before any other check, so outsiders learn nothing about the shift's state.
+        raise NotMember()
     if shift.status != ShiftStatus.PUBLISHED:
         raise ShiftNotOpen()
     if shift.starts_at <= now:
         raise ShiftStarted()
-    is_member = Membership.objects.filter(
-        user_id=volunteer.pk, organisation_id=shift.organisation_id
-    ).exists()
-    error = eligibility_error(user=volunteer, shift=shift, is_member=is_member)
+    error = eligibility_error(
+        user=volunteer,
+        shift=shift,
+        is_member=is_member,
+        required_ids=None if shift.required_count else [],  # type: ignore[attr-defined]
+        overlapping=shift.overlapping,  # type: ignore[attr-defined]
+    )
     if error is not None:
         raise error
-    upcoming = Claim.objects.filter(
-        volunteer_id=volunteer.pk, status__in=ACTIVE_CLAIM_STATUSES, shift__ends_at__gt=now
-    ).count()
-    if upcoming >= settings.INZET_MAX_UPCOMING_CLAIMS:
+    if shift.upcoming >= settings.INZET_MAX_UPCOMING_CLAIMS:  # type: ignore[attr-defined]
         raise TooManyClaims()
 
     counts = _take_seat(shift.pk)
@@ -468,7 +526,6 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     claim.late_cancellation = False
     claim.cancelled_by_shift = False
     claim.save()
-    claim.shift = shift
     event: EventType = "claim.confirmed" if status == ClaimStatus.CONFIRMED else "claim.waitlisted"
     _publish(event, shift, claim, user_ids=[volunteer.pk])
     return ClaimResult(claim, created=True)

@@ -109,7 +109,7 @@ def test_other_organisations_shifts_are_invisible_and_untouchable(outsider, orga
         == 404
     )
     assert client.delete(f"/api/v1/shifts/{shift.pk}/").status_code == 404
-    assert client.post(f"/api/v1/shifts/{shift.pk}/claim/").status_code == 404
+    assert client.post(f"/api/v1/shifts/{shift.pk}/claim/").json()["code"] == "not_member"
     assert client.get(f"/api/v1/shifts/{shift.pk}/claims/").status_code == 404
     shift.refresh_from_db()
     assert shift.capacity == 5 and shift.status == ShiftStatus.PUBLISHED

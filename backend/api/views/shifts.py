@@ -34,7 +34,7 @@ from backend.organisations.models import Organisation
 from backend.organisations.selectors import managed_organisation_ids, require_manager
 from backend.shifts import services
 from backend.shifts.models import Claim, Shift
-from backend.shifts.selectors import shifts_visible_to, waitlist_positions
+from backend.shifts.selectors import shifts_visible_to, waitlist_position, waitlist_positions
 
 CLAIM_ERRORS = OpenApiResponse(
     ErrorSerializer,
@@ -179,8 +179,9 @@ class ClaimView(APIView):
     )
     def post(self, request: Request, shift_id: int) -> Response:
         """Claim a seat on a shift."""
-        shift = _visible_shift(request, shift_id)
-        result = services.claim_create(volunteer=request.user, shift_id=shift.pk)
+        # No separate visibility lookup: the service refuses non-members (not_member) before
+        # it reveals anything about the shift, and a claim is the hottest path of the API.
+        result = services.claim_create(volunteer=request.user, shift_id=shift_id)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(_render_claim(result.claim), status=code)
 
@@ -200,8 +201,9 @@ class ClaimView(APIView):
 
 
 def _render_claim(claim: Claim) -> dict[str, Any]:
-    claim = Claim.objects.select_related("shift__organisation").get(pk=claim.pk)
-    positions = waitlist_positions(shift_ids=[claim.shift_id]) if claim.waitlist_ticket else {}
+    """The claim as the services returned it (its shift and organisation loaded)."""
+    position = waitlist_position(claim=claim)
+    positions = {claim.pk: position} if position is not None else {}
     return ClaimSerializer(claim, context={"positions": positions}).data  # type: ignore[return-value]
 
 

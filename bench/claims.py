@@ -1,0 +1,260 @@
+"""Benchmark: claims per second and latency through the real server, against raw SQL.
+
+Method
+------
+1. A fresh PostgreSQL database is migrated and seeded: one organisation, 21,000 volunteer
+   members, 1,000 published shifts at distinct hours (capacity 500) and one hot shift.
+2. The production web process is started as the Procfile does (scripts/serve.py: N Daphne
+   processes sharing one socket; DEBUG off, persistent database connections, Redis channel
+   layer so every claim also publishes its event) with N = WEB_CONCURRENCY (default 4).
+3. wrk (50 connections, 2 threads, on this same machine) POSTs /api/v1/shifts/{id}/claim/
+   with JWT bearer tokens, every request a distinct (volunteer, shift) pair:
+   (a) spread: 6,000 volunteers each claim 10 of the 1,000 shifts;
+   (b) hot: 15,000 other volunteers all claim the one hot shift (500 confirmed, then the
+       waitlist: every request still takes the shift's row lock).
+   Every answer must be 201; the database is checked afterwards (no shift over capacity,
+   one claim row per successful request).
+4. Reference, in the same run: pgbench with 50 clients runs the same conditional UPDATE of a
+   seat counter plus the INSERT of a claim row, spread over 1,000 rows and on one hot row.
+5. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
+   duration; p95 latency, and queries per request counted in-process on the same code.
+
+Run: python bench/claims.py [--seconds 10] [--processes 4]   (needs PostgreSQL, Redis, wrk)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Server, fresh_database, machine, pgbench, run_wrk
+
+SPREAD_USERS = 6_000
+HOT_USERS = 15_000
+SHIFTS = 1_000
+LIST_SHIFTS = 100_000
+CLIENTS = 50
+SECRET = "bench-only-secret-key-0123456789abcdef0123456789abcdef"
+
+
+def setup_django(database_url: str) -> None:
+    os.environ.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY=SECRET,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        JWT_ACCESS_MINUTES="120",
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed() -> dict[str, object]:
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from backend.accounts.models import User, VolunteerProfile
+    from backend.organisations.models import Membership, Organisation, Role
+    from backend.shifts.models import Shift, ShiftStatus
+
+    org = Organisation.objects.create(name="Bench", slug="bench")
+    users = User.objects.bulk_create(
+        [User(email=f"v{i}@bench.example", password="!") for i in range(SPREAD_USERS + HOT_USERS)],
+        batch_size=2000,
+    )
+    VolunteerProfile.objects.bulk_create(
+        [VolunteerProfile(user=u, display_name=f"V{u.pk}") for u in users], batch_size=2000
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=u, organisation=org, role=Role.VOLUNTEER) for u in users],
+        batch_size=2000,
+    )
+    start = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    shifts = Shift.objects.bulk_create(
+        [
+            Shift(
+                organisation=org,
+                title=f"Shift {i}",
+                address="Bench 1",
+                starts_at=start + dt.timedelta(hours=2 * i),
+                ends_at=start + dt.timedelta(hours=2 * i + 1),
+                capacity=500,
+                status=ShiftStatus.PUBLISHED,
+            )
+            for i in range(SHIFTS + 1)
+        ]
+    )
+    hot = shifts[-1]
+    spread = shifts[:-1]
+    tokens = {u.pk: str(AccessToken.for_user(u)) for u in users}
+    spread_users, hot_users = users[:SPREAD_USERS], users[SPREAD_USERS:]
+    spread_lines = [
+        f"POST /api/v1/shifts/{spread[(n * 10 + j) % SHIFTS].pk}/claim/ {tokens[u.pk]}"
+        for j in range(10)
+        for n, u in enumerate(spread_users)
+    ]
+    hot_lines = [f"POST /api/v1/shifts/{hot.pk}/claim/ {tokens[u.pk]}" for u in hot_users]
+    return {
+        "org": org,
+        "spread_lines": spread_lines,
+        "hot_lines": hot_lines,
+        "hot": hot,
+        "token": tokens[spread_users[0].pk],
+        "user": spread_users[0],
+    }
+
+
+def check_database(requests_ok: int) -> dict[str, int]:
+    from django.db.models import Count, F, Q
+
+    from backend.shifts.models import Claim, Shift
+
+    over = Shift.objects.filter(confirmed_count__gt=F("capacity")).count()
+    mismatched = (
+        Shift.objects.annotate(real=Count("claims", filter=Q(claims__status="confirmed")))
+        .exclude(real=F("confirmed_count"))
+        .count()
+    )
+    return {"claims": Claim.objects.count(), "over_capacity": over, "counter_mismatch": mismatched}
+
+
+def reference(seconds: int) -> tuple[float, float]:
+    url = fresh_database("inzet_bench_ref")
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE shift (id int PRIMARY KEY, confirmed int NOT NULL, capacity int NOT NULL,"
+            " CHECK (confirmed <= capacity));"
+            "CREATE TABLE claim (id bigserial PRIMARY KEY, shift_id int NOT NULL REFERENCES shift,"
+            " volunteer_id bigint NOT NULL, status text NOT NULL,"
+            " created_at timestamptz NOT NULL DEFAULT now(), UNIQUE (shift_id, volunteer_id));"
+            "CREATE SEQUENCE volunteer_seq;"
+            f"INSERT INTO shift SELECT g, 0, 1000000000 FROM generate_series(1, {SHIFTS}) g;"
+        )
+    claim_sql = (
+        "BEGIN;\n"
+        "UPDATE shift SET confirmed = confirmed + 1 WHERE id = :s AND confirmed < capacity"
+        " RETURNING confirmed;\n"
+        "INSERT INTO claim (shift_id, volunteer_id, status)"
+        " VALUES (:s, nextval('volunteer_seq'), 'confirmed');\n"
+        "COMMIT;\n"
+    )
+    spread = pgbench(
+        url, f"\\set s random(1, {SHIFTS})\n" + claim_sql, clients=CLIENTS, seconds=seconds
+    )
+    hot = pgbench(url, "\\set s 1\n" + claim_sql, clients=CLIENTS, seconds=seconds)
+    return spread, hot
+
+
+def list_queries(user: object, token: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/shifts/?open=true")
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
+def add_list_shifts(org: object) -> None:
+    from django.utils import timezone
+
+    from backend.shifts.models import Shift, ShiftStatus
+
+    start = timezone.now() + dt.timedelta(days=400)
+    Shift.objects.bulk_create(
+        [
+            Shift(
+                organisation=org,
+                title=f"List {i}",
+                address="Bench 1",
+                starts_at=start + dt.timedelta(minutes=30 * i),
+                ends_at=start + dt.timedelta(minutes=30 * i + 60),
+                capacity=3,
+                status=ShiftStatus.PUBLISHED,
+            )
+            for i in range(LIST_SHIFTS - SHIFTS - 1)
+        ],
+        batch_size=5000,
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--processes", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4"))
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
+    )
+    args = parser.parse_args()
+
+    database_url = fresh_database("inzet_bench")
+    setup_django(database_url)
+    data = seed()
+    server_env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        REDIS_URL=args.redis_url,
+        CONN_MAX_AGE="600",
+        LOG_LEVEL="WARNING",
+        WEB_CONCURRENCY=str(args.processes),
+    )
+    results: dict[str, object] = {"machine": machine(), "processes": args.processes}
+    with tempfile.TemporaryDirectory() as tmp, Server(server_env, args.processes) as server:
+        for name in ("spread", "hot"):
+            pairs = Path(tmp) / f"{name}.txt"
+            pairs.write_text("\n".join(data[f"{name}_lines"]) + "\n")  # type: ignore[arg-type]
+            results[name] = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
+            print(name, results[name], flush=True)
+        results["database"] = check_database(0)
+        add_list_shifts(data["org"])
+        pairs = Path(tmp) / "list.txt"
+        pairs.write_text(f"GET /api/v1/shifts/?open=true {data['token']}\n")
+        results["list"] = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
+        results["list_queries_per_request"] = list_queries(data["user"], data["token"])
+    ref_spread, ref_hot = reference(args.seconds)
+    results["reference"] = {"spread_per_second": ref_spread, "hot_per_second": ref_hot}
+    spread, hot = results["spread"], results["hot"]
+    print(json.dumps(results, indent=2))
+    print(
+        f"\nspread: {spread['per_second']:.0f} claims/s, p50 {spread['p50_ms']:.1f} ms, "  # type: ignore[index]
+        f"p99 {spread['p99_ms']:.1f} ms; reference {ref_spread:.0f}/s -> "  # type: ignore[index]
+        f"{spread['per_second'] / ref_spread:.3f}x (goal 0.15x, p99 < 100 ms)"  # type: ignore[index]
+    )
+    print(
+        f"hot:    {hot['per_second']:.0f} claims/s, p50 {hot['p50_ms']:.1f} ms, "  # type: ignore[index]
+        f"p99 {hot['p99_ms']:.1f} ms; reference {ref_hot:.0f}/s -> "  # type: ignore[index]
+        f"{hot['per_second'] / ref_hot:.3f}x (goal 0.5x)"  # type: ignore[index]
+    )
+    listing = results["list"]
+    print(
+        f"list:   {listing['per_second']:.0f} req/s, p95 {listing['p95_ms']:.1f} ms at "  # type: ignore[index]
+        f"{LIST_SHIFTS} shifts, {results['list_queries_per_request']} queries per request"
+    )
+
+
+if __name__ == "__main__":
+    main()
