@@ -5,7 +5,7 @@ Method
 1. A fresh PostgreSQL database is migrated and seeded: one organisation, 21,000 volunteer
    members, 1,000 published shifts at distinct hours (capacity 500) and one hot shift.
 2. The production web process is started as the Procfile does (scripts/serve.py: N Daphne
-   processes sharing one socket; DEBUG off, persistent database connections, Redis channel
+   processes sharing one socket; DEBUG off, a psycopg connection pool (DB_POOL), Redis channel
    layer so every claim also publishes its event) with N = WEB_CONCURRENCY (default 4).
 3. wrk (50 connections, 2 threads, on this same machine) POSTs /api/v1/shifts/{id}/claim/
    with JWT bearer tokens, every request a distinct (volunteer, shift) pair:
@@ -218,7 +218,7 @@ def main() -> None:
         os.environ,
         DATABASE_URL=database_url,
         REDIS_URL=args.redis_url,
-        CONN_MAX_AGE="600",
+        DB_POOL="true",
         LOG_LEVEL="WARNING",
         WEB_CONCURRENCY=str(args.processes),
     )
