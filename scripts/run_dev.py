@@ -52,7 +52,7 @@ def processes(args: argparse.Namespace) -> list[Process]:
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
         # HOOK (issue 4, Telegram bot): append Process("bot", [python, "-m", "bots"]) here
         # (only with REDIS_URL set, or its claims never reach the boards of the web process).
-        say("bot is off: the Telegram bot is not built yet")
+        say("bot is off: make run does not start it yet (hook in scripts/run_dev.py)")
     else:
         say("bot is off: TELEGRAM_BOT_TOKEN not set")
     return found

@@ -79,6 +79,7 @@ def test_printed_credentials_log_in_and_pass_the_password_validators() -> None:
     assert "DEMO ONLY" in output
     assert "http://localhost:9000/api/docs/" in output
     assert "http://localhost:9000/admin/" in output
+    assert f"http://localhost:9000/board/{DEMO_SLUG}/" in output
 
 
 @pytest.mark.django_db

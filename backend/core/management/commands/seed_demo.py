@@ -372,6 +372,7 @@ class Command(BaseCommand):
         write("")
         write(f"  API docs:  {base_url}/api/docs/")
         write(f"  OpenAPI:   {base_url}/api/schema/")
+        write(f"  Board:     {base_url}/board/{organisation.slug}/  (log in as {PEOPLE[1].email})")
         write(f"  Admin:     {base_url}/admin/  (log in as {PEOPLE[0].email})")
         write(
             f"  Token:     curl -s -X POST {base_url}/api/v1/auth/token/ "
