@@ -5,7 +5,8 @@ Concurrency, in short (each lock is explained where it is taken):
 - a seat is taken with one conditional UPDATE of ``Shift.confirmed_count`` (``WHERE
   confirmed_count < capacity``), and the database CHECK keeps the counter within capacity;
 - releasing a seat, promoting from the waitlist and changing a shift lock the shift row;
-- lock order is always profile -> shift, never the other way round, so these can't deadlock.
+- lock order is profile -> shift, never the other way round, so these can't deadlock; the
+  one exception is promotion, which locks each candidate's profile (see ``_promote_waitlist``).
 """
 
 from __future__ import annotations
@@ -609,7 +610,7 @@ def _promote_waitlist(shift: Shift) -> list[Claim]:
     """Fill free seats from the waitlist, first come first served. The caller holds the lock.
 
     A waitlisted volunteer who now overlaps another shift or lacks a qualification is skipped
-    (and stays waitlisted). They are not locked here; see the module docstring for lock order.
+    (and stays waitlisted).
     """
     promoted: list[Claim] = []
     if shift.confirmed_count >= shift.capacity or shift.waitlist_count == 0:
@@ -628,6 +629,14 @@ def _promote_waitlist(shift: Shift) -> list[Claim]:
     for claim in waiting:
         if shift.confirmed_count >= shift.capacity:
             break
+        # Lock the candidate's profile before judging them. Their own claim_create holds it
+        # while it checks for overlap and takes a seat elsewhere; without this, both checks
+        # could pass on uncommitted data and put them on two overlapping shifts at once.
+        # This is the one lock taken after a shift lock. The candidate's own claim on this
+        # shift can't be waiting for our shift lock (an active claim returns before taking
+        # it); a deadlock would need two promoting cancellations and two volunteers each
+        # claiming the other's shift at once, and PostgreSQL would abort one of them.
+        VolunteerProfile.objects.select_for_update().filter(user_id=claim.volunteer_id).exists()
         if eligibility_error(
             user=claim.volunteer, shift=shift, is_member=claim.volunteer_id in member_ids
         ):

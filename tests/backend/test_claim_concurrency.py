@@ -268,3 +268,54 @@ def test_the_database_refuses_a_second_claim_row_for_the_same_volunteer_and_shif
         )
 
     assert Claim.objects.filter(shift=shift, volunteer=volunteer).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shared_database")
+def test_a_waitlisted_volunteer_claiming_an_overlapping_shift_is_not_promoted_into_a_double_booking(
+    make_volunteer: MakeVolunteer, organisation: Organisation
+) -> None:
+    saturday = shift_at(organisation, capacity=1)
+    elsewhere = shift_at(organisation, starts_in=dt.timedelta(days=2, hours=1))
+    seated, waiting = make_volunteer(), make_volunteer()
+    seat = claim_create(volunteer=seated, shift_id=saturday.pk).claim
+    claim_create(volunteer=waiting, shift_id=saturday.pk)
+    claimed, release = threading.Event(), threading.Event()
+    outcomes: list[object] = []
+
+    def claim_elsewhere_and_commit_slowly() -> None:
+        # The volunteer's claim on the other shift is made but not yet committed while the
+        # seat on Saturday frees up: the moment the two checks could miss each other.
+        try:
+            with transaction.atomic():
+                outcomes.append(claim_create(volunteer=waiting, shift_id=elsewhere.pk))
+                claimed.set()
+                release.wait(timeout=5)
+        except BaseException as error:
+            outcomes.append(error)
+            claimed.set()
+        finally:
+            connection.close()
+
+    def cancel_the_seat() -> None:
+        try:
+            outcomes.append(claim_cancel(actor=seated, claim_id=seat.pk))
+        except BaseException as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    claimer = threading.Thread(target=claim_elsewhere_and_commit_slowly)
+    claimer.start()
+    assert claimed.wait(timeout=10)
+    canceller = threading.Thread(target=cancel_the_seat)
+    canceller.start()
+    canceller.join(timeout=0.5)
+    release.set()
+    claimer.join(timeout=10)
+    canceller.join(timeout=10)
+
+    assert not any(isinstance(o, BaseException) for o in outcomes), outcomes
+    confirmed = Claim.objects.filter(volunteer=waiting, status=ClaimStatus.CONFIRMED)
+    assert [c.shift_id for c in confirmed] == [elsewhere.pk]
+    assert_counters_match_rows(saturday)
