@@ -96,7 +96,7 @@ def main(argv: list[str]) -> int:
         thread.start()
         pumps.append(thread)
         say(f"started {process.name} (pid {child.pid})")
-    say(f"Inzet runs on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
+    say(f"Inzet starts on http://{args.host}:{args.port}/ (Ctrl-C stops it)")
 
     exited = wait_for_first_exit(running)
     status = 0

@@ -56,7 +56,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    sock = listening_socket(args.host, args.port)
+    try:
+        sock = listening_socket(args.host, args.port)
+    except OSError as exc:
+        print(f"serve: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
     command = [
         sys.executable,
         "-m",
