@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,11 @@ class _Spacer:
         return not self._lock.locked() and asyncio.get_running_loop().time() >= self._next
 
 
-def _seconds(retry_after: int | dt.timedelta) -> float:
+def _seconds(error: RetryAfter) -> float:
+    # v22 returns int (and warns) unless PTB_TIMEDELTA is set; v23 returns a timedelta.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        retry_after = error.retry_after
     if isinstance(retry_after, dt.timedelta):
         return retry_after.total_seconds()
     return float(retry_after)
@@ -97,6 +103,6 @@ class PoliteRateLimiter(BaseRateLimiter[None]):
                 attempt += 1
                 if attempt > self._max_retries:
                     raise
-                delay = _seconds(exc.retry_after)
+                delay = _seconds(exc)
                 logger.warning("Telegram asked to wait %.1fs before %s", delay, endpoint)
                 await asyncio.sleep(delay)

@@ -194,10 +194,13 @@ class FakeTelegram:
         return update
 
     def sent_to(self, chat_id: int) -> list[Call]:
+        """Messages the bot delivered to ``chat_id`` (refused attempts are only in ``calls``)."""
         return [
             c
             for c in self.calls
-            if c.chat_id == chat_id and c.method in ("sendMessage", "editMessageText")
+            if c.chat_id == chat_id
+            and c.method in ("sendMessage", "editMessageText")
+            and c.status == 200
         ]
 
 

@@ -214,3 +214,16 @@ def test_commands_before_sign_up_invite_to_start(db: None) -> None:
         assert "Send /start to sign up" in answer.text
 
     play(scenario)
+
+
+def test_refusals_are_in_the_volunteers_language(organisation: Organisation) -> None:
+    telegram_volunteer(organisation, 6010, language="nl")
+    telegram_volunteer(organisation, 6011, language="fr")
+
+    async def scenario(fake: FakeTelegram) -> None:
+        [dutch] = await Person(fake, 6010).press("claim:987654")
+        assert dutch.text == "Niet gevonden."
+        [french] = await Person(fake, 6011).press("claim:987654")
+        assert french.text == "Introuvable."
+
+    play(scenario)

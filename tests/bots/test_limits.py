@@ -1,0 +1,130 @@
+"""Telegram's limits: 429 with retry_after, blocked volunteers (403), message spacing, and
+per-chat ordering with concurrency across chats."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from telegram import Chat, Message, Update, User
+from telegram.ext import ExtBot
+
+from backend.organisations.models import Organisation
+from backend.telegram.models import TelegramAccount
+from bots import outbox
+from bots.processor import ChatSequentialProcessor
+from bots.ratelimit import PoliteRateLimiter
+from tests.bots.conftest import play, telegram_volunteer
+from tests.bots.fake_telegram import TOKEN, FakeTelegram, Person
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_429_is_retried_after_the_time_telegram_asked_for(organisation: Organisation) -> None:
+    telegram_volunteer(organisation, 9201)
+
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.fail_once("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+        [answer] = await Person(fake, 9201).send("/help")
+        assert "This is what I can do:" in answer.text
+        attempts = [c for c in fake.calls if c.method == "sendMessage"]
+        assert [c.status for c in attempts] == [429, 200]
+        assert attempts[1].at - attempts[0].at >= 1.0
+        # Paid broadcasts (which lift the limits for a fee) stay off.
+        assert all("allow_paid_broadcast" not in c.params for c in fake.calls)
+
+    play(scenario)
+
+
+def test_a_volunteer_who_blocked_the_bot_is_marked_and_not_messaged_until_they_return(
+    organisation: Organisation,
+) -> None:
+    user = telegram_volunteer(organisation, 9202)
+
+    async def scenario(fake: FakeTelegram) -> None:
+        bot = ExtBot(TOKEN, base_url=fake.base_url, rate_limiter=PoliteRateLimiter())
+        async with bot:
+            fake.blocked_chats.add(9202)
+            assert await outbox.send_to_user(bot, user.pk, "Reminder") is False
+            assert await asyncio.to_thread(
+                lambda: TelegramAccount.objects.get(user=user).unreachable_since is not None
+            )
+            calls_before = len(fake.calls)
+            assert await outbox.send_to_user(bot, user.pk, "Another reminder") is False
+            assert len(fake.calls) == calls_before  # not even tried
+
+            # They unblock the bot and write to it: reachable again.
+            fake.blocked_chats.clear()
+            await Person(fake, 9202).send("/my")
+            assert await outbox.send_to_user(bot, user.pk, "Welcome back") is True
+            assert fake.sent_to(9202)[-1].text == "Welcome back"
+
+    play(scenario)
+
+
+def test_a_403_while_answering_marks_the_volunteer_unreachable(organisation: Organisation) -> None:
+    user = telegram_volunteer(organisation, 9203)
+
+    async def scenario(fake: FakeTelegram) -> None:
+        fake.blocked_chats.add(9203)
+        fake.push(Person(fake, 9203).message_update("/help"))
+        for _ in range(200):
+            if any(c.status == 403 for c in fake.calls):
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)
+
+    play(scenario)
+
+    assert TelegramAccount.objects.get(user=user).unreachable_since is not None
+
+
+def test_messages_to_one_chat_are_spaced_while_other_chats_are_not_held_up() -> None:
+    async def main() -> None:
+        fake = FakeTelegram()
+        await fake.start()
+        limiter = PoliteRateLimiter(per_second=1000, per_chat_interval=0.4)
+        try:
+            async with ExtBot(TOKEN, base_url=fake.base_url, rate_limiter=limiter) as bot:
+                await asyncio.gather(
+                    bot.send_message(1, "a1"), bot.send_message(1, "a2"), bot.send_message(2, "b1")
+                )
+        finally:
+            await fake.stop()
+        sent = {c.text: c.at for c in fake.calls if c.method == "sendMessage"}
+        assert sent["a2"] - sent["a1"] >= 0.35
+        assert sent["b1"] - sent["a1"] < 0.2
+
+    asyncio.run(main())
+
+
+def _update(update_id: int, chat_id: int) -> Update:
+    user = User(chat_id, "x", is_bot=False)
+    chat = Chat(chat_id, Chat.PRIVATE)
+    message = Message(update_id, None, chat, from_user=user, text="hi")  # type: ignore[arg-type]
+    return Update(update_id, message=message)
+
+
+def test_updates_run_in_order_within_a_chat_and_concurrently_across_chats() -> None:
+    log: list[str] = []
+
+    async def handle(name: str, delay: float) -> None:
+        log.append(f"start {name}")
+        await asyncio.sleep(delay)
+        log.append(f"end {name}")
+
+    async def main() -> None:
+        processor = ChatSequentialProcessor(16)
+        slow_first = processor.process_update(_update(1, 100), handle("anna-1", 0.3))
+        anna_second = processor.process_update(_update(2, 100), handle("anna-2", 0))
+        bram = processor.process_update(_update(3, 200), handle("bram-1", 0))
+        started = time.monotonic()
+        await asyncio.gather(slow_first, anna_second, bram)
+        assert time.monotonic() - started < 0.6
+
+    asyncio.run(main())
+
+    # Bram is not held up by Anna's slow update; Anna's second waits for her first.
+    assert log.index("end bram-1") < log.index("end anna-1")
+    assert log.index("end anna-1") < log.index("start anna-2")

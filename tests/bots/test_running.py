@@ -1,0 +1,85 @@
+"""Running the bot: ``python -m bots`` and ``manage.py set_telegram_webhook``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.bots.fake_telegram import TOKEN, FakeTelegram
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bot_module(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "REDIS_URL"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bots"],
+        cwd=ROOT,
+        env={**clean, "SECRET_KEY": "x", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_without_a_token_the_bot_says_it_is_off_and_exits_cleanly() -> None:
+    result = run_bot_module()
+    assert result.returncode == 0
+    assert "TELEGRAM_BOT_TOKEN is not set: the bot is off." in result.stderr
+
+
+def test_without_redis_the_bot_refuses_to_start_rather_than_miss_the_board() -> None:
+    result = run_bot_module(TELEGRAM_BOT_TOKEN=TOKEN)
+    assert result.returncode == 2
+    assert "REDIS_URL is not set" in result.stderr
+
+
+@pytest.fixture
+def fake_in_thread() -> Iterator[FakeTelegram]:
+    """The fake Bot API in its own thread, for code that runs its own event loop."""
+    fake = FakeTelegram()
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(fake.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(5)
+    yield fake
+    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+def test_set_telegram_webhook_registers_the_url_with_the_secret(
+    fake_in_thread: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "hook-secret")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake_in_thread.base_url)
+    call_command("set_telegram_webhook", "https://inzet.example.org/")
+    [call] = [c for c in fake_in_thread.calls if c.method == "setWebhook"]
+    assert call.params["url"] == "https://inzet.example.org/telegram/webhook/"
+    assert call.params["secret_token"] == "hook-secret"
+
+    call_command("set_telegram_webhook", "--delete")
+    assert [c.method for c in fake_in_thread.calls][-1] == "deleteWebhook"
+
+
+def test_set_telegram_webhook_refuses_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    with pytest.raises(CommandError, match="TELEGRAM_WEBHOOK_SECRET"):
+        call_command("set_telegram_webhook", "https://inzet.example.org")
