@@ -72,6 +72,8 @@ class VolunteerProfile(models.Model):
     postcode = models.CharField(_("postcode or region"), max_length=64, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     telegram_chat_id = models.BigIntegerField(unique=True, null=True, blank=True)
+    # The secret in the URL of the person's iCalendar feeds; rotating it revokes old links.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     def __str__(self) -> str:
         return self.display_name

@@ -24,6 +24,9 @@ class Organisation(models.Model):
         choices=OrganisationKind.choices,
         default=OrganisationKind.VOLUNTEER_ORGANISATION,
     )
+    # After this many no-shows (since a coordinator last cleared them) a volunteer can no
+    # longer claim this organisation's shifts.
+    no_show_limit = models.PositiveSmallIntegerField(default=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -49,6 +52,10 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VOLUNTEER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # No-shows since a coordinator last cleared them; at the organisation's limit, claims are
+    # blocked (``claims_blocked_at``) until a coordinator clears it.
+    no_show_count = models.PositiveIntegerField(default=0)
+    claims_blocked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -57,6 +64,39 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organisation} ({self.role})"
+
+
+class PastMembership(models.Model):
+    """A membership that ended (the person left, was removed or erased their account).
+
+    A Membership row means "member now", which every permission check relies on; when it ends
+    it moves here with its dates, so figures for any past year (members on 31 December, new
+    and stopped volunteers) are computed from history rather than from today's state.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="past_memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="past_memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    joined_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "ended_at"], name="past_membership_org_end"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__gte=models.F("joined_at")),
+                name="past_membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} was in {self.organisation} until {self.ended_at:%Y-%m-%d}"
 
 
 class InviteCode(models.Model):

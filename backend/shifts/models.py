@@ -31,6 +31,62 @@ class ShiftVisibility(models.TextChoices):
     PUBLIC = "public", _("every registered volunteer")
 
 
+class SeriesFrequency(models.TextChoices):
+    DAILY = "daily", _("daily")
+    WEEKLY = "weekly", _("weekly")
+
+
+class ShiftSeries(models.Model):
+    """A recurring shift: a template and a daily or weekly rule (RFC 5545 RRULE semantics,
+    computed with python-dateutil). Each occurrence is an ordinary Shift linked to it.
+
+    Times are wall-clock times in the organisation's time zone: a 14:00 round stays at 14:00
+    across a daylight-saving change.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="shift_series"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    mode = models.CharField(max_length=8, choices=ShiftMode.choices, default=ShiftMode.ON_SITE)
+    address = models.CharField(max_length=300, blank=True)
+    meeting_link = models.URLField(max_length=500, blank=True)
+    capacity = models.PositiveIntegerField()
+    waitlist_enabled = models.BooleanField(default=True)
+    cancellation_deadline_hours = models.PositiveIntegerField(default=24)
+    visibility = models.CharField(
+        max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
+    )
+    required_qualifications = models.ManyToManyField(
+        Qualification, blank=True, related_name="series"
+    )
+    frequency = models.CharField(max_length=8, choices=SeriesFrequency.choices)
+    interval = models.PositiveSmallIntegerField(default=1)
+    # Weekdays of a weekly rule, 0 = Monday .. 6 = Sunday.
+    weekdays = models.JSONField(default=list, blank=True)
+    starts_on = models.DateField()
+    until = models.DateField()
+    start_time = models.TimeField()
+    duration_minutes = models.PositiveIntegerField()
+    claims_open_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__gte=F("starts_on")), name="series_until_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.frequency})"
+
+
 class Shift(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shifts")
     title = models.CharField(max_length=200)
@@ -54,6 +110,13 @@ class Shift(models.Model):
         max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )
     status = models.CharField(max_length=12, choices=ShiftStatus.choices, default=ShiftStatus.DRAFT)
+    # Before this moment claims are refused (``claims_not_open``): fair access to popular shifts.
+    claims_open_at = models.DateTimeField(null=True, blank=True)
+    series = models.ForeignKey(
+        ShiftSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts"
+    )
+    # Edited on its own: changes to the whole series no longer touch this occurrence.
+    series_detached = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -118,6 +181,9 @@ class Claim(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
     cancelled_by_shift = models.BooleanField(default=False)
+    # Minutes volunteered, set when the claim is completed (from check-in/out, or the shift's
+    # times when a coordinator confirms attendance). Kept through erasure: figures need it.
+    minutes_volunteered = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
