@@ -10,9 +10,22 @@ import time_machine
 from django.db import connection
 
 from backend.accounts.models import User
-from backend.core.errors import InvalidInviteCode, PermissionDenied, ValidationFailed
-from backend.organisations.models import InviteCode, Membership, Organisation, Role
-from backend.organisations.services import invite_create, organisation_create, organisation_join
+from backend.core.errors import InvalidInviteCode, NotFound, PermissionDenied, ValidationFailed
+from backend.organisations.models import (
+    InviteCode,
+    Membership,
+    Organisation,
+    Role,
+    VolunteerQualification,
+)
+from backend.organisations.services import (
+    invite_create,
+    membership_set_role,
+    organisation_create,
+    organisation_join,
+    qualification_create,
+    qualification_grant,
+)
 from tests.backend.claim_process import connect_patiently
 from tests.factories import UserFactory
 
@@ -175,3 +188,57 @@ def test_a_single_use_code_used_by_several_people_at_once_lets_exactly_one_join(
     assert joined.count() == 1
     invite.refresh_from_db()
     assert invite.uses == 1
+
+
+# --- qualifications and roles ---------------------------------------------------------------
+
+
+def test_a_coordinator_confirms_a_qualification_of_a_member_with_an_expiry(
+    coordinator: User, volunteer: User, organisation: Organisation
+) -> None:
+    first_aid = qualification_create(actor=coordinator, organisation=organisation, name="EHBO")
+    expires = dt.date(2030, 1, 31)
+
+    held = qualification_grant(
+        actor=coordinator, qualification=first_aid, user=volunteer, expires_on=expires
+    )
+
+    assert (held.user, held.confirmed_by, held.expires_on) == (volunteer, coordinator, expires)
+    assert held.valid_on(expires)
+    assert not held.valid_on(expires + dt.timedelta(days=1))
+
+
+def test_a_qualification_name_is_unique_within_an_organisation(
+    coordinator: User, organisation: Organisation
+) -> None:
+    qualification_create(actor=coordinator, organisation=organisation, name="EHBO")
+
+    with pytest.raises(ValidationFailed):
+        qualification_create(actor=coordinator, organisation=organisation, name="EHBO")
+
+
+def test_qualifications_are_granted_only_to_members_and_only_by_its_coordinators(
+    coordinator: User, volunteer: User, outsider: User, organisation: Organisation
+) -> None:
+    first_aid = qualification_create(actor=coordinator, organisation=organisation, name="EHBO")
+
+    with pytest.raises(NotFound):
+        qualification_grant(actor=coordinator, qualification=first_aid, user=outsider)
+    with pytest.raises(PermissionDenied):
+        qualification_grant(actor=outsider, qualification=first_aid, user=volunteer)
+    with pytest.raises(PermissionDenied):
+        qualification_grant(actor=volunteer, qualification=first_aid, user=volunteer)
+
+    assert not VolunteerQualification.objects.exists()
+
+
+def test_only_an_admin_can_make_someone_an_admin(
+    coordinator: User, volunteer: User, organisation: Organisation
+) -> None:
+    membership = Membership.objects.get(user=volunteer, organisation=organisation)
+
+    with pytest.raises(ValidationFailed):
+        membership_set_role(actor=coordinator, membership=membership, role=Role.ADMIN)
+    membership_set_role(actor=coordinator, membership=membership, role=Role.COORDINATOR)
+
+    assert role_in(volunteer, organisation) == Role.COORDINATOR
