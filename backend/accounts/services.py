@@ -149,9 +149,11 @@ def user_erase(*, user: User) -> None:
 
     The user row stays, anonymised and unable to log in, so past claims (hours, counts, no-
     shows) still count; future claims are cancelled through ``claim_cancel`` so waitlists
-    promote as usual; the Telegram chat is unlinked.
+    promote as usual; memberships end (kept as ``PastMembership`` for the figures of earlier
+    years); the Telegram chat is unlinked and the calendar feed link stops working.
     """
     # Imported here: backend.shifts.services imports this module.
+    from backend.organisations.models import Membership, PastMembership
     from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
     from backend.shifts.services import claim_cancel
 
@@ -161,6 +163,18 @@ def user_erase(*, user: User) -> None:
     ).values_list("pk", flat=True)
     for claim_id in list(future):
         claim_cancel(actor=user, claim_id=claim_id)
+    memberships = list(Membership.objects.filter(user=user))
+    PastMembership.objects.bulk_create(
+        PastMembership(
+            user=user,
+            organisation_id=membership.organisation_id,
+            role=membership.role,
+            joined_at=membership.joined_at,
+            ended_at=max(now, membership.joined_at),
+        )
+        for membership in memberships
+    )
+    Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
     user.email = None
     user.set_unusable_password()
     user.is_active = False
@@ -171,4 +185,5 @@ def user_erase(*, user: User) -> None:
         postcode="",
         consent_at=None,
         telegram_chat_id=None,
+        calendar_token=None,
     )
