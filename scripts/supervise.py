@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -13,7 +14,12 @@ STOP_TIMEOUT = 10.0
 
 def wait_for_first_exit(children: Mapping[str, subprocess.Popen[str]]) -> tuple[str, int] | None:
     """Block until a child exits, returning its name and status, or until SIGTERM/SIGINT
-    arrives (returning None)."""
+    arrives or our own parent goes away (returning None).
+
+    The parent check matters under ``make run``: killing only ``make`` would otherwise leave
+    the server running without anyone to stop it.
+    """
+    parent = os.getppid()
     stopping = False
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -22,7 +28,7 @@ def wait_for_first_exit(children: Mapping[str, subprocess.Popen[str]]) -> tuple[
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    while not stopping:
+    while not stopping and os.getppid() == parent:
         for name, child in children.items():
             if child.poll() is not None:
                 return name, child.returncode
