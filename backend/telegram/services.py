@@ -112,9 +112,14 @@ def chat_mark_reachable(*, user: User) -> None:
 DRAFT_FIELDS = ("step", "language", "display_name", "mode_preference", "postcode")
 
 
+# An abandoned sign-up holds a name and maybe a postcode; don't keep it around.
+DRAFT_RETENTION = dt.timedelta(days=7)
+
+
 def signup_draft_start(
     *, chat_id: int, telegram_first_name: str, invite_code: str, language: str
 ) -> SignupDraft:
+    SignupDraft.objects.filter(updated_at__lt=timezone.now() - DRAFT_RETENTION).delete()
     draft, _created = SignupDraft.objects.update_or_create(
         chat_id=chat_id,
         defaults={
