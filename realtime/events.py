@@ -7,12 +7,15 @@ is stored in the database by the service that caused it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from functools import cache
 from typing import Literal, NotRequired, TypedDict
 
 import redis
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +23,8 @@ from backend.board.selectors import BoardShift, board_shift
 from realtime.sequence import next_sequence
 
 logger = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 5
 
 EventType = Literal[
     "shift.created",
@@ -29,6 +34,10 @@ EventType = Literal[
     "claim.waitlisted",
     "claim.cancelled",
     "claim.promoted",
+    "claim.checked_in",
+    "claim.checked_out",
+    "claim.completed",
+    "claim.no_show",
 ]
 
 
@@ -104,18 +113,52 @@ def _send(groups: list[str], event: DomainEvent) -> None:
     # Read after numbering: the row sent with a higher number is then never older than one
     # sent with a lower number, so applying events in order converges on the database.
     row = board_shift(shift_id=event["shift"]["id"])
-    for group in groups:
-        message: LayerMessage = {
-            "type": "domain.event",
-            "event": event,
-            "audience": "organisation" if group.startswith("org.") else "user",
-            "seq": seq,
-            "board_shift": row,
-        }
+    messages: list[tuple[str, LayerMessage]] = [
+        (
+            group,
+            {
+                "type": "domain.event",
+                "event": event,
+                "audience": "organisation" if group.startswith("org.") else "user",
+                "seq": seq,
+                "board_shift": row,
+            },
+        )
+        for group in groups
+    ]
+    if isinstance(layer, InMemoryChannelLayer):
+        # Its queues belong to the consumers' event loop: send from that loop.
+        async_to_sync(_group_send_all)(layer, messages, event["type"])
+        return
+    try:
+        asyncio.run_coroutine_threadsafe(
+            _group_send_all(layer, messages, event["type"]), _publisher_loop()
+        ).result(timeout=PUBLISH_TIMEOUT_SECONDS)
+    except Exception:
+        logger.warning("could not publish %s in time", event["type"], exc_info=True)
+
+
+async def _group_send_all(
+    layer: BaseChannelLayer, messages: list[tuple[str, LayerMessage]], event_type: str
+) -> None:
+    for group, message in messages:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
         except Exception:
-            logger.warning("could not publish %s to %s", event["type"], group, exc_info=True)
+            logger.warning("could not publish %s to %s", event_type, group, exc_info=True)
+
+
+@cache
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    """One event loop per process, in a daemon thread, for publishing from sync code.
+
+    ``async_to_sync`` outside an event loop starts a new loop for every call, and
+    channels_redis opens a new connection pool per loop: a connection (and ~20 ms) per
+    event. A long-lived loop keeps the pool.
+    """
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, name="inzet-publisher", daemon=True).start()
+    return loop
 
 
 def now_iso() -> str:
