@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
 from backend.api.converters import IdConverter
-from backend.api.views import auth, me, organisations, shifts
+from backend.api.views import attendance, auth, me, organisations, shifts
 
 register_converter(IdConverter, "id")
 
@@ -58,5 +58,34 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "shifts/<id:shift_id>/claims/<id:claim_id>/",
         shifts.ShiftClaimDetailView.as_view(),
         name="shift-claim-detail",
+    ),
+    # The coordinators' toolkit (issue 6).
+    path("me/history/", attendance.MyHistoryView.as_view(), name="my-history"),
+    path("shifts/<id:shift_id>/check-in/", attendance.MyCheckInView.as_view(), name="check-in"),
+    path("shifts/<id:shift_id>/check-out/", attendance.MyCheckOutView.as_view(), name="check-out"),
+    path(
+        "shifts/<id:shift_id>/claims/<id:claim_id>/check-in/",
+        attendance.ClaimCheckInView.as_view(),
+        name="claim-check-in",
+    ),
+    path(
+        "shifts/<id:shift_id>/claims/<id:claim_id>/check-out/",
+        attendance.ClaimCheckOutView.as_view(),
+        name="claim-check-out",
+    ),
+    path(
+        "shifts/<id:shift_id>/claims/<id:claim_id>/attendance/",
+        attendance.ClaimAttendanceView.as_view(),
+        name="claim-attendance",
+    ),
+    path(
+        "shifts/<id:shift_id>/claims/<id:claim_id>/no-show/",
+        attendance.ClaimNoShowView.as_view(),
+        name="claim-no-show",
+    ),
+    path(
+        "organisations/<id:organisation_id>/members/<id:membership_id>/block/",
+        attendance.MemberBlockView.as_view(),
+        name="member-block",
     ),
 ]

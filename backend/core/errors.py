@@ -104,3 +104,31 @@ class InvalidInviteCode(DomainError):
     code = "invalid_invite_code"
     default_detail = _("This invite code is not valid or has expired.")
     status = 400
+
+
+class ClaimsNotOpen(Conflict):
+    code = "claims_not_open"
+    default_detail = _("Claims for this shift are not open yet.")
+
+
+class ClaimBlocked(Conflict):
+    code = "claim_blocked"
+    default_detail = _(
+        "You missed too many shifts of this organisation without notice. A coordinator has to "
+        "clear this before you can claim shifts again."
+    )
+
+
+class CheckInNotPossible(Conflict):
+    code = "check_in_not_possible"
+    default_detail = _("You can check in only on a confirmed shift, from shortly before it starts.")
+
+
+class NotCheckedIn(Conflict):
+    code = "not_checked_in"
+    default_detail = _("Check in before you check out.")
+
+
+class ShiftNotEnded(Conflict):
+    code = "shift_not_ended"
+    default_detail = _("This can only be done after the shift has ended.")

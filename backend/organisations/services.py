@@ -19,6 +19,7 @@ from backend.organisations.models import (
     Membership,
     Organisation,
     OrganisationKind,
+    PastMembership,
     Qualification,
     Role,
     VolunteerQualification,
@@ -131,6 +132,61 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
         )
     membership.role = role
     membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: User, membership_id: int) -> PastMembership:
+    """End a membership: the member leaves, or a coordinator removes them.
+
+    The row moves to PastMembership with its dates (figures for past years need them) and the
+    person's upcoming claims in the organisation are cancelled, so waitlists promote.
+    """
+    from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
+    from backend.shifts.services import claim_cancel
+
+    try:
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+    except Membership.DoesNotExist:
+        raise NotFound() from None
+    organisation_id = membership.organisation_id
+    if membership.user_id != actor.pk:
+        require_manager(user=actor, organisation_id=organisation_id)
+    if (
+        membership.role == Role.ADMIN
+        and not Membership.objects.filter(organisation_id=organisation_id, role=Role.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationFailed(
+            fields={"role": [_("The last admin cannot leave; make someone else admin first.")]}
+        )
+    now = timezone.now()
+    upcoming = Claim.objects.filter(
+        volunteer_id=membership.user_id,
+        shift__organisation_id=organisation_id,
+        status__in=ACTIVE_CLAIM_STATUSES,
+        shift__starts_at__gt=now,
+    ).values_list("pk", flat=True)
+    for claim_id in list(upcoming):
+        claim_cancel(actor=membership.user, claim_id=claim_id)
+    past = PastMembership.objects.create(
+        user_id=membership.user_id,
+        organisation_id=organisation_id,
+        role=membership.role,
+        joined_at=min(membership.joined_at, now),
+        ended_at=now,
+    )
+    membership.delete()
+    return past
+
+
+def membership_clear_claim_block(*, actor: User, membership: Membership) -> Membership:
+    """A coordinator lets a volunteer blocked after no-shows claim again; the count restarts."""
+    require_manager(user=actor, organisation_id=membership.organisation_id)
+    Membership.objects.filter(pk=membership.pk).update(no_show_count=0, claims_blocked_at=None)
+    membership.no_show_count = 0
+    membership.claims_blocked_at = None
     return membership
 
 

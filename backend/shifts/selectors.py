@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import TypedDict
+from zoneinfo import ZoneInfo
+
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
@@ -51,3 +55,57 @@ def waitlist_positions(*, shift_ids: list[int]) -> dict[int, int]:
         .values_list("id", "position")
     )
     return dict(rows)
+
+
+class HoursTotal(TypedDict):
+    organisation_id: int
+    organisation_name: str
+    year: int
+    shifts: int
+    hours: float
+
+
+class VolunteerHistory(TypedDict):
+    claims: list[Claim]
+    totals: list[HoursTotal]
+    total_hours: float
+
+
+def volunteer_history(*, user: User, now: dt.datetime) -> VolunteerHistory:
+    """The volunteer's past shifts (ended, claimed and not cancelled) and hours volunteered per
+    organisation and per year (in the organisation's time zone), in one query."""
+    claims = list(
+        Claim.objects.filter(
+            volunteer=user,
+            shift__ends_at__lte=now,
+            status__in=[ClaimStatus.COMPLETED, ClaimStatus.NO_SHOW, ClaimStatus.CONFIRMED],
+        )
+        .select_related("shift__organisation")
+        .order_by("-shift__starts_at", "-id")
+    )
+    sums: dict[tuple[int, int], HoursTotal] = {}
+    for claim in claims:
+        if claim.status != ClaimStatus.COMPLETED:
+            continue
+        organisation = claim.shift.organisation
+        year = claim.shift.starts_at.astimezone(ZoneInfo(organisation.time_zone)).year
+        total = sums.setdefault(
+            (organisation.pk, year),
+            {
+                "organisation_id": organisation.pk,
+                "organisation_name": organisation.name,
+                "year": year,
+                "shifts": 0,
+                "hours": 0.0,
+            },
+        )
+        total["shifts"] += 1
+        total["hours"] += (claim.minutes_volunteered or 0) / 60
+    totals = sorted(sums.values(), key=lambda t: (-t["year"], t["organisation_name"]))
+    for total in totals:
+        total["hours"] = round(total["hours"], 2)
+    return {
+        "claims": claims,
+        "totals": totals,
+        "total_hours": round(sum(t["hours"] for t in totals), 2),
+    }

@@ -28,8 +28,12 @@ from backend.accounts.models import User, VolunteerProfile
 from backend.accounts.services import profile_ensure
 from backend.core.errors import (
     CapacityBelowConfirmed,
+    CheckInNotPossible,
+    ClaimBlocked,
     ClaimNotActive,
+    ClaimsNotOpen,
     DomainError,
+    NotCheckedIn,
     NotFound,
     NotMember,
     NotQualified,
@@ -37,6 +41,7 @@ from backend.core.errors import (
     PermissionDenied,
     ShiftFull,
     ShiftNotEditable,
+    ShiftNotEnded,
     ShiftNotOpen,
     ShiftStarted,
     TooManyClaims,
@@ -57,6 +62,7 @@ from backend.shifts.models import (
     Shift,
     ShiftChange,
     ShiftMode,
+    ShiftSeries,
     ShiftStatus,
     ShiftVisibility,
 )
@@ -77,6 +83,7 @@ EDITABLE_FIELDS = (
     "waitlist_enabled",
     "cancellation_deadline_hours",
     "visibility",
+    "claims_open_at",
 )
 
 
@@ -157,6 +164,12 @@ def _validate_shift(values: dict[str, Any], *, organisation: Organisation, creat
         errors["visibility"] = [_("Choose members or public.")]
     if not str(values.get("title", "")).strip():
         errors["title"] = [_("This field may not be blank.")]
+    opens = values.get("claims_open_at")
+    if opens is not None and "starts_at" not in errors:
+        if timezone.is_naive(opens):
+            errors["claims_open_at"] = [_("Give times with a time zone offset.")]
+        elif opens >= starts_at:
+            errors["claims_open_at"] = [_("Claims must open before the shift starts.")]
     deadline = values.get("cancellation_deadline_hours", 0)
     if not isinstance(deadline, int) or not 0 <= deadline <= 24 * 14:
         errors["cancellation_deadline_hours"] = [_("Give a number of hours between 0 and 336.")]
@@ -190,8 +203,10 @@ def shift_create(
     waitlist_enabled: bool = True,
     cancellation_deadline_hours: int = 24,
     visibility: str = ShiftVisibility.MEMBERS,
+    claims_open_at: dt.datetime | None = None,
     required_qualification_ids: Iterable[int] = (),
     publish: bool = False,
+    series: ShiftSeries | None = None,
 ) -> Shift:
     require_manager(user=actor, organisation_id=organisation.pk)
     values = {
@@ -206,6 +221,7 @@ def shift_create(
         "waitlist_enabled": waitlist_enabled,
         "cancellation_deadline_hours": cancellation_deadline_hours,
         "visibility": visibility,
+        "claims_open_at": claims_open_at,
     }
     _validate_shift(values, organisation=organisation, creating=True)
     qualifications = _qualifications_of(organisation, required_qualification_ids)
@@ -213,6 +229,7 @@ def shift_create(
         organisation=organisation,
         created_by=actor,
         status=ShiftStatus.PUBLISHED if publish else ShiftStatus.DRAFT,
+        series=series,
         **values,
     )
     if qualifications:
@@ -228,9 +245,14 @@ def shift_update(
     actor: User,
     shift_id: int,
     required_qualification_ids: Iterable[int] | None = None,
+    keep_in_series: bool = False,
     **changes: Any,
 ) -> Shift:
-    """Change a shift. Claims are kept when the time moves; the change is recorded."""
+    """Change a shift. Claims are kept when the time moves; the change is recorded.
+
+    An occurrence of a series changed on its own leaves the series (later changes to the
+    whole series skip it), unless the change comes from the series (``keep_in_series``).
+    """
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(
@@ -263,6 +285,8 @@ def shift_update(
     for name in changed:
         if name in EDITABLE_FIELDS:
             setattr(shift, name, values[name])
+    if shift.series_id is not None and not keep_in_series:
+        shift.series_detached = True
     shift.save()
     ShiftChange.objects.create(
         shift=shift,
@@ -417,8 +441,8 @@ def claim_create(*, volunteer: User, shift_id: int) -> ClaimResult:
 
 def _shift_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> Shift:
     """The shift, annotated with everything claim_create checks about this volunteer, in one
-    query: their existing claim, membership, overlap, upcoming claims and how many
-    qualifications the shift requires."""
+    query: their existing claim, membership (and whether no-shows blocked it), overlap,
+    upcoming claims and how many qualifications the shift requires."""
     mine = Claim.objects.filter(shift_id=OuterRef("pk"), volunteer_id=volunteer_id)
     upcoming = (
         Claim.objects.filter(
@@ -444,6 +468,7 @@ def _shift_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> Shif
                 my_claim_id=Subquery(mine.values("pk")[:1]),
                 my_claim_status=Subquery(mine.values("status")[:1]),
                 is_member=Exists(member),
+                claims_blocked=Exists(member.filter(claims_blocked_at__isnull=False)),
                 overlapping=Exists(_overlapping_claims(volunteer_id, OuterRef("pk"))),
                 upcoming=Coalesce(Subquery(upcoming), 0),
                 required_count=Coalesce(Subquery(required), 0),
@@ -477,6 +502,13 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
         raise ShiftNotOpen()
     if shift.starts_at <= now:
         raise ShiftStarted()
+    if shift.claims_open_at is not None and now < shift.claims_open_at:
+        opens = shift.claims_open_at.astimezone(ZoneInfo(shift.organisation.time_zone))
+        raise ClaimsNotOpen(
+            _("Claims for this shift open on %(when)s.") % {"when": f"{opens:%Y-%m-%d %H:%M}"}
+        )
+    if shift.claims_blocked:  # type: ignore[attr-defined]
+        raise ClaimBlocked()
     error = eligibility_error(
         user=volunteer,
         shift=shift,
@@ -621,9 +653,9 @@ def _promote_waitlist(shift: Shift) -> list[Claim]:
         .select_related("volunteer")
         .order_by("waitlist_ticket")
     )
-    member_ids = set(
+    members = dict(
         Membership.objects.filter(organisation_id=shift.organisation_id).values_list(
-            "user_id", flat=True
+            "user_id", "claims_blocked_at"
         )
     )
     for claim in waiting:
@@ -637,8 +669,10 @@ def _promote_waitlist(shift: Shift) -> list[Claim]:
         # it); a deadlock would need two promoting cancellations and two volunteers each
         # claiming the other's shift at once, and PostgreSQL would abort one of them.
         VolunteerProfile.objects.select_for_update().filter(user_id=claim.volunteer_id).exists()
+        if members.get(claim.volunteer_id) is not None:
+            continue  # blocked after no-shows since they joined the waitlist
         if eligibility_error(
-            user=claim.volunteer, shift=shift, is_member=claim.volunteer_id in member_ids
+            user=claim.volunteer, shift=shift, is_member=claim.volunteer_id in members
         ):
             continue
         claim.status = ClaimStatus.CONFIRMED
@@ -654,3 +688,146 @@ def _promote_waitlist(shift: Shift) -> list[Claim]:
     if promoted:
         shift.save(update_fields=["confirmed_count", "waitlist_count"])
     return promoted
+
+
+# --- on the day: check-in, check-out, attendance, no-shows -----------------------------------
+
+# A volunteer can check in from this long before their shift starts.
+CHECK_IN_EARLY = dt.timedelta(minutes=30)
+# A check-out later than this after the shift's end counts as the end plus this: forgotten
+# check-outs must not turn into days of volunteering.
+CHECK_OUT_GRACE = dt.timedelta(hours=2)
+
+
+def _locked_claim(claim_id: int) -> Claim:
+    try:
+        return (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("shift__organisation")
+            .get(pk=claim_id)
+        )
+    except Claim.DoesNotExist:
+        raise NotFound() from None
+
+
+def _is_manager_of(actor: User, shift: Shift) -> bool:
+    return actor.is_staff or is_manager(user=actor, organisation_id=shift.organisation_id)
+
+
+def _minutes(start: dt.datetime, end: dt.datetime) -> int:
+    return max(round((end - start).total_seconds() / 60), 0)
+
+
+@transaction.atomic
+def claim_check_in(*, actor: User, claim_id: int) -> Claim:
+    """Check a volunteer in: by themself (from shortly before the start until the end) or by a
+    coordinator of the organisation (also afterwards, to fix the record). Idempotent."""
+    # The claim row lock makes check-in, check-out and no-show marking of one claim queue.
+    claim = _locked_claim(claim_id)
+    shift = claim.shift
+    manager = _is_manager_of(actor, shift)
+    if claim.volunteer_id != actor.pk and not manager:
+        raise PermissionDenied()
+    if claim.status != ClaimStatus.CONFIRMED:
+        raise CheckInNotPossible()
+    if claim.checked_in_at is not None:
+        return claim
+    now = timezone.now()
+    if now < shift.starts_at - CHECK_IN_EARLY or (now > shift.ends_at and not manager):
+        raise CheckInNotPossible()
+    claim.checked_in_at = min(now, shift.ends_at)
+    claim.save(update_fields=["checked_in_at", "updated_at"])
+    _publish("claim.checked_in", shift, claim, user_ids=[claim.volunteer_id])
+    return claim
+
+
+@transaction.atomic
+def claim_check_out(*, actor: User, claim_id: int) -> Claim:
+    """Check a volunteer out: the claim is completed with the minutes between check-in and
+    check-out (a forgotten check-out counts until the end of the shift plus a grace)."""
+    claim = _locked_claim(claim_id)
+    shift = claim.shift
+    if claim.volunteer_id != actor.pk and not _is_manager_of(actor, shift):
+        raise PermissionDenied()
+    if claim.status == ClaimStatus.COMPLETED and claim.checked_out_at is not None:
+        return claim
+    if claim.status != ClaimStatus.CONFIRMED or claim.checked_in_at is None:
+        raise NotCheckedIn()
+    now = timezone.now()
+    claim.checked_out_at = min(now, shift.ends_at + CHECK_OUT_GRACE)
+    claim.status = ClaimStatus.COMPLETED
+    claim.minutes_volunteered = _minutes(claim.checked_in_at, claim.checked_out_at)
+    claim.save(update_fields=["checked_out_at", "status", "minutes_volunteered", "updated_at"])
+    _publish("claim.checked_out", shift, claim, user_ids=[claim.volunteer_id])
+    return claim
+
+
+@transaction.atomic
+def claim_confirm_attendance(*, actor: User, claim_id: int) -> Claim:
+    """A coordinator confirms that the volunteer came: completed, with the shift's times as
+    hours (or check-in to check-out when both were recorded). Also corrects a no-show."""
+    claim = _locked_claim(claim_id)
+    shift = claim.shift
+    if not _is_manager_of(actor, shift):
+        raise PermissionDenied()
+    if claim.status == ClaimStatus.COMPLETED:
+        return claim
+    if claim.status not in (ClaimStatus.CONFIRMED, ClaimStatus.NO_SHOW):
+        raise ClaimNotActive()
+    if shift.starts_at > timezone.now():
+        raise ShiftStarted(_("Attendance can be confirmed once the shift has started."))
+    if claim.status == ClaimStatus.NO_SHOW:
+        _no_show_undo(claim)
+    claim.status = ClaimStatus.COMPLETED
+    claim.minutes_volunteered = _minutes(shift.starts_at, shift.ends_at)
+    claim.save(update_fields=["status", "minutes_volunteered", "updated_at"])
+    _publish("claim.completed", shift, claim, user_ids=[claim.volunteer_id])
+    return claim
+
+
+@transaction.atomic
+def claim_mark_no_show(*, actor: User, claim_id: int) -> Claim:
+    """A coordinator marks a confirmed volunteer who did not check in as a no-show, once the
+    shift has ended. At the organisation's limit the volunteer's claims are blocked until a
+    coordinator clears it (``membership_clear_claim_block``)."""
+    claim = _locked_claim(claim_id)
+    shift = claim.shift
+    if not _is_manager_of(actor, shift):
+        raise PermissionDenied()
+    if claim.status == ClaimStatus.NO_SHOW:
+        return claim
+    if claim.status != ClaimStatus.CONFIRMED:
+        raise ClaimNotActive()
+    if claim.checked_in_at is not None:
+        raise CheckInNotPossible(_("This volunteer checked in; confirm their attendance."))
+    now = timezone.now()
+    if shift.ends_at > now:
+        raise ShiftNotEnded()
+    claim.status = ClaimStatus.NO_SHOW
+    claim.minutes_volunteered = None
+    claim.save(update_fields=["status", "minutes_volunteered", "updated_at"])
+    # Lock the membership: two no-shows marked at once must both count.
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user_id=claim.volunteer_id, organisation_id=shift.organisation_id)
+        .first()
+    )
+    if membership is not None:
+        membership.no_show_count += 1
+        fields = ["no_show_count"]
+        limit = shift.organisation.no_show_limit
+        if limit and membership.no_show_count >= limit and membership.claims_blocked_at is None:
+            membership.claims_blocked_at = now
+            fields.append("claims_blocked_at")
+        membership.save(update_fields=fields)
+    _publish("claim.no_show", shift, claim, user_ids=[claim.volunteer_id])
+    return claim
+
+
+def _no_show_undo(claim: Claim) -> None:
+    """A no-show that was a mistake no longer counts (the block stays until cleared)."""
+    Membership.objects.filter(
+        user_id=claim.volunteer_id,
+        organisation_id=claim.shift.organisation_id,
+        no_show_count__gt=0,
+    ).update(no_show_count=F("no_show_count") - 1)

@@ -1,0 +1,122 @@
+"""On the day: check-in and check-out, attendance and no-shows, and a volunteer's history."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api.schema import ErrorSerializer
+from backend.api.serializers_toolkit import AttendanceSerializer, BlockSerializer, HistorySerializer
+from backend.api.views.organisations import organisation_for
+from backend.api.views.shifts import _visible_shift
+from backend.core.errors import NotFound
+from backend.organisations.models import Membership
+from backend.organisations.selectors import require_manager
+from backend.organisations.services import membership_clear_claim_block
+from backend.shifts import services
+from backend.shifts.models import Claim
+from backend.shifts.selectors import volunteer_history
+
+ATTENDANCE_ERRORS = OpenApiResponse(
+    ErrorSerializer,
+    description="`check_in_not_possible`, `not_checked_in`, `shift_not_ended`, `claim_not_active`",
+)
+
+
+def _own_claim_id(request: Request, shift_id: int) -> int:
+    shift = _visible_shift(request, shift_id)
+    claim_id = (
+        Claim.objects.filter(shift=shift, volunteer=request.user)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if claim_id is None:
+        raise NotFound()
+    return claim_id
+
+
+def _managed_claim_id(request: Request, shift_id: int, claim_id: int) -> int:
+    shift = _visible_shift(request, shift_id)
+    require_manager(user=request.user, organisation_id=shift.organisation_id)
+    return get_object_or_404(Claim, pk=claim_id, shift=shift).pk
+
+
+def _render(claim: Claim) -> Response:
+    return Response(AttendanceSerializer(claim).data)
+
+
+class MyCheckInView(APIView):
+    @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    def post(self, request: Request, shift_id: int) -> Response:
+        """Check in on your confirmed shift (from 30 minutes before it starts)."""
+        claim_id = _own_claim_id(request, shift_id)
+        return _render(services.claim_check_in(actor=request.user, claim_id=claim_id))
+
+
+class MyCheckOutView(APIView):
+    @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    def post(self, request: Request, shift_id: int) -> Response:
+        """Check out: the claim is completed with the hours since you checked in."""
+        claim_id = _own_claim_id(request, shift_id)
+        return _render(services.claim_check_out(actor=request.user, claim_id=claim_id))
+
+
+class ClaimCheckInView(APIView):
+    @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
+        """Check a volunteer in (coordinators)."""
+        claim_id = _managed_claim_id(request, shift_id, claim_id)
+        return _render(services.claim_check_in(actor=request.user, claim_id=claim_id))
+
+
+class ClaimCheckOutView(APIView):
+    @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
+        """Check a volunteer out (coordinators)."""
+        claim_id = _managed_claim_id(request, shift_id, claim_id)
+        return _render(services.claim_check_out(actor=request.user, claim_id=claim_id))
+
+
+class ClaimAttendanceView(APIView):
+    @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
+        """Confirm that the volunteer came (coordinators): completed, with the shift's hours."""
+        claim_id = _managed_claim_id(request, shift_id, claim_id)
+        return _render(services.claim_confirm_attendance(actor=request.user, claim_id=claim_id))
+
+
+class ClaimNoShowView(APIView):
+    @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
+        """Mark a volunteer who did not come as a no-show, after the shift (coordinators)."""
+        claim_id = _managed_claim_id(request, shift_id, claim_id)
+        return _render(services.claim_mark_no_show(actor=request.user, claim_id=claim_id))
+
+
+class MemberBlockView(APIView):
+    @extend_schema(responses=BlockSerializer)
+    def get(self, request: Request, organisation_id: int, membership_id: int) -> Response:
+        """A member's no-show count and whether their claims are blocked (coordinators)."""
+        organisation = organisation_for(request, organisation_id, manage=True)
+        membership = get_object_or_404(Membership, pk=membership_id, organisation=organisation)
+        return Response(BlockSerializer(membership).data)
+
+    @extend_schema(responses=BlockSerializer)
+    def delete(self, request: Request, organisation_id: int, membership_id: int) -> Response:
+        """Clear a member's no-shows so they can claim again (coordinators)."""
+        organisation = organisation_for(request, organisation_id, manage=True)
+        membership = get_object_or_404(Membership, pk=membership_id, organisation=organisation)
+        membership = membership_clear_claim_block(actor=request.user, membership=membership)
+        return Response(BlockSerializer(membership).data)
+
+
+class MyHistoryView(APIView):
+    @extend_schema(responses=HistorySerializer)
+    def get(self, request: Request) -> Response:
+        """Your past shifts and the hours you volunteered per organisation and per year."""
+        history = volunteer_history(user=request.user, now=timezone.now())  # type: ignore[arg-type]
+        return Response(HistorySerializer(history).data)
