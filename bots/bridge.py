@@ -96,6 +96,8 @@ class ShiftView:
     ends_at: dt.datetime
     seats_left: int
     help_now: bool
+    # When claims open, if that is still ahead (fair access to popular shifts).
+    claims_open_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class ClaimView:
     shift: ShiftView
     waitlist_position: int | None
     past_deadline: bool
+    started: bool
     # Revealed only to a confirmed volunteer.
     address: str
     meeting_link: str
@@ -156,6 +159,11 @@ def _shift_view(shift: Shift, now: dt.datetime) -> ShiftView:
         ends_at=shift.ends_at.astimezone(zone),
         seats_left=shift.seats_left,
         help_now=shift.mode == ShiftMode.ONLINE and shift.starts_at - now <= HELP_NOW_WINDOW,
+        claims_open_at=(
+            shift.claims_open_at.astimezone(zone)
+            if shift.claims_open_at is not None and shift.claims_open_at > now
+            else None
+        ),
     )
 
 
@@ -169,6 +177,7 @@ def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -
         shift=_shift_view(shift, now),
         waitlist_position=waitlist_position(claim=claim),
         past_deadline=confirmed and now > deadline,
+        started=shift.starts_at <= now,
         address=shift.address if confirmed and shift.mode == ShiftMode.ON_SITE else "",
         meeting_link=shift.meeting_link if confirmed and shift.mode == ShiftMode.ONLINE else "",
         already_held=already_held,

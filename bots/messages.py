@@ -186,6 +186,10 @@ def _shift_line(shift: ShiftView) -> str:
         seats = _("full, waitlist open")
     line = f"{_when(shift.starts_at, shift.ends_at)} · {shift.title} ({shift.organisation}) · "
     line += f"{_mode(shift.mode)} · {seats}"
+    if shift.claims_open_at is not None:
+        line += " · " + _("claiming opens %(when)s") % {
+            "when": formats.date_format(shift.claims_open_at, "D j M H:i")
+        }
     return (_("Help now!") + " " + line) if shift.help_now else line
 
 
@@ -246,6 +250,8 @@ def my_claims(claims: list[ClaimView]) -> str:
     for number, claim in enumerate(claims, 1):
         shift = claim.shift
         line = f"{number}. {_when(shift.starts_at, shift.ends_at)} · {shift.title}"
+        if claim.started:
+            line += " · " + _("under way")
         if claim.status == "waitlisted":
             line += " · " + _("waitlist, number %(position)d") % {
                 "position": claim.waitlist_position or 0

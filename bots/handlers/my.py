@@ -21,9 +21,11 @@ async def my_claims(update: Update, context: Context) -> None:
         *[
             [button(messages.cancel_button(lang, number, claim.shift.title), "cancel", claim.id)]
             for number, claim in enumerate(claims, 1)
+            if not claim.started
         ]
     )
-    await say(update, messages.my_claims(lang, claims), markup if claims else None)
+    cancellable = any(not claim.started for claim in claims)
+    await say(update, messages.my_claims(lang, claims), markup if cancellable else None)
 
 
 @guarded

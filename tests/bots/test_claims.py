@@ -227,3 +227,17 @@ def test_refusals_are_in_the_volunteers_language(organisation: Organisation) -> 
         assert french.text == "Introuvable."
 
     play(scenario)
+
+
+def test_the_list_says_when_claiming_opens(organisation: Organisation) -> None:
+    telegram_volunteer(organisation, 6012)
+    shift = ShiftFactory(organisation=organisation, title="Sinterklaasfeest")
+    opens = shift.starts_at - dt.timedelta(hours=12)
+    Shift.objects.filter(pk=shift.pk).update(claims_open_at=opens)
+
+    async def scenario(fake: FakeTelegram) -> None:
+        [listing] = await Person(fake, 6012).send("/shifts")
+        assert "Sinterklaasfeest" in listing.text
+        assert "claiming opens" in listing.text
+
+    play(scenario)

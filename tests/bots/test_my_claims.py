@@ -116,3 +116,20 @@ def test_a_forged_callback_for_another_volunteers_claim_is_refused(
     others.refresh_from_db()
     assert others.status == ClaimStatus.CONFIRMED
     assert Claim.objects.count() == 1
+
+
+def test_a_shift_under_way_is_listed_without_a_cancel_button(organisation: Organisation) -> None:
+    dirk = telegram_volunteer(organisation, 7005)
+    shift = ShiftFactory(organisation=organisation, title="Nachtwake")
+    claim_create(volunteer=dirk, shift_id=shift.pk)
+    started = timezone.now() - dt.timedelta(minutes=10)
+    type(shift).objects.filter(pk=shift.pk).update(
+        starts_at=started, ends_at=started + dt.timedelta(hours=2)
+    )
+
+    async def scenario(fake: FakeTelegram) -> None:
+        [listing] = await Person(fake, 7005).send("/my")
+        assert "Nachtwake · under way" in listing.text
+        assert listing.buttons == []
+
+    play(scenario)
