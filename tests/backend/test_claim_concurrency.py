@@ -21,11 +21,23 @@ from django.db.models import F
 from pytest_django import Settings
 
 from backend.accounts.models import User
-from backend.core.errors import DomainError, ShiftFull, TooManyClaims
+from backend.core.errors import (
+    CapacityBelowConfirmed,
+    DomainError,
+    ShiftFull,
+    ShiftNotOpen,
+    TooManyClaims,
+)
 from backend.organisations.models import Organisation
 from backend.shifts.models import Claim, ClaimStatus, Shift
 from backend.shifts.selectors import waitlist_position
-from backend.shifts.services import ClaimResult, claim_cancel, claim_create
+from backend.shifts.services import (
+    ClaimResult,
+    claim_cancel,
+    claim_create,
+    shift_cancel,
+    shift_update,
+)
 from tests.backend.claim_process import claim_in_process, connect_patiently
 from tests.backend.conftest import MakeVolunteer, shift_at
 
@@ -35,10 +47,10 @@ CAPACITY = 5
 # threads each prove the claims hold across processes without a minute of start-up.
 PROCESSES = 5
 
-Outcome = ClaimResult | Claim | DomainError
+Outcome = ClaimResult | Claim | Shift | DomainError
 
 
-def at_once(jobs: Sequence[Callable[[], ClaimResult | Claim]]) -> list[Outcome]:
+def at_once(jobs: Sequence[Callable[[], ClaimResult | Claim | Shift]]) -> list[Outcome]:
     """Run each job in its own thread, all released at once; return what each returned.
 
     Domain errors are outcomes; anything else (a deadlock, an IntegrityError) fails the test.
@@ -46,13 +58,11 @@ def at_once(jobs: Sequence[Callable[[], ClaimResult | Claim]]) -> list[Outcome]:
     barrier = threading.Barrier(len(jobs))
     outcomes: list[Outcome | BaseException | None] = [None] * len(jobs)
 
-    def run(index: int, job: Callable[[], ClaimResult | Claim]) -> None:
+    def run(index: int, job: Callable[[], ClaimResult | Claim | Shift]) -> None:
         try:
             connect_patiently()
             barrier.wait(timeout=30)
             outcomes[index] = job()
-        except DomainError as error:
-            outcomes[index] = error
         except BaseException as error:
             outcomes[index] = error
         finally:
@@ -64,7 +74,7 @@ def at_once(jobs: Sequence[Callable[[], ClaimResult | Claim]]) -> list[Outcome]:
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    unexpected = [o for o in outcomes if not isinstance(o, ClaimResult | Claim | DomainError)]
+    unexpected = [o for o in outcomes if not isinstance(o, Outcome)]
     assert not unexpected, unexpected
     return outcomes  # type: ignore[return-value]
 
@@ -232,6 +242,50 @@ def test_fifty_claims_from_five_processes_for_five_seats_at_once_get_five_seats_
     }
     confirmed, waitlisted = assert_counters_match_rows(shift)
     assert (len(confirmed), len(waitlisted)) == (CAPACITY, VOLUNTEERS - CAPACITY)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shared_database")
+def test_lowering_capacity_while_volunteers_claim_never_leaves_more_confirmed_than_seats(
+    coordinator: User, organisation: Organisation, make_volunteer: MakeVolunteer
+) -> None:
+    shift = shift_at(organisation, capacity=10)
+    volunteers = [make_volunteer() for _ in range(20)]
+    lower = partial(shift_update, actor=coordinator, shift_id=shift.pk, capacity=3)
+
+    outcomes = at_once(
+        [*claim_jobs(volunteers[:10], shift), lower, *claim_jobs(volunteers[10:], shift)]
+    )
+
+    [update] = [o for o in outcomes if not isinstance(o, ClaimResult)]
+    assert isinstance(update, Shift | CapacityBelowConfirmed)
+    confirmed, waitlisted = assert_counters_match_rows(shift)
+    assert shift.capacity == (3 if isinstance(update, Shift) else 10)
+    assert len(confirmed) == shift.capacity
+    assert len(confirmed) + len(waitlisted) == 20
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("shared_database")
+def test_cancelling_a_shift_while_volunteers_claim_it_leaves_no_active_claim(
+    coordinator: User, organisation: Organisation, make_volunteer: MakeVolunteer
+) -> None:
+    shift = shift_at(organisation, capacity=CAPACITY)
+    volunteers = [make_volunteer() for _ in range(20)]
+    cancel = partial(shift_cancel, actor=coordinator, shift_id=shift.pk)
+
+    outcomes = at_once(
+        [*claim_jobs(volunteers[:10], shift), cancel, *claim_jobs(volunteers[10:], shift)]
+    )
+
+    assert all(isinstance(o, ClaimResult | ShiftNotOpen | Shift) for o in outcomes), outcomes
+    shift.refresh_from_db()
+    assert shift.status == "cancelled"
+    assert (shift.confirmed_count, shift.waitlist_count) == (0, 0)
+    assert not Claim.objects.filter(shift=shift, status__in=["confirmed", "waitlisted"]).exists()
+    assert Claim.objects.filter(shift=shift, cancelled_by_shift=True).count() == sum(
+        isinstance(o, ClaimResult) for o in outcomes
+    )
 
 
 # --- the database's own guard ---------------------------------------------------------------
