@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
 from backend.api.converters import IdConverter
-from backend.api.views import attendance, auth, me, organisations, shifts
+from backend.api.views import attendance, auth, figures, me, organisations, shifts
 
 register_converter(IdConverter, "id")
 
@@ -87,5 +87,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "organisations/<id:organisation_id>/members/<id:membership_id>/block/",
         attendance.MemberBlockView.as_view(),
         name="member-block",
+    ),
+    path(
+        "organisations/<id:organisation_id>/stats/",
+        figures.FiguresView.as_view(),
+        name="organisation-stats",
     ),
 ]

@@ -1,0 +1,292 @@
+"""Figures an organisation reports to its board and to the government that subsidises it.
+
+Every figure for a year is computed from history, so a past year gives the same answer after
+later changes: members on 31 December from membership dates (current memberships and
+``PastMembership``), hours from the minutes recorded on completed claims (kept through
+erasure), shifts from the shifts that started in the year. Years follow the organisation's time
+zone. Four aggregate queries whatever the number of volunteers, shifts or years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, TypedDict
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+
+from backend.organisations.models import Membership, Organisation, PastMembership, Role
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
+
+# The trend compares with this many previous years.
+TREND_YEARS = 4
+
+
+class Volunteers(TypedDict):
+    active_by_membership: int  # a volunteer membership running on 31 December
+    active_by_shifts: int  # at least one completed shift in the year
+    new: int  # volunteer memberships that started in the year
+    stopped: int  # volunteer memberships that ended in the year
+
+
+class Shifts(TypedDict):
+    published: int  # published shifts that started in the year (cancelled ones not included)
+    cancelled: int
+    filled: int  # published shifts with every seat taken
+    seats: int
+    seats_taken: int
+    fill_rate: float | None  # seats taken / seats
+
+
+class Rates(TypedDict):
+    no_show_rate: float | None  # no-shows / (completed + no-shows)
+    late_cancellation_rate: float | None  # late cancellations / claims ever confirmed
+
+
+class ModeSplit(TypedDict):
+    shifts: int
+    hours: float
+
+
+class YearFigures(TypedDict):
+    year: int
+    volunteers: Volunteers
+    hours: float
+    completed_claims: int
+    no_shows: int
+    late_cancellations: int
+    shifts: Shifts
+    rates: Rates
+    modes: dict[str, ModeSplit]
+
+
+class Change(TypedDict):
+    figure: str
+    previous: float
+    current: float
+    change: float
+    percent: float | None
+    direction: Literal["growing", "declining", "stable"]
+
+
+class Figures(TypedDict):
+    organisation_id: int
+    organisation_name: str
+    time_zone: str
+    year: int
+    figures: YearFigures
+    previous_years: list[YearFigures]
+    trend: list[Change]
+
+
+TREND_FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("active_volunteers_by_membership", ("volunteers", "active_by_membership")),
+    ("active_volunteers_by_shifts", ("volunteers", "active_by_shifts")),
+    ("new_volunteers", ("volunteers", "new")),
+    ("hours", ("hours",)),
+    ("shifts_published", ("shifts", "published")),
+)
+
+
+def _ratio(part: int | float, whole: int | float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _bounds(zone: ZoneInfo, year: int) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        dt.datetime(year, 1, 1, tzinfo=zone),
+        dt.datetime(year + 1, 1, 1, tzinfo=zone),
+    )
+
+
+def _membership_counts(
+    memberships: QuerySet[Membership] | QuerySet[PastMembership],
+    years: list[int],
+    zone: ZoneInfo,
+    *,
+    ended: bool,
+) -> dict[str, int]:
+    """Per year: running on 31 December, started in the year, (ended: ) ended in the year."""
+    aggregates = {}
+    for year in years:
+        start, end = _bounds(zone, year)
+        running = Q(joined_at__lt=end)
+        if ended:
+            running &= Q(ended_at__gte=end)
+        aggregates[f"active_{year}"] = Count("pk", filter=running)
+        aggregates[f"new_{year}"] = Count("pk", filter=Q(joined_at__gte=start, joined_at__lt=end))
+        if ended:
+            aggregates[f"stopped_{year}"] = Count(
+                "pk", filter=Q(ended_at__gte=start, ended_at__lt=end)
+            )
+    return memberships.filter(role=Role.VOLUNTEER).aggregate(**aggregates)
+
+
+def organisation_figures(*, organisation: Organisation, year: int) -> Figures:
+    zone = ZoneInfo(organisation.time_zone)
+    years = list(range(year - TREND_YEARS, year + 1))
+    first, _ = _bounds(zone, years[0])
+    _, last = _bounds(zone, year)
+
+    current = _membership_counts(
+        Membership.objects.filter(organisation=organisation), years, zone, ended=False
+    )
+    past = _membership_counts(
+        PastMembership.objects.filter(organisation=organisation), years, zone, ended=True
+    )
+
+    completed = Q(status=ClaimStatus.COMPLETED)
+    claim_rows = {
+        row["year"]: row
+        for row in Claim.objects.filter(
+            shift__organisation=organisation,
+            shift__starts_at__gte=first,
+            shift__starts_at__lt=last,
+        )
+        .annotate(year=ExtractYear("shift__starts_at", tzinfo=zone))
+        .values("year")
+        .annotate(
+            volunteers=Count("volunteer_id", filter=completed, distinct=True),
+            completed=Count("pk", filter=completed),
+            no_shows=Count("pk", filter=Q(status=ClaimStatus.NO_SHOW)),
+            late=Count("pk", filter=Q(late_cancellation=True)),
+            ever_confirmed=Count(
+                "pk", filter=Q(confirmed_at__isnull=False, cancelled_by_shift=False)
+            ),
+            minutes=Sum("minutes_volunteered", filter=completed),
+            minutes_online=Sum(
+                "minutes_volunteered", filter=completed & Q(shift__mode=ShiftMode.ONLINE)
+            ),
+        )
+        .order_by()
+    }
+    published = Q(status=ShiftStatus.PUBLISHED)
+    shift_rows = {
+        row["year"]: row
+        for row in Shift.objects.filter(
+            organisation=organisation, starts_at__gte=first, starts_at__lt=last
+        )
+        .annotate(year=ExtractYear("starts_at", tzinfo=zone))
+        .values("year")
+        .annotate(
+            published=Count("pk", filter=published),
+            cancelled=Count("pk", filter=Q(status=ShiftStatus.CANCELLED)),
+            filled=Count("pk", filter=published & Q(confirmed_count__gte=F("capacity"))),
+            seats=Sum("capacity", filter=published),
+            taken=Sum("confirmed_count", filter=published),
+            online=Count("pk", filter=published & Q(mode=ShiftMode.ONLINE)),
+        )
+        .order_by()
+    }
+
+    per_year = [
+        _year_figures(y, current, past, claim_rows.get(y, {}), shift_rows.get(y, {})) for y in years
+    ]
+    this, previous = per_year[-1], per_year[-2]
+    return {
+        "organisation_id": organisation.pk,
+        "organisation_name": organisation.name,
+        "time_zone": organisation.time_zone,
+        "year": year,
+        "figures": this,
+        "previous_years": list(reversed(per_year[:-1])),
+        "trend": [_change(name, path, previous, this) for name, path in TREND_FIGURES],
+    }
+
+
+def _year_figures(
+    year: int,
+    current: dict[str, int],
+    past: dict[str, int],
+    claims: dict[str, int | None],
+    shifts: dict[str, int | None],
+) -> YearFigures:
+    minutes = claims.get("minutes") or 0
+    minutes_online = claims.get("minutes_online") or 0
+    completed = claims.get("completed") or 0
+    no_shows = claims.get("no_shows") or 0
+    late = claims.get("late") or 0
+    published = shifts.get("published") or 0
+    online = shifts.get("online") or 0
+    seats = shifts.get("seats") or 0
+    taken = shifts.get("taken") or 0
+    return {
+        "year": year,
+        "volunteers": {
+            "active_by_membership": current[f"active_{year}"] + past[f"active_{year}"],
+            "active_by_shifts": claims.get("volunteers") or 0,
+            "new": current[f"new_{year}"] + past[f"new_{year}"],
+            "stopped": past[f"stopped_{year}"],
+        },
+        "hours": round(minutes / 60, 2),
+        "completed_claims": completed,
+        "no_shows": no_shows,
+        "late_cancellations": late,
+        "shifts": {
+            "published": published,
+            "cancelled": shifts.get("cancelled") or 0,
+            "filled": shifts.get("filled") or 0,
+            "seats": seats,
+            "seats_taken": taken,
+            "fill_rate": _ratio(taken, seats),
+        },
+        "rates": {
+            "no_show_rate": _ratio(no_shows, completed + no_shows),
+            "late_cancellation_rate": _ratio(late, claims.get("ever_confirmed") or 0),
+        },
+        "modes": {
+            ShiftMode.ON_SITE.value: {
+                "shifts": published - online,
+                "hours": round((minutes - minutes_online) / 60, 2),
+            },
+            ShiftMode.ONLINE.value: {"shifts": online, "hours": round(minutes_online / 60, 2)},
+        },
+    }
+
+
+def _pick(figures: YearFigures, path: tuple[str, ...]) -> float:
+    value: object = figures
+    for key in path:
+        value = value[key]  # type: ignore[index]
+    return float(value)  # type: ignore[arg-type]
+
+
+def _change(
+    name: str, path: tuple[str, ...], previous: YearFigures, current: YearFigures
+) -> Change:
+    before, now = _pick(previous, path), _pick(current, path)
+    difference = round(now - before, 2)
+    return {
+        "figure": name,
+        "previous": before,
+        "current": now,
+        "change": difference,
+        "percent": round(difference / before * 100, 1) if before else None,
+        "direction": "growing" if difference > 0 else "declining" if difference < 0 else "stable",
+    }
+
+
+def figures_rows(figures: Figures) -> list[tuple[str, str]]:
+    """The figures as (name, value) rows, for CSV."""
+    rows: list[tuple[str, str]] = [
+        ("organisation", figures["organisation_name"]),
+        ("year", str(figures["year"])),
+    ]
+
+    def flatten(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                flatten(f"{prefix}.{key}" if prefix else key, inner)
+        else:
+            rows.append((prefix, "" if value is None else str(value)))
+
+    this = dict(figures["figures"])
+    this.pop("year")
+    flatten("", this)
+    for change in figures["trend"]:
+        name = change["figure"]
+        for key in ("previous", "change", "percent", "direction"):
+            value = change[key]  # type: ignore[literal-required]
+            rows.append((f"trend.{name}.{key}", "" if value is None else str(value)))
+    return rows
