@@ -62,6 +62,7 @@ class TelegramLinkView(APIView):
                     "code": serializers.CharField(),
                     "expires_at": serializers.DateTimeField(),
                     "command": serializers.CharField(),
+                    "deep_link_payload": serializers.CharField(),
                 },
             )
         },
