@@ -69,6 +69,8 @@ class FakeTelegram:
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.blocked_chats: set[int] = set()
         self._runner: web.AppRunner | None = None
+        # Set by tests that serve the fake from a thread of its own.
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.port = 0
 
     # --- server ------------------------------------------------------------------------------

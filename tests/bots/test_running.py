@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
-from tests.bots.fake_telegram import TOKEN, FakeTelegram
+from backend.organisations.models import Organisation
+from tests.bots.conftest import telegram_volunteer
+from tests.bots.fake_telegram import TOKEN, FakeTelegram, Person
+from tests.conftest import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +61,7 @@ def fake_in_thread() -> Iterator[FakeTelegram]:
         ready.set()
         loop.run_forever()
 
+    fake.loop = loop
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     ready.wait(5)
@@ -83,3 +90,49 @@ def test_set_telegram_webhook_refuses_without_a_secret(monkeypatch: pytest.Monke
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     with pytest.raises(CommandError, match="TELEGRAM_WEBHOOK_SECRET"):
         call_command("set_telegram_webhook", "https://inzet.example.org")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_python_m_bots_polls_and_answers(
+    fake_in_thread: FakeTelegram, organisation: Organisation
+) -> None:
+    redis_url = os.environ.get("REDIS_URL", "")
+    require_service("Redis (REDIS_URL)", bool(redis_url))
+    telegram_volunteer(organisation, 9401)
+    database = connection.settings_dict
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bots"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+            "SECRET_KEY": "x",
+            "REDIS_URL": redis_url,
+            # The test database, where this test's data is committed.
+            "DATABASE_URL": (
+                f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@"
+                f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+            ),
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": fake_in_thread.base_url,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        loop = fake_in_thread.loop
+        assert loop is not None
+        update = Person(fake_in_thread, 9401).message_update("/help")
+        loop.call_soon_threadsafe(fake_in_thread.push, update)
+        deadline = time.monotonic() + 30
+        while not fake_in_thread.sent_to(9401) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [answer] = fake_in_thread.sent_to(9401)
+        assert "This is what I can do:" in answer.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
