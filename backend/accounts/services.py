@@ -150,12 +150,14 @@ def user_erase(*, user: User) -> None:
     The user row stays, anonymised and unable to log in, so past claims (hours, counts, no-
     shows) still count; future claims are cancelled through ``claim_cancel`` so waitlists
     promote as usual; memberships end (kept as ``PastMembership`` for the figures of earlier
-    years); the Telegram chat is unlinked and the calendar feed link stops working.
+    years); the Telegram chat is unlinked and the calendar feed link stops working;
+    qualifications held, Telegram link codes and an unfinished sign-up are deleted.
     """
     # Imported here: backend.shifts.services imports this module.
-    from backend.organisations.models import Membership, PastMembership
+    from backend.organisations.models import Membership, PastMembership, VolunteerQualification
     from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
     from backend.shifts.services import claim_cancel
+    from backend.telegram.models import LinkCode, SignupDraft
 
     now = timezone.now()
     future = Claim.objects.filter(
@@ -175,10 +177,20 @@ def user_erase(*, user: User) -> None:
         for membership in memberships
     )
     Membership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
+    VolunteerQualification.objects.filter(user=user).delete()
+    LinkCode.objects.filter(user=user).delete()
+    chat_id = (
+        VolunteerProfile.objects.filter(user=user)
+        .values_list("telegram_chat_id", flat=True)
+        .first()
+    )
+    if chat_id is not None:
+        SignupDraft.objects.filter(chat_id=chat_id).delete()
     user.email = None
     user.set_unusable_password()
     user.is_active = False
-    user.save(update_fields=["email", "password", "is_active"])
+    user.last_login = None
+    user.save(update_fields=["email", "password", "is_active", "last_login"])
     VolunteerProfile.objects.filter(user=user).update(
         display_name=ERASED_DISPLAY_NAME,
         phone="",

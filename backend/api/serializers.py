@@ -322,8 +322,17 @@ class ShiftClaimSerializer(serializers.Serializer):
     cancelled_at = serializers.DateTimeField(allow_null=True)
     checked_in_at = serializers.DateTimeField(allow_null=True)
     checked_out_at = serializers.DateTimeField(allow_null=True)
+    phone = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_waitlist_position(self, claim: Claim) -> int | None:
         positions: dict[int, int] = self.context.get("positions", {})
         return positions.get(claim.pk)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_phone(self, claim: Claim) -> str | None:
+        """Coordinators see a phone number only of volunteers holding a claim on their shift
+        (not after it was cancelled); the members list never shows it."""
+        if claim.status == ClaimStatus.CANCELLED:
+            return None
+        return claim.volunteer.profile.phone or None

@@ -1,7 +1,7 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
 from backend.api.converters import IdConverter
-from backend.api.views import attendance, auth, figures, me, organisations, shifts
+from backend.api.views import attendance, auth, figures, me, organisations, privacy, shifts
 
 register_converter(IdConverter, "id")
 
@@ -9,7 +9,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", auth.RegisterView.as_view(), name="register"),
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("auth/token/refresh/", auth.RefreshView.as_view(), name="token-refresh"),
-    path("me/", me.MeView.as_view(), name="me"),
+    # MeView plus DELETE (erasure), see views/privacy.py.
+    path("me/", privacy.MeWithErasureView.as_view(), name="me"),
+    path("me/export/", privacy.MyDataExportView.as_view(), name="my-export"),
     path("me/claims/", me.MyClaimsView.as_view(), name="my-claims"),
     path("organisations/", organisations.OrganisationListView.as_view(), name="organisations"),
     path("organisations/join/", organisations.JoinView.as_view(), name="organisation-join"),
@@ -92,5 +94,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "organisations/<id:organisation_id>/stats/",
         figures.FiguresView.as_view(),
         name="organisation-stats",
+    ),
+    path(
+        "organisations/<id:organisation_id>/leave/",
+        privacy.LeaveView.as_view(),
+        name="organisation-leave",
     ),
 ]
