@@ -92,7 +92,13 @@ if DATABASE_URL:
     _db: dict[str, Any] = dj_database_url.parse(DATABASE_URL)
 else:
     SQLITE_PATH.parent.mkdir(exist_ok=True)
-    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(SQLITE_PATH)}
+    _db = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(SQLITE_PATH),
+        # A file, not Django's default in-memory test database: the concurrency tests need
+        # several connections that wait for each other's locks, as in production.
+        "TEST": {"NAME": str(SQLITE_PATH.parent / "test_inzet.sqlite3")},
+    }
 
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of failing with
