@@ -115,6 +115,8 @@ class Shift(models.Model):
     series = models.ForeignKey(
         ShiftSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="shifts"
     )
+    # The rule's date this occurrence stands for (it stays when the occurrence is moved).
+    series_date = models.DateField(null=True, blank=True)
     # Edited on its own: changes to the whole series no longer touch this occurrence.
     series_detached = models.BooleanField(default=False)
     created_by = models.ForeignKey(
@@ -142,6 +144,9 @@ class Shift(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(waitlist_count__gte=0), name="shift_waitlist_count_nonnegative"
+            ),
+            models.UniqueConstraint(
+                fields=["series", "series_date"], name="shift_one_occurrence_per_series_date"
             ),
         ]
 
