@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -43,6 +45,7 @@ BUTTONS = {
 
 
 def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(TypeHandler(Update, help.on_any_update), group=-1)
     for command, callback in COMMANDS.items():
         application.add_handler(CommandHandler(command, callback))
     for action, callback in BUTTONS.items():

@@ -202,14 +202,17 @@ def _own_claim(user: User, claim_id: int) -> Claim:
 
 @_in_thread
 def volunteer_for_chat(chat_id: int) -> Volunteer | None:
-    """The volunteer of this chat (None if there is none). Writing to the bot makes a
-    volunteer reachable again."""
+    """The volunteer of this chat, or None if there is none."""
     try:
-        profile = _profile(chat_id)
+        return _volunteer(_profile(chat_id))
     except NotSignedUp:
         return None
-    telegram_services.chat_mark_reachable(user=profile.user)
-    return _volunteer(profile)
+
+
+@_in_thread
+def chat_returned(chat_id: int) -> None:
+    """The chat wrote to the bot, so it has not blocked us (any more)."""
+    telegram_services.chat_mark_reachable(chat_id=chat_id)
 
 
 @_in_thread

@@ -100,11 +100,11 @@ def chat_mark_unreachable(*, chat_id: int) -> None:
         account.save(update_fields=["unreachable_since"])
 
 
-def chat_mark_reachable(*, user: User) -> None:
-    """The volunteer wrote to the bot again."""
-    TelegramAccount.objects.filter(user=user, unreachable_since__isnull=False).update(
-        unreachable_since=None
-    )
+def chat_mark_reachable(*, chat_id: int) -> None:
+    """The volunteer wrote to the bot again. One UPDATE that usually touches no row."""
+    TelegramAccount.objects.filter(
+        user__profile__telegram_chat_id=chat_id, unreachable_since__isnull=False
+    ).update(unreachable_since=None)
 
 
 # --- sign-up drafts --------------------------------------------------------------------------

@@ -37,6 +37,12 @@ async def stale_button(update: Update, context: Context) -> None:
     await say(update, messages.stale_button(await language(update)))
 
 
+async def on_any_update(update: Update, context: Context) -> None:
+    """Runs before the handlers: whoever writes to the bot has not blocked it."""
+    if update.effective_chat is not None and update.effective_chat.type == "private":
+        await bridge.chat_returned(update.effective_chat.id)
+
+
 async def on_error(update: object, context: Context) -> None:
     """Log the error first; then mark blocked volunteers, or apologise to the volunteer."""
     logger.error("error while handling an update", exc_info=context.error)

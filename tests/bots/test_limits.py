@@ -56,7 +56,7 @@ def test_a_volunteer_who_blocked_the_bot_is_marked_and_not_messaged_until_they_r
 
             # They unblock the bot and write to it: reachable again.
             fake.blocked_chats.clear()
-            await Person(fake, 9202).send("/my")
+            await Person(fake, 9202).send("/help")
             assert await outbox.send_to_user(bot, user.pk, "Welcome back") is True
             assert fake.sent_to(9202)[-1].text == "Welcome back"
 
