@@ -6,7 +6,7 @@ in it is re-checked by the bridge against the volunteer who pressed the button.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -74,7 +74,7 @@ def parse(data: str | None) -> Callback | None:
     return Callback(action, tuple(args))
 
 
-def matches(action: str):  # type: ignore[no-untyped-def]
+def matches(action: str) -> Callable[[object], bool]:
     """A ``CallbackQueryHandler`` pattern accepting valid callbacks of ``action``."""
 
     def check(data: object) -> bool:

@@ -33,6 +33,9 @@ async def webhook(request: HttpRequest) -> HttpResponse:
     # No secret configured means webhook mode is off: refuse everything.
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
         return HttpResponseForbidden()
+    if not conf.bot_token():
+        logger.error("webhook called but TELEGRAM_BOT_TOKEN is not set: the bot is off")
+        return HttpResponse(status=503)
     try:
         data = json.loads(request.body)
         update_id = int(data["update_id"])

@@ -129,3 +129,14 @@ def test_malformed_bodies_are_rejected(webhook_env: None, monkeypatch: pytest.Mo
         assert response.status_code == 405
 
     run_with_fake(monkeypatch, scenario)
+
+
+def test_with_the_bot_off_the_webhook_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+
+    async def scenario(fake: FakeTelegram, client: AsyncClient) -> None:
+        update = {"update_id": 3, **Person(fake, 9005).message_update("/help")}
+        assert await post(client, update) == 503
+
+    assert run_with_fake(monkeypatch, scenario).calls == []
+    assert not ProcessedUpdate.objects.exists()
