@@ -190,8 +190,17 @@ class ShiftSerializer(serializers.Serializer):
     cancellation_deadline_hours = serializers.IntegerField()
     visibility = serializers.ChoiceField(choices=ShiftVisibility.choices)
     status = serializers.CharField()
+    claims_open_at = serializers.SerializerMethodField()
+    series = serializers.IntegerField(source="series_id", allow_null=True)
     required_qualifications = serializers.SerializerMethodField()
     my_claim = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_claims_open_at(self, shift: Shift) -> str | None:
+        """Claims are refused (``claims_not_open``) before this moment."""
+        if shift.claims_open_at is None:
+            return None
+        return shift.claims_open_at.astimezone(ZoneInfo(shift.organisation.time_zone)).isoformat()
 
     @extend_schema_field(serializers.DateTimeField())
     def get_starts_at(self, shift: Shift) -> str:
@@ -248,6 +257,7 @@ class ShiftWriteSerializer(serializers.Serializer):
         choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )
     required_qualifications = serializers.ListField(child=IdField(), default=list, max_length=50)
+    claims_open_at = serializers.DateTimeField(allow_null=True, required=False)
     publish = serializers.BooleanField(default=False, write_only=True)
 
 

@@ -1,7 +1,16 @@
 from django.urls import URLPattern, URLResolver, path, register_converter
 
 from backend.api.converters import IdConverter
-from backend.api.views import attendance, auth, figures, me, organisations, privacy, shifts
+from backend.api.views import (
+    attendance,
+    auth,
+    figures,
+    me,
+    organisations,
+    planning,
+    privacy,
+    shifts,
+)
 
 register_converter(IdConverter, "id")
 
@@ -52,6 +61,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="qualification-holder",
     ),
     path("shifts/", shifts.ShiftListView.as_view(), name="shifts"),
+    path("shifts/copy-week/", planning.CopyWeekView.as_view(), name="shifts-copy-week"),
     path("shifts/<id:shift_id>/", shifts.ShiftDetailView.as_view(), name="shift"),
     path("shifts/<id:shift_id>/publish/", shifts.ShiftPublishView.as_view(), name="shift-publish"),
     path("shifts/<id:shift_id>/claim/", shifts.ClaimView.as_view(), name="shift-claim"),
@@ -100,4 +110,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         privacy.LeaveView.as_view(),
         name="organisation-leave",
     ),
+    path("series/", planning.SeriesListView.as_view(), name="series-list"),
+    path("series/<id:series_id>/", planning.SeriesDetailView.as_view(), name="series"),
 ]

@@ -1,0 +1,115 @@
+"""Planning: recurring series and copying a week (coordinators)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.api.serializers_toolkit import (
+    CopyWeekResultSerializer,
+    CopyWeekSerializer,
+    SeriesSerializer,
+    SeriesUpdateSerializer,
+)
+from backend.core.errors import NotFound
+from backend.organisations.models import Organisation
+from backend.organisations.selectors import is_manager, require_manager
+from backend.shifts import services
+from backend.shifts.models import ShiftSeries
+
+
+def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:
+    end = dt.datetime.combine(dt.date.min, series.start_time) + dt.timedelta(
+        minutes=series.duration_minutes
+    )
+    data: dict[str, Any] = {
+        name: getattr(series, name)
+        for name in (*services.SERIES_TEMPLATE_FIELDS, *services.SERIES_RULE_FIELDS)
+    }
+    data |= {
+        "id": series.pk,
+        "organisation_id": series.organisation_id,
+        "start_time": series.start_time,
+        "end_time": end.time(),
+    }
+    occurrences = series.shifts.order_by("starts_at").values_list("pk", flat=True)
+    body = SeriesSerializer(data, context={"occurrences": occurrences}).data
+    return Response(body, status=code)
+
+
+def _managed_series(request: Request, series_id: int) -> ShiftSeries:
+    series = get_object_or_404(ShiftSeries.objects.select_related("organisation"), pk=series_id)
+    if not (
+        request.user.is_staff
+        or is_manager(user=request.user, organisation_id=series.organisation_id)
+    ):  # type: ignore[arg-type]
+        raise NotFound()  # others don't learn the series exists
+    return series
+
+
+class SeriesListView(APIView):
+    @extend_schema(request=SeriesSerializer, responses={201: SeriesSerializer})
+    def post(self, request: Request) -> Response:
+        """Create a recurring shift and its occurrences (a daily or weekly rule)."""
+        data = SeriesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        organisation = get_object_or_404(Organisation, pk=values.pop("organisation_id"))
+        require_manager(user=request.user, organisation_id=organisation.pk)  # type: ignore[arg-type]
+        series = services.series_create(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=organisation,
+            **values,
+        )
+        return _render(series, status.HTTP_201_CREATED)
+
+
+class SeriesDetailView(APIView):
+    @extend_schema(responses=SeriesSerializer)
+    def get(self, request: Request, series_id: int) -> Response:
+        return _render(_managed_series(request, series_id))
+
+    @extend_schema(request=SeriesUpdateSerializer, responses=SeriesSerializer)
+    def patch(self, request: Request, series_id: int) -> Response:
+        """Change the whole series: every future occurrence that was not edited on its own
+        follows; dates the rule no longer has are cancelled, new ones added."""
+        series = _managed_series(request, series_id)
+        data = SeriesUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        series = services.series_update(
+            actor=request.user,  # type: ignore[arg-type]
+            series_id=series.pk,
+            **data.validated_data,
+        )
+        return _render(series)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, series_id: int) -> Response:
+        """Cancel every future occurrence of the series."""
+        series = _managed_series(request, series_id)
+        services.series_cancel(actor=request.user, series_id=series.pk)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CopyWeekView(APIView):
+    @extend_schema(request=CopyWeekSerializer, responses={201: CopyWeekResultSerializer})
+    def post(self, request: Request) -> Response:
+        """Copy all shifts of one week (Monday to Sunday) to another, at the same local times."""
+        data = CopyWeekSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        organisation = get_object_or_404(Organisation, pk=values.pop("organisation"))
+        require_manager(user=request.user, organisation_id=organisation.pk)  # type: ignore[arg-type]
+        copies = services.shifts_copy_week(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=organisation,
+            **values,
+        )
+        return Response({"created": [c.pk for c in copies]}, status=status.HTTP_201_CREATED)
