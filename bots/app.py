@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -14,8 +14,9 @@ from telegram.ext import (
 )
 
 from backend.telegram import conf
+from bots import messages
 from bots.handlers import help, link, my, settings, shifts, signup
-from bots.keyboards import matches
+from bots.keyboards import LANGUAGES, matches
 from bots.processor import ChatSequentialProcessor
 from bots.ratelimit import PoliteRateLimiter
 
@@ -58,6 +59,20 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_error_handler(help.on_error)
 
 
+async def publish_command_menu(bot: Bot) -> None:
+    """Tell Telegram our commands, in each language (Dutch also for everyone else)."""
+    for language in (None, *LANGUAGES):
+        commands = [
+            BotCommand(command, description)
+            for command, description in messages.command_menu(language or "nl")
+        ]
+        await bot.set_my_commands(commands, language_code=language)
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    await publish_command_menu(application.bot)
+
+
 def build_application(
     *,
     token: str | None = None,
@@ -78,6 +93,7 @@ def build_application(
         .base_file_url(f"{root}/file/{last}")
         .concurrent_updates(ChatSequentialProcessor())
         .rate_limiter(rate_limiter or PoliteRateLimiter())
+        .post_init(_post_init)
     )
     if not with_updater:
         builder = builder.updater(None)

@@ -411,6 +411,18 @@ def help_text() -> str:
 
 
 @localised
+def command_menu() -> list[tuple[str, str]]:
+    """The command list Telegram shows next to the text field."""
+    return [
+        ("shifts", _("Shifts you can take")),
+        ("online", _("Online engagements and help needed now")),
+        ("my", _("Your shifts")),
+        ("settings", _("Language, reminders, delete my data")),
+        ("help", _("What I can do")),
+    ]
+
+
+@localised
 def unknown_command() -> str:
     return _("I do not know that command.") + "\n" + _("Send /help to see what I can do.")
 

@@ -81,6 +81,13 @@ def test_set_telegram_webhook_registers_the_url_with_the_secret(
     [call] = [c for c in fake_in_thread.calls if c.method == "setWebhook"]
     assert call.params["url"] == "https://inzet.example.org/telegram/webhook/"
     assert call.params["secret_token"] == "hook-secret"
+    menus = {
+        c.params.get("language_code"): [cmd["command"] for cmd in c.params["commands"]]
+        for c in fake_in_thread.calls
+        if c.method == "setMyCommands"
+    }
+    assert set(menus) == {None, "nl", "en", "fr"}
+    assert menus["fr"] == ["shifts", "online", "my", "settings", "help"]
 
     call_command("set_telegram_webhook", "--delete")
     assert [c.method for c in fake_in_thread.calls][-1] == "deleteWebhook"

@@ -40,8 +40,11 @@ class Command(BaseCommand):
         return Bot(token, base_url=conf.api_base_url(), base_file_url=conf.api_base_file_url())
 
     async def _set(self, token: str, url: str, secret: str) -> None:
+        from bots.app import publish_command_menu
+
         async with self._bot(token) as bot:
             await bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+            await publish_command_menu(bot)
 
     async def _delete(self, token: str) -> None:
         async with self._bot(token) as bot:
