@@ -216,6 +216,9 @@ async def boards(
     await asyncio.gather(*tasks, return_exceptions=True)
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
     latencies = [t - commits[c] for c in commits for t in arrivals[c]]
+    short = {c: n - len(arrivals[c]) for c in commits if len(arrivals[c]) < n}
+    if short:
+        print(f"claims that did not reach every board (claim: boards missed): {short}")
     result = summary("board websockets (claim commit -> receipt)", n, latencies, expected)
     # Time spent in the claiming process after commit: numbering, reading the row, group_send.
     result["publish_p50_ms"] = round(statistics.median(publish_ms), 1)

@@ -41,6 +41,7 @@ from backend.board.selectors import DEFAULT_DAYS, board_snapshot, board_window
 from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
 from realtime.auth import SUBPROTOCOL
 from realtime.events import LayerMessage, organisation_group, user_group
+from realtime.hub import hub
 from realtime.sequence import current_sequence
 from realtime.watchdog import unwatch, watch
 
@@ -83,9 +84,14 @@ class BaseConsumer(AsyncWebsocketConsumer):
             # gone too, so rather than limp on, close: the client reconnects with back-off,
             # subscribes again and fetches a fresh snapshot.
             logger.warning("channel layer unavailable (%s); closing the websocket", error)
-            unwatch(self)
             with contextlib.suppress(Exception):
                 await send({"type": "websocket.close", "code": CLOSE_LAYER_FAILED})
+        finally:
+            await self.cleanup()
+
+    async def cleanup(self) -> None:
+        """Undo subscriptions; runs on disconnect and when the consumer ends any other way."""
+        unwatch(self)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs close_old_connections() in the sync thread before every handler. The
@@ -120,7 +126,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         watch(self)
 
     async def disconnect(self, code: int) -> None:
-        unwatch(self)
+        await self.cleanup()
 
     async def layer_lost(self) -> None:
         """Redis is unreachable: say so, so the page can show it is not live."""
@@ -203,8 +209,14 @@ def _snapshot(organisation: Organisation, days: int) -> dict[str, Any]:
 class BoardConsumer(BaseConsumer):
     """``ws/v1/organisations/<id>/board/``: coordinators and admins of the organisation."""
 
+    # No channel per socket: the process's hub holds one per organisation (realtime/hub.py).
+    # An alias that names no layer gives the consumer none.
+    channel_layer_alias = "inzet.board-sockets-use-the-hub"
+
     organisation: Organisation
     last_seq: int | None = None
+    joined = False
+    ready = False
 
     async def connect(self) -> None:
         user = self.user
@@ -219,17 +231,40 @@ class BoardConsumer(BaseConsumer):
         self.organisation = found
         self.days = self._days_from_query()
         self.missing: set[int] = set()
-        # Subscribe before reading the snapshot, so no event falls between the two.
-        await self.channel_layer.group_add(organisation_group(found.pk), self.channel_name)
-        self.groups.append(organisation_group(found.pk))
+        self.pending: list[LayerMessage] = []
+        # Subscribe before reading the snapshot, so no event falls between the two; events
+        # that arrive before the snapshot is sent wait in ``pending``.
+        await hub().join(found.pk, self)
+        self.joined = True
         await self.accept_with_subprotocol()
         await self.send_snapshot()
-        await self.subscribed()
+        # Drain what arrived meanwhile (more may arrive during the sends), then go live:
+        # there is no await between the last check and ``ready``, so order is kept.
+        while self.pending:
+            await self.domain_event(self.pending.pop(0))
+        self.ready = True
 
-    async def layer_restored(self) -> None:
-        await super().layer_restored()
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        if self.joined:
+            self.joined = False
+            await hub().leave(self.organisation.pk, self)
+
+    async def deliver(self, message: LayerMessage) -> None:
+        """Called by the hub for each of the organisation's events, in order."""
+        if self.ready:
+            await self.domain_event(message)
+        else:
+            self.pending.append(message)
+
+    async def deliver_status(self, *, live: bool) -> None:
+        if self.ready:
+            await self.send_json({"type": "status", "live": live})
+
+    async def resubscribed(self) -> None:
         # Events published while Redis was away are lost: a new snapshot replaces them.
-        await self.send_snapshot()
+        if self.ready:
+            await self.send_snapshot()
 
     def _days_from_query(self) -> int:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
@@ -256,16 +291,22 @@ class BoardConsumer(BaseConsumer):
         seq = message["seq"]
         if seq is not None:
             self._track(seq)
-        event = message["event"]
-        out: dict[str, Any] = {
-            "type": "event",
-            "seq": seq,
-            "event": event["type"],
-            "shift": message["board_shift"] or event["shift"],
-        }
-        if "claim" in event:
-            out["claim"] = event["claim"]
-        await self.send_json(out)
+        text = message.get("board_text")
+        if text is None:
+            event = message["event"]
+            out: dict[str, Any] = {
+                "type": "event",
+                "seq": seq,
+                "event": event["type"],
+                "shift": message["board_shift"] or event["shift"],
+            }
+            if "claim" in event:
+                out["claim"] = event["claim"]
+            text = json.dumps(out, separators=(",", ":"))
+            # channels_redis hands the same message object to every consumer of a process:
+            # the boards after the first one reuse its encoding.
+            message["board_text"] = text
+        await self.send(text_data=text)
 
     def _track(self, seq: int) -> None:
         """Notice sequence numbers that never reach this consumer: the layer dropped them."""

@@ -97,6 +97,8 @@ class LayerMessage(TypedDict):
     seq: int | None
     # The shift as the board shows it, read after the number was taken (see sequence.py).
     board_shift: BoardShift | None
+    # Set by the first board consumer of a process that encodes the message (consumers.py).
+    board_text: NotRequired[str]
 
 
 def _send(groups: list[str], event: DomainEvent) -> None:
