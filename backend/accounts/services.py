@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -199,3 +200,19 @@ def user_erase(*, user: User) -> None:
         telegram_chat_id=None,
         calendar_token=None,
     )
+
+
+def calendar_token_get(*, user: User) -> str:
+    """The secret of the person's iCalendar feed URLs, made on first use."""
+    profile = profile_ensure(user=user)
+    if profile.calendar_token is None:
+        return calendar_token_rotate(user=user)
+    return profile.calendar_token
+
+
+def calendar_token_rotate(*, user: User) -> str:
+    """A new secret for the feed URLs: links shared before stop working."""
+    profile = profile_ensure(user=user)
+    profile.calendar_token = secrets.token_urlsafe(32)
+    profile.save(update_fields=["calendar_token"])
+    return profile.calendar_token

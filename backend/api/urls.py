@@ -4,6 +4,7 @@ from backend.api.converters import IdConverter
 from backend.api.views import (
     attendance,
     auth,
+    calendar,
     figures,
     me,
     organisations,
@@ -112,4 +113,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("series/", planning.SeriesListView.as_view(), name="series-list"),
     path("series/<id:series_id>/", planning.SeriesDetailView.as_view(), name="series"),
+    path("me/calendar/", calendar.CalendarLinksView.as_view(), name="my-calendar"),
+    path("me/calendar/rotate/", calendar.CalendarRotateView.as_view(), name="my-calendar-rotate"),
+    path(
+        "calendar/<str:token>/shifts.ics",
+        calendar.MyCalendarFeedView.as_view(),
+        name="calendar-mine",
+    ),
+    path(
+        "calendar/<str:token>/organisations/<id:organisation_id>.ics",
+        calendar.OrganisationCalendarFeedView.as_view(),
+        name="calendar-organisation",
+    ),
 ]
