@@ -3,8 +3,9 @@
 Like foreman/honcho with a Procfile: each process's output is printed with its name in
 front; when one stops, or on Ctrl-C / SIGTERM, all of them are stopped.
 
-The processes are the ones of the Procfile. The web process is always there; the worker and
-the bot are added by their issues in :func:`processes` (the two hooks marked there).
+The processes are the ones of the Procfile: the web process always; the bot when
+TELEGRAM_BOT_TOKEN and REDIS_URL are set; the worker is added by the reminders issue in
+:func:`processes` (the hook marked there).
 """
 
 from __future__ import annotations
@@ -49,10 +50,13 @@ def processes(args: argparse.Namespace) -> list[Process]:
     ]
     # HOOK (issue 5, reminders): append the worker here once it exists, e.g.
     # Process("worker", [python, "manage.py", "db_worker"]).
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        # HOOK (issue 4, Telegram bot): append Process("bot", [python, "-m", "bots"]) here
-        # (only with REDIS_URL set, or its claims never reach the boards of the web process).
-        say("bot is off: make run does not start it yet (hook in scripts/run_dev.py)")
+    if os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("REDIS_URL"):
+        found.append(Process("bot", [python, "-m", "bots"]))
+        say("bot is on (polling)")
+    elif os.environ.get("TELEGRAM_BOT_TOKEN"):
+        # A bot in its own process reaches the boards of the web process only through Redis;
+        # without it, bot claims would silently never show up live.
+        say("bot is off: it needs REDIS_URL too, so its claims reach the live board")
     else:
         say("bot is off: TELEGRAM_BOT_TOKEN not set")
     return found

@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, path, register_converter
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from backend.api.converters import IdConverter
 from backend.api.views import (
@@ -125,4 +125,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
         calendar.OrganisationCalendarFeedView.as_view(),
         name="calendar-organisation",
     ),
+    path("", include("backend.telegram.urls")),
 ]

@@ -14,7 +14,7 @@ from tests.bots.fake_telegram import FakeTelegram, Person
 from tests.conftest import client_for
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.bots.urls")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 LINK_URL = "/api/v1/me/telegram-link/"
 

@@ -12,7 +12,7 @@ from backend.telegram.models import ProcessedUpdate
 from bots import webhook
 from tests.bots.fake_telegram import TOKEN, FakeTelegram, Person
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.bots.urls")]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = "s3cret-webhook-token"
 URL = "/telegram/webhook/"
