@@ -11,6 +11,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from backend.shifts.models import Shift
 from tests.conftest import require_service
@@ -49,11 +50,28 @@ async def test_claim_in_another_process_reaches_a_board_on_daphne(
                 volunteer_id=volunteer.pk, shift_id=shift.pk, redis_url=settings.REDIS_URL
             )
             event = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        # Daphne itself refuses close codes outside 1000 and 3000-4999: check ours get through.
+        async with connect(
+            board_url(port, organisation.pk),
+            subprotocols=["inzet.v1", f"bearer.{access_token(coordinator)}"],  # type: ignore[list-item]
+        ) as ws:
+            await ws.recv()
+            await ws.send(json.dumps({"type": "ping", "pad": "x" * 70_000}))
+            error = json.loads(await ws.recv())
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), timeout=5)
+            too_large = ws.close_code
+        async with connect(board_url(port, organisation.pk)) as ws:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), timeout=5)
+            anonymous = ws.close_code
     assert event["type"] == "event"
     assert event["event"] == "claim.confirmed"
     assert event["seq"] == snapshot["seq"] + 1
     assert event["shift"]["confirmed_count"] == 1
     assert [v["name"] for v in event["shift"]["volunteers"]] == [volunteer.profile.display_name]
+    assert (error["code"], too_large) == ("too_large", 4413)
+    assert anonymous == 4401
 
 
 async def test_boards_converge_after_redis_restarts(organisation, coordinator, make_volunteer):

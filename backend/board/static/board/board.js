@@ -215,6 +215,9 @@
       renderAll();
       delay = MIN_DELAY;
       setStatus("live", t.live);
+    } else if (message.type === "status") {
+      // The server lost its channel layer: events may be missed until it sends a snapshot.
+      if (!message.live) setStatus("reconnecting", t.reconnecting);
     } else if (message.type === "event") {
       var seq = message.seq;
       if (seq !== null && lastSeq !== null && seq <= lastSeq) return; // already in the snapshot
