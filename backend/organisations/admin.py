@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from backend.organisations.models import (
     InviteCode,
     Membership,
     Organisation,
+    PastMembership,
     Qualification,
     VolunteerQualification,
 )
@@ -39,3 +41,18 @@ class VolunteerQualificationAdmin(admin.ModelAdmin):
     list_display = ("user", "qualification", "expires_on", "confirmed_at")
     list_select_related = ("user", "qualification")
     raw_id_fields = ("user", "confirmed_by")
+
+
+@admin.register(PastMembership)
+class PastMembershipAdmin(admin.ModelAdmin):
+    """Ended memberships: history for the figures, so read only."""
+
+    list_display = ("user", "organisation", "role", "joined_at", "ended_at")
+    list_filter = ("organisation",)
+    list_select_related = ("user", "organisation")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
