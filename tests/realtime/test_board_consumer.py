@@ -345,3 +345,30 @@ async def test_a_dropped_event_is_logged_at_warning(organisation, coordinator, v
     assert any(
         r.levelno == logging.WARNING and "dropped 1 event" in r.getMessage() for r in caplog.records
     )
+
+
+async def test_boards_in_one_process_share_a_subscription_and_keep_it_while_any_is_open(
+    organisation, other_organisation, coordinator, outsider, make_volunteer
+):
+    shift = await db(ShiftFactory)(organisation=organisation, capacity=5)
+    people = [await db(make_volunteer)() for _ in range(3)]
+    async with (
+        connected(board_path(organisation.pk), coordinator) as first,
+        connected(board_path(other_organisation.pk), outsider) as elsewhere,
+    ):
+        await first.receive_json_from()
+        await elsewhere.receive_json_from()
+        async with connected(board_path(organisation.pk), coordinator) as second:
+            await second.receive_json_from()
+            await db(claim_create)(volunteer=people[0], shift_id=shift.pk)
+            for ws in (first, second):
+                assert (await ws.receive_json_from(timeout=2))["shift"]["confirmed_count"] == 1
+        # The second board left; the first one still hears the organisation.
+        await db(claim_create)(volunteer=people[1], shift_id=shift.pk)
+        assert (await first.receive_json_from(timeout=2))["shift"]["confirmed_count"] == 2
+        assert await elsewhere.receive_nothing(timeout=0.3)
+    # Every board closed; a new one subscribes afresh.
+    async with connected(board_path(organisation.pk), coordinator) as again:
+        await again.receive_json_from()
+        await db(claim_create)(volunteer=people[2], shift_id=shift.pk)
+        assert (await again.receive_json_from(timeout=2))["shift"]["confirmed_count"] == 3
