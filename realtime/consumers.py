@@ -62,8 +62,8 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
 CLOSE_LAYER_FAILED = 4503
 
-# Per process and organisation, the highest sequence number already logged as dropped, so a
-# drop is logged once rather than by each of a thousand connected boards.
+# Per process and organisation, the highest sequence number already logged (as dropped, or
+# as a jump), so it is logged once rather than by each of a thousand connected boards.
 _reported_up_to: dict[int, int] = {}
 
 
@@ -95,8 +95,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels runs close_old_connections() in the sync thread before every handler. The
-        # event handlers touch no database, and with a thousand boards in a process that
-        # thread hop per board per event is most of the fan-out time: skip it for them.
+        # event handlers touch no database, and a thread hop per socket per event adds up
+        # when many sockets hear one event: skip it for them.
         if message["type"] == "domain.event":
             await self.domain_event(message)  # type: ignore[arg-type]
         else:
@@ -303,8 +303,8 @@ class BoardConsumer(BaseConsumer):
             if "claim" in event:
                 out["claim"] = event["claim"]
             text = json.dumps(out, separators=(",", ":"))
-            # channels_redis hands the same message object to every consumer of a process:
-            # the boards after the first one reuse its encoding.
+            # The hub hands the same message object to every board of the process: the
+            # boards after the first one reuse its encoding.
             message["board_text"] = text
         await self.send(text_data=text)
 
@@ -312,11 +312,13 @@ class BoardConsumer(BaseConsumer):
         """Notice sequence numbers that never reach this consumer: the layer dropped them."""
         last = self.last_seq
         if last is None or seq > last + MAX_TRACKED_GAP:
-            if last is not None:
+            organisation_id = self.organisation.pk
+            if last is not None and seq > _reported_up_to.get(organisation_id, 0):
+                _reported_up_to[organisation_id] = seq
                 logger.warning(
                     "org %s: event numbers jumped from %s to %s (numbering restarted, e.g. "
                     "Redis restarted); boards resynchronise",
-                    self.organisation.pk,
+                    organisation_id,
                     last,
                     seq,
                 )
