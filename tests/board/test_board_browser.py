@@ -79,6 +79,8 @@ async def test_board_shows_a_claim_made_through_the_api_within_two_seconds(
                 page = await browser.new_page(
                     locale="nl-BE", viewport={"width": 1100, "height": 800}
                 )
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
                 await page.goto(f"{base}/board/{organisation.slug}/")
                 # Not logged in: the login form, then back to the board.
                 await page.fill("#id_username", coordinator.email)
@@ -112,6 +114,15 @@ async def test_board_shows_a_claim_made_through_the_api_within_two_seconds(
                     timeout=2000,
                 )
                 await page.screenshot(path=str(ARTIFACTS / "board.png"), full_page=True)
+
+                # Keyboard: Tab reaches the shift cards (after the header controls).
+                for _ in range(12):
+                    await page.keyboard.press("Tab")
+                    focused = await page.evaluate("document.activeElement.dataset.shiftId")
+                    if focused:
+                        break
+                assert focused == str(shift.pk)
+                assert errors == []
 
                 phone = await browser.new_page(
                     locale="nl-BE", viewport={"width": 390, "height": 844}, is_mobile=True

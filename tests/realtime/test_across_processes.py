@@ -9,12 +9,10 @@ import time
 import httpx
 import pytest
 from channels.db import database_sync_to_async
-from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from backend.shifts.models import Shift
-from tests.conftest import require_service
 from tests.factories import ShiftFactory
 from tests.realtime.conftest import access_token
 from tests.realtime.live import (
@@ -36,9 +34,8 @@ def board_url(port: int, organisation_id: int) -> str:
 async def test_claim_in_another_process_reaches_a_board_on_daphne(
     organisation, coordinator, volunteer
 ):
-    require_service("Redis (REDIS_URL)", bool(settings.REDIS_URL))
     shift = await db(ShiftFactory)(organisation=organisation, capacity=3)
-    with running_daphne(settings.REDIS_URL) as port:
+    with private_redis() as redis_server, running_daphne(redis_server.url) as port:
         async with connect(
             board_url(port, organisation.pk),
             subprotocols=["inzet.v1", f"bearer.{access_token(coordinator)}"],  # type: ignore[list-item]
@@ -47,7 +44,7 @@ async def test_claim_in_another_process_reaches_a_board_on_daphne(
             snapshot = json.loads(await ws.recv())
             assert snapshot["shifts"][0]["confirmed_count"] == 0
             await claim_in_another_process(
-                volunteer_id=volunteer.pk, shift_id=shift.pk, redis_url=settings.REDIS_URL
+                volunteer_id=volunteer.pk, shift_id=shift.pk, redis_url=redis_server.url
             )
             event = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
         # Daphne itself refuses close codes outside 1000 and 3000-4999: check ours get through.
