@@ -21,12 +21,13 @@ from zoneinfo import ZoneInfo
 
 from channels.db import database_sync_to_async
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
 from backend.accounts.services import profile_update, user_erase, volunteer_create_from_telegram
 from backend.core.errors import ClaimNotActive, NotFound
+from backend.organisations.models import VolunteerQualification
 from backend.organisations.services import organisation_join
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
@@ -37,7 +38,13 @@ from backend.shifts.models import (
     ShiftStatus,
 )
 from backend.shifts.selectors import shifts_visible_to, waitlist_position
-from backend.shifts.services import claim_cancel, claim_create, eligibility_error
+from backend.shifts.services import (
+    cancellation_is_late,
+    claim_cancel,
+    claim_create,
+    eligibility_error,
+    overlapping_claims,
+)
 from backend.telegram import services as telegram_services
 from backend.telegram.models import SignupDraft, TelegramAccount
 
@@ -170,13 +177,12 @@ def _shift_view(shift: Shift, now: dt.datetime) -> ShiftView:
 def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -> ClaimView:
     shift = claim.shift
     confirmed = claim.status == ClaimStatus.CONFIRMED
-    deadline = shift.starts_at - dt.timedelta(hours=shift.cancellation_deadline_hours)
     return ClaimView(
         id=claim.pk,
         status=claim.status,
         shift=_shift_view(shift, now),
         waitlist_position=waitlist_position(claim=claim),
-        past_deadline=confirmed and now > deadline,
+        past_deadline=confirmed and cancellation_is_late(shift=shift, now=now),
         started=shift.starts_at <= now,
         address=shift.address if confirmed and shift.mode == ShiftMode.ON_SITE else "",
         meeting_link=shift.meeting_link if confirmed and shift.mode == ShiftMode.ONLINE else "",
@@ -326,11 +332,25 @@ def _matching_shifts(user: User, profile: VolunteerProfile, kind: str) -> list[S
         shifts = shifts.filter(mode=ShiftMode.ONLINE)
     elif profile.mode_preference == ModePreference.ON_SITE:
         shifts = shifts.filter(mode=ShiftMode.ON_SITE)
+    # The facts the rules need, for all candidates at once (the rules stay in the service).
+    shifts = shifts.annotate(overlapping=Exists(overlapping_claims(user.pk, OuterRef("pk"))))
     member_of = set(user.memberships.values_list("organisation_id", flat=True))
+    held = dict(
+        VolunteerQualification.objects.filter(user=user).values_list(
+            "qualification_id", "expires_on"
+        )
+    )
     return [
         shift
         for shift in shifts[:MAX_CANDIDATES]
-        if eligibility_error(user=user, shift=shift, is_member=shift.organisation_id in member_of)
+        if eligibility_error(
+            user=user,
+            shift=shift,
+            is_member=shift.organisation_id in member_of,
+            required_ids=[q.pk for q in shift.required_qualifications.all()],
+            overlapping=shift.overlapping,  # type: ignore[attr-defined]
+            held=held,
+        )
         is None
     ]
 

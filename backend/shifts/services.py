@@ -384,33 +384,42 @@ def eligibility_error(
     is_member: bool,
     required_ids: list[int] | None = None,
     overlapping: bool | None = None,
+    held: dict[int, dt.date | None] | None = None,
 ) -> DomainError | None:
     """Why ``user`` may not hold a seat on ``shift`` (ignoring seats), or None if they may.
 
     Used when claiming, when promoting from the waitlist and when the bot lists shifts that
     match a volunteer, so all apply the same rules. Callers that already know the required
-    qualification ids or whether the volunteer overlaps pass them in to save the queries.
+    qualification ids, whether the volunteer overlaps, or the qualifications they hold
+    (``held``: id -> expiry date or None) pass them in to save the queries.
     """
     if not is_member and shift.visibility != ShiftVisibility.PUBLIC:
         return NotMember()
     if required_ids is None:
         required_ids = [q.pk for q in shift.required_qualifications.all()]
-    if required_ids:
-        held = VolunteerQualification.objects.filter(
+    if required_ids and held is not None:
+        day = shift_local_date(shift)
+        if any(
+            q not in held or (held[q] is not None and held[q] < day)  # type: ignore[operator]
+            for q in required_ids
+        ):
+            return NotQualified()
+    elif required_ids:
+        held_count = VolunteerQualification.objects.filter(
             VolunteerQualification.valid_on_q(shift_local_date(shift)),
             user=user,
             qualification_id__in=required_ids,
         ).count()
-        if held < len(required_ids):
+        if held_count < len(required_ids):
             return NotQualified()
     if overlapping is None:
-        overlapping = _overlapping_claims(user.pk, shift).exists()
+        overlapping = overlapping_claims(user.pk, shift).exists()
     if overlapping:
         return Overlap()
     return None
 
 
-def _overlapping_claims(volunteer_id: int | Any, shift: Shift | Any) -> QuerySet[Claim]:
+def overlapping_claims(volunteer_id: int | Any, shift: Shift | Any) -> QuerySet[Claim]:
     """The volunteer's confirmed claims on other shifts that overlap ``shift`` in time.
 
     ``shift`` may be a Shift or an OuterRef expression (as a subquery of a shift query)."""
@@ -473,7 +482,7 @@ def _shift_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> Shif
                 my_claim_status=Subquery(mine.values("status")[:1]),
                 is_member=Exists(member),
                 claims_blocked=Exists(member.filter(claims_blocked_at__isnull=False)),
-                overlapping=Exists(_overlapping_claims(volunteer_id, OuterRef("pk"))),
+                overlapping=Exists(overlapping_claims(volunteer_id, OuterRef("pk"))),
                 upcoming=Coalesce(Subquery(upcoming), 0),
                 required_count=Coalesce(Subquery(required), 0),
             )
@@ -588,6 +597,12 @@ def _take_seat(shift_id: int) -> tuple[int, int] | None:
     return (row[0], row[1]) if row else None
 
 
+def cancellation_is_late(*, shift: Shift, now: dt.datetime) -> bool:
+    """Whether cancelling a confirmed claim on ``shift`` now is past its deadline (it is still
+    allowed, but flagged, and volunteers are warned before they confirm)."""
+    return now > shift.starts_at - dt.timedelta(hours=shift.cancellation_deadline_hours)
+
+
 @transaction.atomic
 def claim_cancel(*, actor: User, claim_id: int) -> Claim:
     """Cancel a claim. A freed seat goes to the first eligible waitlisted volunteer.
@@ -615,11 +630,10 @@ def claim_cancel(*, actor: User, claim_id: int) -> Claim:
     if shift.starts_at <= now:
         raise ShiftStarted()
     was_confirmed = claim.status == ClaimStatus.CONFIRMED
-    deadline = shift.starts_at - dt.timedelta(hours=shift.cancellation_deadline_hours)
     claim.status = ClaimStatus.CANCELLED
     claim.cancelled_at = now
     claim.waitlist_ticket = None
-    claim.late_cancellation = was_confirmed and now > deadline
+    claim.late_cancellation = was_confirmed and cancellation_is_late(shift=shift, now=now)
     claim.save(
         update_fields=[
             "status",
