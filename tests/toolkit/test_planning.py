@@ -310,5 +310,10 @@ def test_series_through_the_api(coordinator: User, volunteer: User, organisation
     assert shift["claims_open_at"] == "2027-03-01T09:00:00+01:00"
     assert shift["ends_at"].startswith("2027-03-17T15:30:00+01:00")  # the end stays
 
+    listed = client_for(coordinator).get("/api/v1/series/", {"organisation": organisation.pk})
+    assert [s["id"] for s in listed.json()] == [series["id"]]
+    assert client_for(volunteer).get("/api/v1/series/").json() == []
+    assert client_for(volunteer).get(f"/api/v1/series/{series['id']}/").status_code == 404
+
     assert client_for(coordinator).delete(f"/api/v1/series/{series['id']}/").status_code == 204
     assert Shift.objects.filter(status=ShiftStatus.PUBLISHED).count() == 0

@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,14 +20,18 @@ from backend.api.serializers_toolkit import (
     SeriesSerializer,
     SeriesUpdateSerializer,
 )
-from backend.core.errors import NotFound
+from backend.core.errors import NotFound, ValidationFailed
 from backend.organisations.models import Organisation
-from backend.organisations.selectors import is_manager, require_manager
+from backend.organisations.selectors import (
+    is_manager,
+    managed_organisation_ids,
+    require_manager,
+)
 from backend.shifts import services
-from backend.shifts.models import ShiftSeries
+from backend.shifts.models import Shift, ShiftSeries
 
 
-def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:
+def _data(series: ShiftSeries, occurrences: list[int]) -> dict[str, Any]:
     end = dt.datetime.combine(dt.date.min, series.start_time) + dt.timedelta(
         minutes=series.duration_minutes
     )
@@ -39,9 +45,12 @@ def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:
         "start_time": series.start_time,
         "end_time": end.time(),
     }
-    occurrences = series.shifts.order_by("starts_at").values_list("pk", flat=True)
-    body = SeriesSerializer(data, context={"occurrences": occurrences}).data
-    return Response(body, status=code)
+    return SeriesSerializer(data, context={"occurrences": occurrences}).data  # type: ignore[return-value]
+
+
+def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:
+    occurrences = list(series.shifts.order_by("starts_at").values_list("pk", flat=True))
+    return Response(_data(series, occurrences), status=code)
 
 
 def _managed_series(request: Request, series_id: int) -> ShiftSeries:
@@ -55,6 +64,30 @@ def _managed_series(request: Request, series_id: int) -> ShiftSeries:
 
 
 class SeriesListView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("organisation", OpenApiTypes.INT)],
+        responses=SeriesSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        """The series of the organisations you coordinate, newest first (at most 200)."""
+        series = ShiftSeries.objects.filter(
+            organisation_id__in=managed_organisation_ids(user=request.user)  # type: ignore[arg-type]
+        ).order_by("-created_at", "-id")
+        organisation = request.query_params.get("organisation", "")
+        if organisation:
+            if not organisation.isdigit() or len(organisation) > 18:
+                raise ValidationFailed(fields={"organisation": [_("Give an organisation id.")]})
+            series = series.filter(organisation_id=int(organisation))
+        rows = list(series[:200])
+        occurrences: dict[int, list[int]] = {row.pk: [] for row in rows}
+        for series_id, shift_id in (
+            Shift.objects.filter(series__in=rows)
+            .order_by("starts_at")
+            .values_list("series_id", "pk")
+        ):
+            occurrences[series_id].append(shift_id)
+        return Response([_data(row, occurrences[row.pk]) for row in rows])
+
     @extend_schema(request=SeriesSerializer, responses={201: SeriesSerializer})
     def post(self, request: Request) -> Response:
         """Create a recurring shift and its occurrences (a daily or weekly rule)."""
