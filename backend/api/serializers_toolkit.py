@@ -33,6 +33,12 @@ class AttendanceSerializer(serializers.Serializer):
         return _hours(claim.minutes_volunteered)
 
 
+class AttendanceRecordSerializer(serializers.Serializer):
+    absent = serializers.ListField(
+        child=IdField(), default=list, max_length=500, help_text="Claim ids of no-shows."
+    )
+
+
 class HistoryShiftSerializer(serializers.Serializer):
     claim_id = serializers.IntegerField(source="pk")
     shift = serializers.IntegerField(source="shift_id")

@@ -75,6 +75,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # The coordinators' toolkit (issue 6).
     path("me/history/", attendance.MyHistoryView.as_view(), name="my-history"),
     path("shifts/<id:shift_id>/check-in/", attendance.MyCheckInView.as_view(), name="check-in"),
+    path(
+        "shifts/<id:shift_id>/attendance/",
+        attendance.ShiftAttendanceView.as_view(),
+        name="shift-attendance",
+    ),
     path("shifts/<id:shift_id>/check-out/", attendance.MyCheckOutView.as_view(), name="check-out"),
     path(
         "shifts/<id:shift_id>/claims/<id:claim_id>/check-in/",

@@ -1154,3 +1154,30 @@ def shifts_copy_week(
             )
         )
     return copies
+
+
+@transaction.atomic
+def shift_record_attendance(
+    *, actor: User, shift_id: int, absent_claim_ids: Iterable[int] = ()
+) -> list[Claim]:
+    """After a shift, in one go: the listed volunteers are no-shows, every other confirmed
+    volunteer came (completed with the shift's hours, or check-in to check-out)."""
+    shift = _locked_shift(shift_id)
+    require_manager(user=actor, organisation_id=shift.organisation_id)
+    if shift.ends_at > timezone.now():
+        raise ShiftNotEnded()
+    absent = set(absent_claim_ids)
+    open_claims = list(
+        Claim.objects.filter(shift=shift, status=ClaimStatus.CONFIRMED).values_list("pk", flat=True)
+    )
+    unknown = absent - set(open_claims)
+    if unknown:
+        raise ValidationFailed(
+            fields={"absent": [_("Only confirmed claims on this shift can be no-shows.")]}
+        )
+    return [
+        claim_mark_no_show(actor=actor, claim_id=claim_id)
+        if claim_id in absent
+        else claim_confirm_attendance(actor=actor, claim_id=claim_id)
+        for claim_id in open_claims
+    ]

@@ -297,3 +297,40 @@ def test_check_in_appears_live_on_the_organisations_board_channel(
     [event] = listener.events(1)
     assert event["type"] == "claim.checked_in"
     assert event["claim"]["id"] == claim.pk
+
+
+def test_a_coordinator_records_a_whole_shifts_attendance_in_one_call(
+    volunteer: User, make_volunteer, coordinator: User, organisation: Organisation
+) -> None:
+    shift = shift_at(organisation, hours=3)
+    came, absent, checked_out = volunteer, make_volunteer(), make_volunteer()
+    claims = {
+        u: claim_create(volunteer=u, shift_id=shift.pk).claim for u in (came, absent, checked_out)
+    }
+    with time_machine.travel(shift.starts_at, tick=False):
+        claim_check_in(actor=checked_out, claim_id=claims[checked_out].pk)
+    with time_machine.travel(shift.starts_at + dt.timedelta(hours=1), tick=False):
+        claim_check_out(actor=checked_out, claim_id=claims[checked_out].pk)
+    url = f"/api/v1/shifts/{shift.pk}/attendance/"
+    body = {"absent": [claims[absent].pk]}
+
+    with time_machine.travel(shift.starts_at + dt.timedelta(hours=1), tick=False):
+        too_early = client_for(coordinator).post(url, body, format="json")
+    with time_machine.travel(shift.ends_at + dt.timedelta(hours=1), tick=False):
+        assert client_for(volunteer).post(url, body, format="json").status_code == 403
+        wrong = client_for(coordinator).post(
+            url, {"absent": [claims[checked_out].pk]}, format="json"
+        )
+        response = client_for(coordinator).post(url, body, format="json")
+
+    assert too_early.json()["code"] == "shift_not_ended"
+    assert wrong.status_code == 400
+    assert response.status_code == 200
+    result = {
+        c.volunteer_id: (c.status, c.minutes_volunteered) for c in Claim.objects.filter(shift=shift)
+    }
+    assert result == {
+        came.pk: ("completed", 180),
+        absent.pk: ("no_show", None),
+        checked_out.pk: ("completed", 60),  # their own check-out stands
+    }

@@ -10,7 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.schema import ErrorSerializer
-from backend.api.serializers_toolkit import AttendanceSerializer, BlockSerializer, HistorySerializer
+from backend.api.serializers_toolkit import (
+    AttendanceRecordSerializer,
+    AttendanceSerializer,
+    BlockSerializer,
+    HistorySerializer,
+)
 from backend.api.views.organisations import organisation_for
 from backend.api.views.shifts import _visible_shift
 from backend.core.errors import NotFound
@@ -120,3 +125,23 @@ class MyHistoryView(APIView):
         """Your past shifts and the hours you volunteered per organisation and per year."""
         history = volunteer_history(user=request.user, now=timezone.now())  # type: ignore[arg-type]
         return Response(HistorySerializer(history).data)
+
+
+class ShiftAttendanceView(APIView):
+    @extend_schema(
+        request=AttendanceRecordSerializer,
+        responses={200: AttendanceSerializer(many=True), 409: ATTENDANCE_ERRORS},
+    )
+    def post(self, request: Request, shift_id: int) -> Response:
+        """After the shift (coordinators): the listed claims are no-shows, every other
+        confirmed volunteer came and is completed with the shift's hours."""
+        shift = _visible_shift(request, shift_id)
+        require_manager(user=request.user, organisation_id=shift.organisation_id)  # type: ignore[arg-type]
+        data = AttendanceRecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claims = services.shift_record_attendance(
+            actor=request.user,  # type: ignore[arg-type]
+            shift_id=shift.pk,
+            absent_claim_ids=data.validated_data["absent"],
+        )
+        return Response(AttendanceSerializer(claims, many=True).data)
