@@ -12,7 +12,8 @@ import datetime as dt
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.utils import timezone
 
 from backend.organisations.models import Organisation
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
@@ -21,10 +22,23 @@ DEFAULT_DAYS = 8  # today and the next 7 days
 MAX_DAYS = 31
 
 
+# Claims a board shows: the active ones, and the attendance record of shifts that ran
+# (checked out or confirmed by a coordinator: completed; did not come: no_show).
+BOARD_CLAIM_STATUSES = (
+    ClaimStatus.CONFIRMED,
+    ClaimStatus.WAITLISTED,
+    ClaimStatus.COMPLETED,
+    ClaimStatus.NO_SHOW,
+)
+
+
 class BoardVolunteer(TypedDict):
     claim_id: int
     name: str
-    status: str  # confirmed | waitlisted
+    status: str  # confirmed | waitlisted | completed | no_show
+    # What the board says about them: waitlisted | not_checked_in | checked_in |
+    # checked_out | attended (completed by a coordinator, no check-out) | no_show
+    attendance: str
     checked_in_at: str | None
     checked_out_at: str | None
 
@@ -39,6 +53,8 @@ class BoardShift(TypedDict):
     capacity: int
     confirmed_count: int
     waitlist_count: int
+    # Set while claiming has not opened yet (the board says "opens at HH:MM").
+    claims_open_at: str | None
     volunteers: list[BoardVolunteer]
 
 
@@ -73,10 +89,16 @@ def board_window(
 
 
 def _board_shifts() -> QuerySet[Shift]:
-    active = (
-        Claim.objects.filter(status__in=[ClaimStatus.CONFIRMED, ClaimStatus.WAITLISTED])
+    # Everyone who had a seat first (in the order they got it), then the waitlist.
+    on_waitlist = Case(
+        When(status=ClaimStatus.WAITLISTED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    shown = (
+        Claim.objects.filter(status__in=BOARD_CLAIM_STATUSES)
         .select_related("volunteer__profile")
-        .order_by("status", "waitlist_ticket", "confirmed_at", "id")
+        .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
     )
     return (
         Shift.objects.filter(status__in=[ShiftStatus.PUBLISHED, ShiftStatus.CANCELLED])
@@ -90,8 +112,9 @@ def _board_shifts() -> QuerySet[Shift]:
             "capacity",
             "confirmed_count",
             "waitlist_count",
+            "claims_open_at",
         )
-        .prefetch_related(Prefetch("claims", queryset=active, to_attr="active_claims"))
+        .prefetch_related(Prefetch("claims", queryset=shown, to_attr="board_claims"))
         .order_by("starts_at", "id")
     )
 
@@ -107,8 +130,23 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _row(shift: Shift) -> BoardShift:
-    claims: list[Claim] = getattr(shift, "active_claims", [])
+def _attendance(claim: Claim) -> str:
+    if claim.status == ClaimStatus.WAITLISTED:
+        return "waitlisted"
+    if claim.status == ClaimStatus.NO_SHOW:
+        return "no_show"
+    if claim.checked_out_at is not None:
+        return "checked_out"
+    if claim.status == ClaimStatus.COMPLETED:
+        return "attended"
+    if claim.checked_in_at is not None:
+        return "checked_in"
+    return "not_checked_in"
+
+
+def _row(shift: Shift, now: dt.datetime) -> BoardShift:
+    claims: list[Claim] = getattr(shift, "board_claims", [])
+    opens = shift.claims_open_at
     return {
         "id": shift.pk,
         "title": shift.title,
@@ -119,11 +157,13 @@ def _row(shift: Shift) -> BoardShift:
         "capacity": shift.capacity,
         "confirmed_count": shift.confirmed_count,
         "waitlist_count": shift.waitlist_count,
+        "claims_open_at": opens.isoformat() if opens is not None and opens > now else None,
         "volunteers": [
             {
                 "claim_id": claim.pk,
                 "name": _volunteer_name(claim),
                 "status": claim.status,
+                "attendance": _attendance(claim),
                 "checked_in_at": _iso(claim.checked_in_at),
                 "checked_out_at": _iso(claim.checked_out_at),
             }
@@ -137,8 +177,9 @@ def board_snapshot(
 ) -> BoardSnapshot:
     """Published and cancelled shifts starting in [start, end), with their volunteers.
 
-    Two queries: the shifts, and the active claims of all of them with names.
+    Two queries: the shifts, and the shown claims of all of them with names.
     """
+    now = timezone.now()
     shifts = _board_shifts().filter(
         organisation_id=organisation.pk, starts_at__gte=start, starts_at__lt=end
     )
@@ -150,11 +191,11 @@ def board_snapshot(
             "time_zone": organisation.time_zone,
         },
         "window": {"start": start.isoformat(), "end": end.isoformat()},
-        "shifts": [_row(shift) for shift in shifts],
+        "shifts": [_row(shift, now) for shift in shifts],
     }
 
 
 def board_shift(*, shift_id: int) -> BoardShift | None:
     """The board row of one shift (two queries); None for a draft or a deleted shift."""
     shift = _board_shifts().filter(pk=shift_id).first()
-    return _row(shift) if shift is not None else None
+    return _row(shift, timezone.now()) if shift is not None else None

@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
 from backend.board.selectors import board_shift, board_snapshot, board_window
 from backend.shifts.models import Claim
-from backend.shifts.services import claim_create
+from backend.shifts.services import (
+    claim_cancel,
+    claim_check_in,
+    claim_check_out,
+    claim_confirm_attendance,
+    claim_create,
+    claim_mark_no_show,
+)
 from tests.factories import ShiftFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +103,88 @@ def test_shift_row_shows_check_in_state(organisation, volunteer):
     assert row is not None
     assert row["volunteers"][0]["checked_in_at"] is not None
     assert row["volunteers"][0]["checked_out_at"] is None
+
+
+def _day_of_attendance(organisation, make_volunteer, coordinator):  # type: ignore[no-untyped-def]
+    """A shift that ran today: one volunteer checked out, one checked in, one no-show, one
+    confirmed by the coordinator without checking in. Returns (shift, now) after the shift."""
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
+    shift = ShiftFactory(
+        organisation=organisation, starts_at=start, ends_at=start + dt.timedelta(hours=2)
+    )
+    out, still_in, absent, attended = (make_volunteer() for _ in range(4))
+    claims = {
+        v: claim_create(volunteer=v, shift_id=shift.pk).claim
+        for v in (out, still_in, absent, attended)
+    }
+    with time_machine.travel(start, tick=False):
+        claim_check_in(actor=out, claim_id=claims[out].pk)
+        claim_check_in(actor=still_in, claim_id=claims[still_in].pk)
+    after = start + dt.timedelta(hours=2, minutes=1)
+    with time_machine.travel(after, tick=False):
+        claim_check_out(actor=out, claim_id=claims[out].pk)
+        claim_mark_no_show(actor=coordinator, claim_id=claims[absent].pk)
+        claim_confirm_attendance(actor=coordinator, claim_id=claims[attended].pk)
+    names = {v: v.profile.display_name for v in (out, still_in, absent, attended)}
+    return shift, after, names, (out, still_in, absent, attended)
+
+
+def test_checked_out_and_no_show_volunteers_stay_on_the_board_with_their_state(
+    organisation, make_volunteer, coordinator
+):
+    shift, after, names, (out, still_in, absent, attended) = _day_of_attendance(
+        organisation, make_volunteer, coordinator
+    )
+    with time_machine.travel(after, tick=False):
+        row = board_shift(shift_id=shift.pk)
+    assert row is not None
+    states = {v["name"]: (v["status"], v["attendance"]) for v in row["volunteers"]}
+    assert states == {
+        names[out]: ("completed", "checked_out"),
+        names[still_in]: ("confirmed", "checked_in"),
+        names[absent]: ("no_show", "no_show"),
+        names[attended]: ("completed", "attended"),
+    }
+
+
+def test_snapshot_with_attendance_records_still_takes_two_queries(
+    organisation, make_volunteer, coordinator, django_assert_num_queries
+):
+    shift, after, _names, _ = _day_of_attendance(organisation, make_volunteer, coordinator)
+    ShiftFactory(organisation=organisation, starts_at=shift.starts_at + dt.timedelta(hours=3))
+    with time_machine.travel(after, tick=False):
+        start, end = board_window(organisation=organisation, now=after)
+        with django_assert_num_queries(2):
+            snapshot = board_snapshot(organisation=organisation, start=start, end=end)
+    assert [len(row["volunteers"]) for row in snapshot["shifts"]] == [4, 0]
+
+
+def test_cancelled_claims_do_not_show_on_the_board(organisation, volunteer):
+    shift = ShiftFactory(organisation=organisation)
+    claim = claim_create(volunteer=volunteer, shift_id=shift.pk).claim
+    claim_cancel(actor=volunteer, claim_id=claim.pk)
+    row = board_shift(shift_id=shift.pk)
+    assert row is not None
+    assert row["volunteers"] == []
+
+
+def test_row_says_when_claims_open_until_they_do(organisation):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(hours=3)
+    shift = ShiftFactory(organisation=organisation, claims_open_at=opens)
+    row = board_shift(shift_id=shift.pk)
+    assert row is not None
+    assert row["claims_open_at"] == opens.isoformat()
+    with time_machine.travel(opens + dt.timedelta(minutes=1), tick=False):
+        row = board_shift(shift_id=shift.pk)
+    assert row is not None
+    assert row["claims_open_at"] is None
+
+
+def test_board_page_carries_the_texts_for_attendance_and_opening(organisation, coordinator):
+    response = client_for(coordinator).get(
+        f"/board/{organisation.slug}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    html = response.content.decode()
+    assert '"opens_at": "Opens at %(time)s"' in html
+    assert '"no_show": "no-show"' in html
+    assert '"attended": "attended"' in html

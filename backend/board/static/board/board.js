@@ -106,6 +106,14 @@
     fill.append(meter, counts);
     article.append(fill);
 
+    if (shift.claims_open_at && Date.parse(shift.claims_open_at) > now) {
+      var opens = new Date(shift.claims_open_at);
+      var when = dayKeyFormat.format(opens) === dayKeyFormat.format(new Date(now))
+        ? timeFormat.format(opens)
+        : dayFormat.format(opens) + " " + timeFormat.format(opens);
+      article.append(el("p", "opens", format(t.opens_at, { time: when })));
+    }
+
     if (urgent) {
       article.append(el("p", "warning", t.starts_soon + " · " +
         format(t.short, { count: shift.capacity - shift.confirmed_count })));
@@ -116,13 +124,9 @@
     shift.volunteers.forEach(function (person) {
       var item = el("li", "person " + person.status);
       item.append(el("span", "name", person.name));
-      var state;
-      if (person.status === "waitlisted") state = t.waitlisted;
-      else if (person.checked_out_at) state = t.checked_out;
-      else if (person.checked_in_at) state = t.checked_in;
-      else state = t.not_checked_in;
-      var klass = person.checked_in_at && !person.checked_out_at ? "in" : "";
-      item.append(el("span", "check " + klass, state));
+      // attendance: waitlisted | not_checked_in | checked_in | checked_out | attended | no_show
+      var state = t[person.attendance] || person.attendance;
+      item.append(el("span", "check " + person.attendance.replace(/_/g, "-"), state));
       people.append(item);
     });
     article.append(people);
