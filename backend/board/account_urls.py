@@ -3,11 +3,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from backend.board.views import LoginView
+
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="board/login.html", next_page="board:index"),
-        name="login",
-    ),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="login"), name="logout"),
 ]

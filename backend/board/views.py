@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -12,7 +18,50 @@ from backend.accounts.models import User
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import is_manager, managed_organisation_ids
 
-LOGIN_URL = "/accounts/login/"
+LOGIN_FAILURES_WINDOW_SECONDS = 60
+
+
+def _login_failures_key(request: HttpRequest | None) -> str:
+    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+    return f"board_login_failures_{address}"
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Refuses before checking the password once an address has failed too often."""
+
+    def clean(self) -> dict[str, Any]:
+        failures = cache.get(_login_failures_key(self.request), 0)
+        if failures >= settings.LOGIN_FAILURES_PER_MINUTE:
+            raise ValidationError(
+                _("Too many failed log-in attempts. Wait a minute and try again."),
+                code="throttled",
+            )
+        return super().clean()
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page with a limit on failed attempts per client address per minute.
+
+    The count lives in Django's cache (Redis when REDIS_URL is set), so it holds across web
+    processes. Over the limit the password is not even checked: guessing stops paying off.
+    """
+
+    template_name = "board/login.html"
+    next_page = "board:index"
+    authentication_form = ThrottledAuthenticationForm
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        if form.has_error(NON_FIELD_ERRORS, code="throttled"):
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        key = _login_failures_key(self.request)
+        # A fixed window from the first failure; add() then incr() so that failures in two
+        # processes at once both count.
+        cache.add(key, 0, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # the window ran out between add() and incr()
+            cache.set(key, 1, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
+        return super().form_invalid(form)
 
 
 def _strings() -> dict[str, str]:
@@ -50,7 +99,7 @@ def _allowed(user: User, organisation: Organisation) -> bool:
     return user.is_staff or is_manager(user=user, organisation_id=organisation.pk)
 
 
-@login_required(login_url=LOGIN_URL)
+@login_required
 def board_index(request: HttpRequest) -> HttpResponse:
     """The boards the user may open."""
     user: User = request.user  # type: ignore[assignment]
@@ -60,7 +109,7 @@ def board_index(request: HttpRequest) -> HttpResponse:
     return render(request, "board/index.html", {"organisations": organisations})
 
 
-@login_required(login_url=LOGIN_URL)
+@login_required
 def board_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     if not _allowed(request.user, organisation):  # type: ignore[arg-type]

@@ -149,7 +149,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+# The board's log-in page (staff use it too; the admin has its own at /admin/login/).
+LOGIN_URL = "/accounts/login/"
+# Failed log-ins on that page per client address per minute before it refuses to check more.
+LOGIN_FAILURES_PER_MINUTE = env_int("LOGIN_FAILURES_PER_MINUTE", 5)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "nl")
