@@ -77,6 +77,13 @@ def anon_user_factory():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # Every factory user gets a password; with the default hasher the tests that need 50
+    # volunteers would spend most of their time hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _reset_login_throttle() -> None:
     """Every test client talks from 127.0.0.1, so the per-address log-in limit would carry
     over from one test to the next (and through Redis, from process to process)."""

@@ -84,3 +84,20 @@ class ShiftFactory(factory.django.DjangoModelFactory):
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
     capacity = 5
     status = ShiftStatus.PUBLISHED
+
+
+def shift_at(
+    organisation: Organisation,
+    *,
+    starts_in: dt.timedelta = dt.timedelta(days=2),
+    hours: float = 2,
+    **fields: object,
+) -> Shift:
+    """A published on-site shift starting ``starts_in`` from now, built without the services."""
+    starts_at = (timezone.now() + starts_in).replace(microsecond=0)
+    return ShiftFactory(
+        organisation=organisation,
+        starts_at=starts_at,
+        ends_at=starts_at + dt.timedelta(hours=hours),
+        **fields,
+    )

@@ -4,7 +4,6 @@ the channel layer that stands where a websocket consumer would."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -12,43 +11,16 @@ from typing import Any, TypeVar
 import pytest
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import connection
-from django.utils import timezone
-from pytest_django import Settings
 
 from backend.accounts.models import User
-from backend.organisations.models import Organisation
 from backend.shifts.models import Shift
 from realtime.events import DomainEvent
-from tests.factories import ShiftFactory
+from tests.factories import ShiftFactory, shift_at  # noqa: F401 (re-exported)
 
 T = TypeVar("T")
 MakeShift = Callable[..., Shift]
 # The root conftest's ``make_volunteer``: a new volunteer member (of ``organisation`` by default).
 MakeVolunteer = Callable[..., User]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Settings) -> None:
-    # Every factory user gets a password; with the default hasher the tests that need 50
-    # volunteers would spend most of their time hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def shift_at(
-    organisation: Organisation,
-    *,
-    starts_in: dt.timedelta = dt.timedelta(days=2),
-    hours: float = 2,
-    **fields: Any,
-) -> Shift:
-    """A published on-site shift starting ``starts_in`` from now, built without the services."""
-    starts_at = (timezone.now() + starts_in).replace(microsecond=0)
-    return ShiftFactory(
-        organisation=organisation,
-        starts_at=starts_at,
-        ends_at=starts_at + dt.timedelta(hours=hours),
-        **fields,
-    )
 
 
 @pytest.fixture

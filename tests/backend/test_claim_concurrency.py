@@ -39,7 +39,8 @@ from backend.shifts.services import (
     shift_update,
 )
 from tests.backend.claim_process import claim_in_process, connect_patiently
-from tests.backend.conftest import MakeVolunteer, shift_at
+from tests.backend.conftest import MakeVolunteer
+from tests.factories import shift_at
 
 VOLUNTEERS = 50
 CAPACITY = 5

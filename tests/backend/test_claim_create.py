@@ -26,8 +26,14 @@ from backend.organisations.services import qualification_grant
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus, ShiftVisibility
 from backend.shifts.selectors import waitlist_position
 from backend.shifts.services import claim_cancel, claim_create
-from tests.backend.conftest import MakeShift, MakeVolunteer, shift_at
-from tests.factories import OrganisationFactory, QualificationFactory, ShiftFactory, UserFactory
+from tests.backend.conftest import MakeShift, MakeVolunteer
+from tests.factories import (
+    OrganisationFactory,
+    QualificationFactory,
+    ShiftFactory,
+    UserFactory,
+    shift_at,
+)
 
 pytestmark = pytest.mark.django_db
 

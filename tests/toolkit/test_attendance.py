@@ -29,7 +29,7 @@ from backend.shifts.services import (
 from realtime.events import organisation_group
 from tests.backend.conftest import EventListener
 from tests.conftest import client_for
-from tests.toolkit.conftest import shift_at
+from tests.factories import shift_at
 
 pytestmark = pytest.mark.django_db
 

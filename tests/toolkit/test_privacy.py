@@ -14,8 +14,7 @@ from backend.organisations.models import Membership, Organisation, PastMembershi
 from backend.shifts.models import Claim, ClaimStatus
 from backend.shifts.services import claim_create
 from tests.conftest import client_for
-from tests.factories import PASSWORD, MembershipFactory, QualificationFactory
-from tests.toolkit.conftest import shift_at
+from tests.factories import PASSWORD, MembershipFactory, QualificationFactory, shift_at
 
 pytestmark = pytest.mark.django_db
 
