@@ -99,6 +99,33 @@ class PastMembership(models.Model):
         return f"{self.user} was in {self.organisation} until {self.ended_at:%Y-%m-%d}"
 
 
+class MembershipRoleChange(models.Model):
+    """A member's role changed (``membership_set_role``): the figures count volunteers by the
+    role they had on 31 December, so a volunteer promoted to coordinator later still counts
+    in earlier years. Keyed by person and organisation, not by Membership, so the history
+    outlives the membership (which moves to PastMembership when it ends)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_changes"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="role_changes"
+    )
+    from_role = models.CharField(max_length=16, choices=Role.choices)
+    to_role = models.CharField(max_length=16, choices=Role.choices)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organisation", "user", "changed_at"], name="role_change_org_user_at"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation}: {self.from_role} -> {self.to_role}"
+
+
 class InviteCode(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invite_codes"

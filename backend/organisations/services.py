@@ -17,6 +17,7 @@ from backend.core.errors import InvalidInviteCode, NotFound, ValidationFailed
 from backend.organisations.models import (
     InviteCode,
     Membership,
+    MembershipRoleChange,
     Organisation,
     OrganisationKind,
     PastMembership,
@@ -111,11 +112,24 @@ def organisation_join(*, user: User, code: str) -> Membership:
         user=user, organisation=invite.organisation, defaults={"role": invite.role}
     )
     if not created and rank[Role(invite.role)] > rank[Role(membership.role)]:
-        membership.role = invite.role
-        membership.save(update_fields=["role"])
+        _change_role(membership, invite.role)
     return membership
 
 
+def _change_role(membership: Membership, role: str) -> None:
+    # Figures for past years count members by the role they had then: keep the history.
+    MembershipRoleChange.objects.create(
+        user_id=membership.user_id,
+        organisation_id=membership.organisation_id,
+        from_role=membership.role,
+        to_role=role,
+        changed_at=timezone.now(),
+    )
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+@transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
     require_manager(user=actor, organisation_id=membership.organisation_id)
     if role not in Role.values:
@@ -130,8 +144,8 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
         raise ValidationFailed(
             fields={"role": [_("Only admins can grant or take the admin role.")]}
         )
-    membership.role = role
-    membership.save(update_fields=["role"])
+    if role != membership.role:
+        _change_role(membership, role)
     return membership
 
 

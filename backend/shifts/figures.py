@@ -1,10 +1,11 @@
 """Figures an organisation reports to its board and to the government that subsidises it.
 
 Every figure for a year is computed from history, so a past year gives the same answer after
-later changes: members on 31 December from membership dates (current memberships and
-``PastMembership``), hours from the minutes recorded on completed claims (kept through
-erasure), shifts from the shifts that started in the year. Years follow the organisation's time
-zone. Four aggregate queries whatever the number of volunteers, shifts or years.
+later changes: volunteers on 31 December from membership dates (current memberships and
+``PastMembership``) and the role each member had then (``MembershipRoleChange``), hours from
+the minutes recorded on completed claims (kept through erasure), shifts from the shifts that
+started in the year. Years follow the organisation's time zone. Four aggregate queries
+whatever the number of volunteers, shifts or years.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import datetime as dt
 from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, ExtractYear
 
-from backend.organisations.models import Membership, Organisation, PastMembership, Role
+from backend.organisations.models import (
+    Membership,
+    MembershipRoleChange,
+    Organisation,
+    PastMembership,
+    Role,
+)
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
 
 # The trend compares with this many previous years.
@@ -24,7 +31,8 @@ TREND_YEARS = 4
 
 
 class Volunteers(TypedDict):
-    active_by_membership: int  # a volunteer membership running on 31 December
+    # a membership running on 31 December whose role on that day was volunteer
+    active_by_membership: int
     active_by_shifts: int  # at least one completed shift in the year
     new: int  # volunteer memberships that started in the year
     stopped: int  # volunteer memberships that ended in the year
@@ -100,6 +108,19 @@ def _bounds(zone: ZoneInfo, year: int) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def _role_at(moment: dt.datetime | OuterRef, *, ended: bool) -> Coalesce:
+    """The member's role at ``moment``: the role they left behind at the first change from
+    then on, or the row's role when it has not changed since. Changes outside the row's
+    membership (before it started, or after a past one ended) belong to another one."""
+    later = MembershipRoleChange.objects.filter(
+        user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id")
+    ).filter(Q(changed_at__gte=moment), Q(changed_at__gte=OuterRef("joined_at")))
+    if ended:
+        later = later.filter(changed_at__lt=OuterRef("ended_at"))
+    first = later.order_by("changed_at", "pk").values("from_role")[:1]
+    return Coalesce(Subquery(first), F("role"))
+
+
 def _membership_counts(
     memberships: QuerySet[Membership] | QuerySet[PastMembership],
     years: list[int],
@@ -107,20 +128,27 @@ def _membership_counts(
     *,
     ended: bool,
 ) -> dict[str, int]:
-    """Per year: running on 31 December, started in the year, (ended: ) ended in the year."""
+    """Per year: volunteers running on 31 December, started in the year, (ended: ) ended in
+    the year, each by the role the member had at that moment (see MembershipRoleChange)."""
+    roles: dict[str, Coalesce] = {"role_joined": _role_at(OuterRef("joined_at"), ended=ended)}
+    volunteer = Role.VOLUNTEER.value
     aggregates = {}
     for year in years:
         start, end = _bounds(zone, year)
-        running = Q(joined_at__lt=end)
+        roles[f"role_{year}"] = _role_at(end, ended=ended)
+        running = Q(joined_at__lt=end, **{f"role_{year}": volunteer})
         if ended:
             running &= Q(ended_at__gte=end)
         aggregates[f"active_{year}"] = Count("pk", filter=running)
-        aggregates[f"new_{year}"] = Count("pk", filter=Q(joined_at__gte=start, joined_at__lt=end))
+        aggregates[f"new_{year}"] = Count(
+            "pk", filter=Q(joined_at__gte=start, joined_at__lt=end, role_joined=volunteer)
+        )
         if ended:
+            # A past membership's role is the one it ended with.
             aggregates[f"stopped_{year}"] = Count(
-                "pk", filter=Q(ended_at__gte=start, ended_at__lt=end)
+                "pk", filter=Q(ended_at__gte=start, ended_at__lt=end, role=volunteer)
             )
-    return memberships.filter(role=Role.VOLUNTEER).aggregate(**aggregates)
+    return memberships.annotate(**roles).aggregate(**aggregates)
 
 
 def organisation_figures(*, organisation: Organisation, year: int) -> Figures:

@@ -10,13 +10,14 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.accounts.models import User
 from backend.accounts.services import user_erase
 from backend.organisations.models import Membership, Organisation, Role
-from backend.organisations.services import membership_end
+from backend.organisations.services import membership_end, membership_set_role
 from backend.shifts.figures import organisation_figures
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
 from tests.conftest import client_for
@@ -179,6 +180,48 @@ def test_a_past_year_is_the_same_after_later_changes_and_an_erasure(history: dic
     # Today's year does see them stop.
     this_year = organisation_figures(organisation=organisation, year=dt.date.today().year)
     assert this_year["figures"]["volunteers"]["stopped"] == 2
+
+
+def test_a_past_year_is_the_same_after_role_changes(history: dict) -> None:
+    """Carla, a volunteer in 2024, becomes a coordinator in 2025; the coordinator becomes a
+    volunteer. 2024 keeps counting the roles of 31 December 2024."""
+    organisation = history["organisation"]
+    admin = member(organisation, local(2022, 1, 1), role=Role.ADMIN)
+    before = organisation_figures(organisation=organisation, year=2024)
+
+    with time_machine.travel(local(2025, 3, 1, 12), tick=False):
+        for who, role in (
+            (history["carla"], Role.COORDINATOR),
+            (history["coordinator"], "volunteer"),
+        ):
+            membership = Membership.objects.get(user=who, organisation=organisation)
+            membership_set_role(actor=admin, membership=membership, role=role)
+
+    assert organisation_figures(organisation=organisation, year=2024) == before
+    assert before["figures"]["volunteers"]["active_by_membership"] == 3
+    # In 2025 alice and the former coordinator are the volunteers (bob left, carla promoted).
+    year_2025 = organisation_figures(organisation=organisation, year=2025)["figures"]
+    assert year_2025["volunteers"]["active_by_membership"] == 2
+    assert year_2025["volunteers"]["new"] == 0
+
+
+def test_a_promoted_volunteer_who_left_still_counts_in_the_years_they_volunteered(
+    history: dict,
+) -> None:
+    organisation = history["organisation"]
+    admin = member(organisation, local(2022, 1, 1), role=Role.ADMIN)
+    alice = Membership.objects.get(user=history["alice"], organisation=organisation)
+    with time_machine.travel(local(2025, 3, 1, 12), tick=False):
+        membership_set_role(actor=admin, membership=alice, role=Role.COORDINATOR)
+    with time_machine.travel(local(2025, 6, 1, 12), tick=False):
+        membership_end(actor=history["alice"], membership_id=alice.pk)
+
+    figures = organisation_figures(organisation=organisation, year=2024)["figures"]
+    assert figures["volunteers"]["active_by_membership"] == 3
+    assert (
+        organisation_figures(organisation=organisation, year=2023)["figures"]["volunteers"]["new"]
+        == 2
+    )
 
 
 def test_the_query_count_does_not_grow_with_the_number_of_volunteers(history: dict) -> None:
