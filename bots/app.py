@@ -15,7 +15,7 @@ from telegram.ext import (
 
 from backend.telegram import conf
 from bots import messages
-from bots.handlers import help, link, my, settings, shifts, signup
+from bots.handlers import help, link, my, reminders, settings, shifts, signup
 from bots.keyboards import LANGUAGES, matches
 from bots.processor import ChatSequentialProcessor
 from bots.ratelimit import PoliteRateLimiter
@@ -42,6 +42,8 @@ BUTTONS = {
     "lang": settings.on_language,
     "mode": settings.on_mode,
     "del": settings.on_delete,
+    "coming": reminders.on_coming,
+    "score": reminders.on_score,
 }
 
 
@@ -54,7 +56,7 @@ def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(help.stale_button))
     application.add_handler(MessageHandler(filters.CONTACT, signup.on_contact))
     application.add_handler(MessageHandler(filters.COMMAND, help.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT, signup.on_text))
+    application.add_handler(MessageHandler(filters.TEXT, reminders.on_text))
     application.add_handler(MessageHandler(filters.ALL, help.free_text))
     application.add_error_handler(help.on_error)
 

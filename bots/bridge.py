@@ -27,6 +27,7 @@ from django.utils import timezone
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
 from backend.accounts.services import profile_update, user_erase, volunteer_create_from_telegram
 from backend.core.errors import ClaimNotActive, NotFound
+from backend.notifications import services as notification_services
 from backend.organisations.models import VolunteerQualification
 from backend.organisations.services import organisation_join
 from backend.shifts.models import (
@@ -460,3 +461,27 @@ def chat_of_user(user_id: int) -> int | None:
         .values_list("telegram_chat_id", flat=True)
         .first()
     )
+
+
+# --- reminders and follow-ups ----------------------------------------------------------------
+
+
+@_in_thread
+def confirm_attendance(chat_id: int, claim_id: int) -> ClaimView:
+    """ "I'm coming" on a reminder, for the volunteer's own claim only."""
+    profile = _profile(chat_id)
+    notification_services.attendance_confirm(user=profile.user, claim_id=claim_id)
+    claim = _own_claim(profile.user, claim_id)
+    return _claim_view(claim, timezone.now())
+
+
+@_in_thread
+def follow_up_score(chat_id: int, claim_id: int, score: int) -> None:
+    profile = _profile(chat_id)
+    notification_services.follow_up_answer(user=profile.user, claim_id=claim_id, score=score)
+
+
+@_in_thread
+def follow_up_comment(chat_id: int, text: str) -> bool:
+    """True if ``text`` was taken as the comment on a follow-up just answered."""
+    return notification_services.follow_up_comment(chat_id=chat_id, text=text) is not None

@@ -443,3 +443,27 @@ def something_went_wrong() -> str:
 def domain_error(error: DomainError) -> str:
     """A domain error's own sentence (its ``detail``), in the volunteer's language."""
     return str(error.detail)
+
+
+# --- reminders and follow-ups ----------------------------------------------------------------
+
+
+@localised
+def attendance_noted(claim: ClaimView) -> str:
+    return _("Thank you! We count on you for %(title)s, %(when)s.") % {
+        "title": claim.shift.title,
+        "when": _when(claim.shift.starts_at, claim.shift.ends_at),
+    }
+
+
+@localised
+def score_noted(score: int) -> str:
+    return _(
+        "Thank you for your answer (%(score)s/5). If you want to tell us more, just write it "
+        "in a message."
+    ) % {"score": score}
+
+
+@localised
+def comment_noted() -> str:
+    return _("Thank you, the coordinators will read it.")

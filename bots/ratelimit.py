@@ -3,6 +3,11 @@
 Telegram allows about 30 messages a second per bot and about one a second per chat; beyond
 that it answers 429 with ``retry_after``. We space requests to stay under both, and when a
 429 comes anyway we wait what Telegram asked and try again (a few times, then give up).
+
+The spacing is shared by every process that sends for the bot (web processes in webhook
+mode, the bot, the notification workers): :class:`SharedLimiter` hands out send slots from
+Redis when ``REDIS_URL`` is set (one Lua script, so the slot is taken atomically), and from
+process memory otherwise (one process then is the whole bot: ``make run`` without Redis).
 """
 
 from __future__ import annotations
@@ -10,8 +15,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
+import time
 import warnings
 from collections.abc import Callable, Coroutine
+from functools import cache
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -22,27 +30,112 @@ logger = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
+# Telegram's documented limit is 30 messages a second per bot. We aim a little lower: the
+# slots are evenly spaced, but network jitter can bunch requests up on arrival.
+BOT_MESSAGES_PER_SECOND = 29.5
+CHAT_INTERVAL_SECONDS = 1.0
 
-class _Spacer:
-    """Lets callers through at most once every ``interval`` seconds, in arrival order."""
+# KEYS[1]: the bot's or a chat's key; ARGV[1]: its interval. Takes the next free moment
+# and returns how long the caller must wait for it (a string: Redis would truncate a float).
+_RESERVE_SCRIPT = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) + tonumber(now[2]) / 1000000
+local slot = math.max(t, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%.6f', slot + tonumber(ARGV[1])), 'PX', 60000)
+return string.format('%.6f', slot - t)
+"""
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._next = 0.0
-        self._lock = asyncio.Lock()
 
-    async def wait(self) -> None:
-        if self.interval <= 0:
-            return
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            delay = self._next - loop.time()
+class SharedLimiter:
+    """Send slots: at most ``per_second`` a second for the bot, one per ``chat_interval``
+    per chat. A sender first waits for its chat's slot, then takes the bot's next slot and
+    waits for that (so a chat waiting its turn never holds a bot slot others could use).
+
+    With ``redis_url`` the slots are shared by every process using the same Redis and bot
+    token (a generic cell rate: the next free moment is stored, never a count).
+    """
+
+    def __init__(
+        self,
+        *,
+        redis_url: str = "",
+        bot_key: str = "bot",
+        per_second: float = BOT_MESSAGES_PER_SECOND,
+        chat_interval: float = CHAT_INTERVAL_SECONDS,
+    ) -> None:
+        self.interval = 1 / per_second if per_second > 0 else 0.0
+        self.chat_interval = chat_interval
+        self._bot_key = f"inzet:telegram:rate:{bot_key}"
+        self._redis: Any = None
+        self._script: Any = None
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url)
+            self._script = self._redis.register_script(_RESERVE_SCRIPT)
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    @property
+    def shared(self) -> bool:
+        return self._redis is not None
+
+    def _reserve(self, key: str, interval: float) -> float:
+        if interval <= 0:
+            return 0.0
+        if self._script is not None:
+            return max(float(self._script(keys=[key], args=[interval])), 0.0)
+        with self._lock:
+            now = time.monotonic()
+            if len(self._next) > 10_000:
+                # Forget keys whose next slot has passed; they need no state.
+                self._next = {k: at for k, at in self._next.items() if at > now}
+            slot = max(now, self._next.get(key, 0.0))
+            self._next[key] = slot + interval
+            return slot - now
+
+    def reserve_chat(self, chat_id: int | str | None) -> float:
+        """Take the chat's next slot; the seconds to wait for it."""
+        if chat_id is None:
+            return 0.0
+        return self._reserve(f"{self._bot_key}:chat:{chat_id}", self.chat_interval)
+
+    def reserve_bot(self) -> float:
+        """Take the bot's next slot; the seconds to wait for it."""
+        return self._reserve(self._bot_key, self.interval)
+
+    def wait(self, chat_id: int | str | None) -> None:
+        """Block until this thread may send (for synchronous senders: the worker)."""
+        for reserve in (lambda: self.reserve_chat(chat_id), self.reserve_bot):
+            delay = reserve()
+            if delay > 0:
+                time.sleep(delay)
+
+    async def wait_async(self, chat_id: int | str | None) -> None:
+        for reserve in (lambda: self.reserve_chat(chat_id), self.reserve_bot):
+            if self._redis is not None:
+                # A Redis round trip is a blocking call: keep it off the event loop.
+                delay = await asyncio.to_thread(reserve)
+            else:
+                delay = reserve()
             if delay > 0:
                 await asyncio.sleep(delay)
-            self._next = max(self._next, loop.time()) + self.interval
 
-    def idle(self) -> bool:
-        return not self._lock.locked() and asyncio.get_running_loop().time() >= self._next
+
+@cache
+def shared_limiter() -> SharedLimiter:
+    """The process's limiter for the configured bot: shared through Redis if configured."""
+    from django.conf import settings
+
+    from backend.telegram import conf
+
+    bot_id = conf.bot_token().partition(":")[0] or "bot"
+    return SharedLimiter(
+        redis_url=settings.REDIS_URL,
+        bot_key=bot_id,
+        per_second=settings.TELEGRAM_MESSAGES_PER_SECOND,
+        chat_interval=settings.TELEGRAM_CHAT_INTERVAL_SECONDS,
+    )
 
 
 def _seconds(error: RetryAfter) -> float:
@@ -56,29 +149,37 @@ def _seconds(error: RetryAfter) -> float:
 
 
 class PoliteRateLimiter(BaseRateLimiter[None]):
+    """python-telegram-bot's hook for the bot's own requests. By default it uses the shared
+    limiter (so web processes, the bot and the workers together stay within the limits);
+    tests give their own ``per_second``/``per_chat_interval`` for a private one."""
+
     def __init__(
         self,
         *,
-        per_second: float = 30,
-        per_chat_interval: float = 1.0,
+        per_second: float | None = None,
+        per_chat_interval: float | None = None,
         max_retries: int = 3,
     ) -> None:
-        self._overall = _Spacer(1 / per_second if per_second > 0 else 0)
-        self._per_chat_interval = per_chat_interval
-        self._chats: dict[int | str, _Spacer] = {}
+        self._limiter: SharedLimiter | None = None
+        if per_second is not None or per_chat_interval is not None:
+            self._limiter = SharedLimiter(
+                per_second=BOT_MESSAGES_PER_SECOND if per_second is None else per_second,
+                chat_interval=(
+                    CHAT_INTERVAL_SECONDS if per_chat_interval is None else per_chat_interval
+                ),
+            )
         self._max_retries = max_retries
 
     async def initialize(self) -> None:
         pass
 
     async def shutdown(self) -> None:
-        self._chats.clear()
+        pass
 
-    def _chat(self, chat_id: int | str) -> _Spacer:
-        if len(self._chats) > 10_000:
-            # Forget chats that can send right away; they need no spacing state.
-            self._chats = {key: s for key, s in self._chats.items() if not s.idle()}
-        return self._chats.setdefault(chat_id, _Spacer(self._per_chat_interval))
+    def _shared(self) -> SharedLimiter:
+        if self._limiter is None:
+            self._limiter = shared_limiter()
+        return self._limiter
 
     async def process_request(
         self,
@@ -95,8 +196,7 @@ class PoliteRateLimiter(BaseRateLimiter[None]):
         attempt = 0
         while True:
             if spaced:
-                await self._overall.wait()
-                await self._chat(chat_id).wait()
+                await self._shared().wait_async(chat_id)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

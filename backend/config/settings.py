@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "backend.api",
     "backend.board",
     "backend.telegram",
+    "backend.notifications",
     "realtime",
 ]
 
@@ -173,6 +174,12 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # --- Domain rules ---------------------------------------------------------------------------
 INZET_MAX_UPCOMING_CLAIMS = env_int("INZET_MAX_UPCOMING_CLAIMS", 10)
 INZET_MAX_SHIFT_HOURS = 24
+
+# --- Notifications worker (manage.py run_worker) --------------------------------------------
+# Messages a second for the bot, all processes together (Telegram allows about 30).
+TELEGRAM_MESSAGES_PER_SECOND = float(env_str("TELEGRAM_MESSAGES_PER_SECOND", "29.5"))
+# Seconds between two messages to one chat (Telegram allows about one a second).
+TELEGRAM_CHAT_INTERVAL_SECONDS = float(env_str("TELEGRAM_CHAT_INTERVAL_SECONDS", "1.0"))
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

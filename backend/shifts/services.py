@@ -48,6 +48,7 @@ from backend.core.errors import (
     TooManyClaims,
     ValidationFailed,
 )
+from backend.notifications import records as notification_records
 from backend.organisations.models import (
     Membership,
     Organisation,
@@ -292,7 +293,7 @@ def shift_update(
     if shift.series_id is not None and not keep_in_series:
         shift.series_detached = True
     shift.save()
-    ShiftChange.objects.create(
+    change = ShiftChange.objects.create(
         shift=shift,
         changed_by=actor,
         fields=sorted(changed),
@@ -304,6 +305,14 @@ def shift_update(
     promoted = _promote_waitlist(shift) if shift.status == ShiftStatus.PUBLISHED else []
     if shift.status == ShiftStatus.PUBLISHED:
         affected = Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES)
+        now = timezone.now()
+        if time_changed:
+            # Volunteers hear of the move, and get reminders at the new times (the rows are
+            # written now, in this transaction; the worker sends them).
+            notification_records.record_shift_moved(
+                claims=affected.only("pk", "volunteer_id"), shift=shift, change=change, now=now
+            )
+        notification_records.record_promotions(claims=promoted, shift=shift, now=now)
         _publish(
             "shift.changed",
             shift,
@@ -340,11 +349,12 @@ def shift_cancel(*, actor: User, shift_id: int) -> Shift:
         return shift
     if shift.ends_at <= timezone.now():
         raise ShiftNotEditable()
-    affected = list(
-        Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).values_list(
-            "volunteer_id", flat=True
+    active = list(
+        Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).only(
+            "pk", "volunteer_id"
         )
     )
+    affected = [claim.volunteer_id for claim in active]
     now = timezone.now()
     Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).update(
         status=ClaimStatus.CANCELLED,
@@ -359,6 +369,7 @@ def shift_cancel(*, actor: User, shift_id: int) -> Shift:
     shift.waitlist_count = 0
     shift.save(update_fields=["status", "confirmed_count", "waitlist_count", "updated_at"])
     if was_published:
+        notification_records.record_shift_cancelled(claims=active, shift=shift, now=now)
         _publish("shift.cancelled", shift, user_ids=affected)
     return shift
 
@@ -572,6 +583,9 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     claim.late_cancellation = False
     claim.cancelled_by_shift = False
     claim.save()
+    if status == ClaimStatus.CONFIRMED:
+        # The one extra INSERT of the claim path: reminders are planned by the worker.
+        notification_records.record_claim_confirmed(claim=claim, shift=shift, now=now)
     event: EventType = "claim.confirmed" if status == ClaimStatus.CONFIRMED else "claim.waitlisted"
     _publish(event, shift, claim, user_ids=[volunteer.pk])
     return ClaimResult(claim, created=True)
@@ -649,6 +663,9 @@ def claim_cancel(*, actor: User, claim_id: int) -> Claim:
         shift.waitlist_count -= 1
     shift.save(update_fields=["confirmed_count", "waitlist_count"])
     promoted = _promote_waitlist(shift) if was_confirmed else []
+    if claim.late_cancellation:
+        notification_records.record_late_cancellation(claim=claim, shift=shift, now=now)
+    notification_records.record_promotions(claims=promoted, shift=shift, now=now)
     claim.shift = shift
     _publish("claim.cancelled", shift, claim, user_ids=[claim.volunteer_id])
     for other in promoted:

@@ -9,6 +9,7 @@ serves updates through ``getUpdates`` (long polling), and can fail a call once (
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -68,6 +69,9 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.blocked_chats: set[int] = set()
+        # Like Telegram: more than this many sendMessage calls in any second get a 429.
+        self.max_per_second: int | None = None
+        self._recent_sends: collections.deque[float] = collections.deque()
         self._runner: web.AppRunner | None = None
         # Set by tests that serve the fake from a thread of its own.
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -113,7 +117,7 @@ class FakeTelegram:
         params = await self._params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
-        failure = self._take_failure(method, params)
+        failure = self._take_failure(method, params) or self._over_limit(method)
         if failure is not None:
             status, body = failure
             self.calls.append(Call(method, params, status))
@@ -134,6 +138,22 @@ class FakeTelegram:
         queued = self._failures.get(method)
         if queued:
             return queued.pop(0)
+        return None
+
+    def _over_limit(self, method: str) -> tuple[int, dict[str, Any]] | None:
+        if self.max_per_second is None or method != "sendMessage":
+            return None
+        now = time.monotonic()
+        while self._recent_sends and self._recent_sends[0] <= now - 1:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.max_per_second:
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
+        self._recent_sends.append(now)
         return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -1,0 +1,103 @@
+"""The texts the worker sends, in the volunteer's language (nl by default, en, fr)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+
+def _when(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
+    start, end = start.astimezone(zone), end.astimezone(zone)
+    dash = "\N{EN DASH}"
+    return f"{formats.date_format(start, 'D j M H:i')}{dash}{formats.time_format(end, 'H:i')}"
+
+
+def render(
+    kind: str,
+    *,
+    language: str,
+    title: str,
+    organisation: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    zone: ZoneInfo,
+    place: str = "",
+    volunteer: str = "",
+    old_starts_at: dt.datetime | None = None,
+    old_ends_at: dt.datetime | None = None,
+    text: str = "",
+) -> str:
+    with translation.override(language):
+        when = _when(starts_at, ends_at, zone)
+        values = {"title": title, "organisation": organisation, "when": when, "place": place}
+        if kind == "reminder":
+            message = _("Reminder: %(title)s (%(organisation)s), %(when)s.") % values
+            if place:
+                message += "\n" + _("Where: %(place)s") % values
+            return message + "\n" + _("Are you coming?")
+        if kind == "follow_up":
+            return (
+                _(
+                    "Thank you for helping at %(title)s (%(organisation)s)! How did it go? "
+                    "Give a score from 1 (bad) to 5 (great)."
+                )
+                % values
+            )
+        if kind == "promoted":
+            message = (
+                _(
+                    "Good news: a seat came free. You are confirmed for %(title)s "
+                    "(%(organisation)s), %(when)s."
+                )
+                % values
+            )
+            if place:
+                message += "\n" + _("Where: %(place)s") % values
+            return message
+        if kind == "shift_changed":
+            old = (
+                _when(old_starts_at, old_ends_at, zone)
+                if old_starts_at is not None and old_ends_at is not None
+                else ""
+            )
+            return _(
+                "The time of %(title)s (%(organisation)s) changed: it is now %(when)s "
+                "(was %(old)s). Your place is kept; cancel with /my if it no longer suits you."
+            ) % (values | {"old": old})
+        if kind == "shift_cancelled":
+            return (
+                _(
+                    "%(title)s (%(organisation)s) on %(when)s is cancelled. Thank you for "
+                    "signing up; see /shifts for other shifts."
+                )
+                % values
+            )
+        if kind == "late_cancel_notice":
+            return _(
+                "Late cancellation: %(volunteer)s cancelled %(title)s, %(when)s, after the "
+                "cancellation deadline."
+            ) % (values | {"volunteer": volunteer or _("a volunteer")})
+        if kind == "broadcast":
+            return (
+                _("Message from %(organisation)s about %(title)s, %(when)s:") % values
+                + f"\n\n{text}"
+            )
+        raise ValueError(f"no text for {kind}")
+
+
+def coming_button(language: str) -> str:
+    with translation.override(language):
+        return _("I'm coming")
+
+
+def cannot_come_button(language: str) -> str:
+    with translation.override(language):
+        return _("I can't make it")
+
+
+def claim_button(language: str) -> str:
+    with translation.override(language):
+        return _("Claim")

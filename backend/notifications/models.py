@@ -1,0 +1,126 @@
+"""What must be sent, as rows: written in the same transaction as the change that causes
+them, sent by the worker (``manage.py run_worker``), never lost when a process dies.
+
+A row's ``key`` is unique (kind + claim or shift + user + the scheduled moment), so the same
+message can never be scheduled twice; a shift that moves gets reminders with new keys, and
+the old ones are dropped when the worker re-checks them at send time.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    # Internal: (re)plans a claim's reminders and follow-up with the volunteer's offsets.
+    PLAN = "plan", "plan reminders"
+    REMINDER = "reminder", "reminder"
+    FOLLOW_UP = "follow_up", "follow-up"
+    PROMOTED = "promoted", "promoted from the waitlist"
+    SHIFT_CHANGED = "shift_changed", "shift time changed"
+    SHIFT_CANCELLED = "shift_cancelled", "shift cancelled"
+    # Internal: one row per late cancellation, fanned out to the coordinators by the worker.
+    LATE_CANCELLATION = "late_cancellation", "late cancellation"
+    LATE_CANCELLATION_NOTICE = "late_cancel_notice", "late cancellation (to a coordinator)"
+    BROADCAST = "broadcast", "coordinator broadcast"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "pending"
+    SENDING = "sending", "being sent"
+    SENT = "sent", "sent"
+    # Not sent on purpose: the claim was cancelled, the shift moved or started, reminders off.
+    DROPPED = "dropped", "dropped"
+    FAILED = "failed", "failed"
+
+
+class Notification(models.Model):
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    # None for the internal fan-out rows (late cancellation).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    shift = models.ForeignKey("shifts.Shift", on_delete=models.CASCADE, related_name="+")
+    claim = models.ForeignKey(
+        "shifts.Claim", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The shift's start this row was planned for: a reminder whose shift has moved since is
+    # dropped at send time (the move planned new ones).
+    shift_starts_at = models.DateTimeField()
+    # When it should go out, before quiet hours; ``due_at`` is when the worker may send it.
+    scheduled_for = models.DateTimeField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    # A worker holds a row it is sending until this moment; after it (the worker died) the
+    # row is due again: at-least-once.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_by = models.CharField(max_length=40, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="notification_due",
+                condition=Q(status__in=["pending", "sending"]),
+            ),
+            models.Index(fields=["organisation", "status"], name="notification_org_status"),
+            models.Index(fields=["claim", "kind"], name="notification_claim_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.status})"
+
+
+class ReminderSettings(models.Model):
+    """A volunteer's reminder offsets. On/off is ``TelegramAccount.reminders_enabled``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_settings"
+    )
+    # Minutes before the shift's start, e.g. [1440, 120] for 24 hours and 2 hours.
+    offsets_minutes = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"reminder offsets of user {self.user_id}"
+
+
+class ClaimFeedback(models.Model):
+    """What the volunteer said about a claim: "I'm coming", and how it went afterwards.
+
+    Kept next to the claim rather than on it: the claim's table belongs to the shifts app.
+    """
+
+    claim = models.OneToOneField("shifts.Claim", on_delete=models.CASCADE, related_name="feedback")
+    # "I'm coming" pressed on a reminder (check-in itself opens only 30 minutes before).
+    attendance_confirmed_at = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Free text sent after the score is stored as the comment until this moment.
+    awaiting_comment_until = models.DateTimeField(null=True, blank=True)
+    # A low score or a worrying comment: on the coordinators' follow-up list.
+    needs_follow_up = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=1, score__lte=5),
+                name="feedback_score_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback on claim {self.claim_id}"

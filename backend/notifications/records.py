@@ -1,0 +1,103 @@
+"""Notification rows written by the shift services, inside their own transaction.
+
+Each function is one INSERT (``ON CONFLICT DO NOTHING`` on the unique key), so recording
+a notification can neither be lost when the change commits nor happen twice. What the row
+becomes (which reminders, whom to tell) is worked out by the worker, which reads the
+volunteer's settings then: the claim path stays one INSERT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from backend.notifications.models import Kind, Notification
+from backend.shifts.models import Claim, Shift, ShiftChange
+
+
+def _ts(moment: dt.datetime | None) -> str:
+    return f"{moment.timestamp():.6f}" if moment is not None else "-"
+
+
+def _row(
+    kind: str, key: str, shift: Shift, claim: Claim, now: dt.datetime, **payload: str
+) -> Notification:
+    return Notification(
+        key=key,
+        kind=kind,
+        organisation_id=shift.organisation_id,
+        user_id=claim.volunteer_id,
+        shift_id=shift.pk,
+        claim_id=claim.pk,
+        shift_starts_at=shift.starts_at,
+        scheduled_for=now,
+        due_at=now,
+        payload=payload,
+        created_at=now,
+    )
+
+
+def _insert(rows: list[Notification]) -> None:
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def record_claim_confirmed(*, claim: Claim, shift: Shift, now: dt.datetime) -> None:
+    """A confirmed claim gets its reminders and follow-up (planned by the worker)."""
+    _insert([_row(Kind.PLAN, f"plan:{claim.pk}:{_ts(claim.confirmed_at)}", shift, claim, now)])
+
+
+def record_promotions(*, claims: Iterable[Claim], shift: Shift, now: dt.datetime) -> None:
+    """Tell each promoted volunteer at once; their reminders are planned when it is sent."""
+    _insert(
+        [
+            _row(Kind.PROMOTED, f"promoted:{claim.pk}:{_ts(claim.promoted_at)}", shift, claim, now)
+            for claim in claims
+        ]
+    )
+
+
+def record_shift_moved(
+    *, claims: Iterable[Claim], shift: Shift, change: ShiftChange, now: dt.datetime
+) -> None:
+    """Tell each volunteer of a moved shift; their reminders are planned again at the new
+    times when it is sent (the old ones are dropped)."""
+    _insert(
+        [
+            _row(
+                Kind.SHIFT_CHANGED,
+                f"changed:{claim.pk}:{change.pk}",
+                shift,
+                claim,
+                now,
+                old_starts_at=_iso(change.old_starts_at),
+                old_ends_at=_iso(change.old_ends_at),
+            )
+            for claim in claims
+        ]
+    )
+
+
+def record_shift_cancelled(*, claims: Iterable[Claim], shift: Shift, now: dt.datetime) -> None:
+    _insert(
+        [_row(Kind.SHIFT_CANCELLED, f"cancelled:{claim.pk}", shift, claim, now) for claim in claims]
+    )
+
+
+def record_late_cancellation(*, claim: Claim, shift: Shift, now: dt.datetime) -> None:
+    """One row; the worker tells each coordinator of the organisation who has Telegram."""
+    _insert(
+        [
+            _row(
+                Kind.LATE_CANCELLATION,
+                f"late:{claim.pk}:{_ts(claim.cancelled_at)}",
+                shift,
+                claim,
+                now,
+            )
+        ]
+    )
+
+
+def _iso(moment: dt.datetime | None) -> str:
+    return moment.isoformat() if moment is not None else ""

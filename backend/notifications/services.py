@@ -1,0 +1,347 @@
+"""Notification work that is not on a shift service's path: planning a claim's reminders
+(run by the worker), the coordinator broadcast, and what volunteers answer to reminders and
+follow-ups (from the bot)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from backend.accounts.models import User, VolunteerProfile
+from backend.core.errors import (
+    ClaimNotActive,
+    NotFound,
+    ShiftNotOpen,
+    ShiftStarted,
+    ValidationFailed,
+)
+from backend.notifications.models import ClaimFeedback, Kind, Notification, ReminderSettings, Status
+from backend.notifications.schedule import (
+    DEFAULT_OFFSETS_MINUTES,
+    FOLLOW_UP_DELAY,
+    reminder_due,
+)
+from backend.organisations.models import Membership, VolunteerQualification
+from backend.organisations.selectors import require_manager
+from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.services import eligibility_error, overlapping_claims
+from backend.telegram.models import TelegramAccount
+
+MAX_OFFSETS = 4
+# Offsets a volunteer may choose: 15 minutes to 7 days before the shift.
+OFFSET_RANGE_MINUTES = (15, 7 * 24 * 60)
+# Free text after a score counts as the comment within this time.
+COMMENT_WINDOW = dt.timedelta(hours=24)
+# Words that put an answer on the coordinators' follow-up list whatever the score.
+WORRYING = re.compile(
+    r"\b(onveilig|ongeluk|ongeval|gewond|pijn|agressie|agressief|bedreigd|lastiggevallen|"
+    r"unsafe|accident|injur\w*|hurt|pain|aggressive|threat\w*|harass\w*|abus\w*|"
+    r"dangereux|dangereuse|accident|blessée?|douleur|agressi\w*|menac\w*|harcel\w*)\b",
+    re.IGNORECASE,
+)
+
+
+# --- the volunteer's reminder offsets --------------------------------------------------------
+
+
+def reminder_offsets(*, user_id: int) -> list[int]:
+    stored = (
+        ReminderSettings.objects.filter(user_id=user_id)
+        .values_list("offsets_minutes", flat=True)
+        .first()
+    )
+    return list(stored) if stored else list(DEFAULT_OFFSETS_MINUTES)
+
+
+@transaction.atomic
+def reminder_settings_set(
+    *, user: User, enabled: bool | None = None, offsets_minutes: list[int] | None = None
+) -> tuple[bool, list[int]]:
+    """Switch reminders on/off and set their offsets (minutes before the shift). Applies to
+    reminders planned from now on; already planned ones check on/off when they are due."""
+    if offsets_minutes is not None:
+        low, high = OFFSET_RANGE_MINUTES
+        if len(offsets_minutes) > MAX_OFFSETS or any(
+            not isinstance(m, int) or not low <= m <= high for m in offsets_minutes
+        ):
+            raise ValidationFailed(
+                fields={"offsets_minutes": ["Give at most 4 offsets between 15 and 10080."]}
+            )
+        ReminderSettings.objects.update_or_create(
+            user=user, defaults={"offsets_minutes": sorted(set(offsets_minutes), reverse=True)}
+        )
+    account, _created = TelegramAccount.objects.get_or_create(user=user)
+    if enabled is not None and account.reminders_enabled != enabled:
+        account.reminders_enabled = enabled
+        account.save(update_fields=["reminders_enabled"])
+    return account.reminders_enabled, reminder_offsets(user_id=user.pk)
+
+
+# --- planning (worker) -----------------------------------------------------------------------
+
+
+def _key_time(moment: dt.datetime) -> str:
+    return f"{moment.timestamp():.0f}"
+
+
+@transaction.atomic
+def reminders_plan(*, claim_id: int, caused_at: dt.datetime) -> int:
+    """Schedule the reminders and the follow-up of a confirmed claim at its shift's current
+    times; pending ones for earlier times are dropped. Idempotent (unique keys). Reminders
+    whose moment had passed when the cause happened (``caused_at``: the claim, promotion or
+    move) are skipped; the number of rows written."""
+    claim = Claim.objects.select_related("shift__organisation").filter(pk=claim_id).first()
+    if claim is None or claim.status != ClaimStatus.CONFIRMED:
+        return 0
+    shift = claim.shift
+    if shift.status != ShiftStatus.PUBLISHED:
+        return 0
+    Notification.objects.filter(
+        claim=claim, kind__in=(Kind.REMINDER, Kind.FOLLOW_UP), status=Status.PENDING
+    ).exclude(shift_starts_at=shift.starts_at).update(
+        status=Status.DROPPED, last_error="the shift moved"
+    )
+    zone = ZoneInfo(shift.organisation.time_zone)
+    enabled = (
+        TelegramAccount.objects.filter(user_id=claim.volunteer_id)
+        .values_list("reminders_enabled", flat=True)
+        .first()
+    )
+    rows = []
+
+    def row(kind: str, key: str, scheduled_for: dt.datetime, due_at: dt.datetime) -> Notification:
+        return Notification(
+            key=key,
+            kind=kind,
+            organisation_id=shift.organisation_id,
+            user_id=claim.volunteer_id,
+            shift_id=shift.pk,
+            claim_id=claim.pk,
+            shift_starts_at=shift.starts_at,
+            scheduled_for=scheduled_for,
+            due_at=due_at,
+        )
+
+    if enabled is not False:
+        for minutes in reminder_offsets(user_id=claim.volunteer_id):
+            at = shift.starts_at - dt.timedelta(minutes=minutes)
+            if at < caused_at:
+                continue
+            key = f"reminder:{claim.pk}:{_key_time(at)}"
+            rows.append(row(Kind.REMINDER, key, at, reminder_due(at, shift.starts_at, zone)))
+    follow_up_at = shift.ends_at + FOLLOW_UP_DELAY
+    rows.append(
+        row(
+            Kind.FOLLOW_UP,
+            f"follow_up:{claim.pk}:{_key_time(follow_up_at)}",
+            follow_up_at,
+            follow_up_at,
+        )
+    )
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(created)
+
+
+@transaction.atomic
+def late_cancellation_fan_out(*, notification: Notification, now: dt.datetime) -> int:
+    """One notice per coordinator (or admin) of the organisation who has Telegram."""
+    coordinators = (
+        Membership.objects.filter(
+            organisation_id=notification.organisation_id,
+            role__in=("coordinator", "admin"),
+            user__is_active=True,
+            user__profile__telegram_chat_id__isnull=False,
+        )
+        .exclude(user_id=notification.user_id)
+        .values_list("user_id", flat=True)
+    )
+    rows = [
+        Notification(
+            key=f"{notification.key}:to:{user_id}",
+            kind=Kind.LATE_CANCELLATION_NOTICE,
+            organisation_id=notification.organisation_id,
+            user_id=user_id,
+            shift_id=notification.shift_id,
+            claim_id=notification.claim_id,
+            shift_starts_at=notification.shift_starts_at,
+            scheduled_for=now,
+            due_at=now,
+            payload={"volunteer_id": notification.user_id},
+        )
+        for user_id in coordinators
+    ]
+    return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
+
+
+# --- coordinator broadcast -------------------------------------------------------------------
+
+
+def _eligible_volunteers(shift: Shift) -> list[int]:
+    """Members who could claim ``shift`` now (by ``eligibility_error``, with the facts
+    fetched in a few queries for everyone), reminders on, no active claim on it yet."""
+    members = (
+        User.objects.filter(
+            memberships__organisation_id=shift.organisation_id,
+            memberships__claims_blocked_at__isnull=True,
+            is_active=True,
+        )
+        .exclude(telegram_account__reminders_enabled=False)
+        .exclude(
+            pk__in=Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).values(
+                "volunteer_id"
+            )
+        )
+        .annotate(overlapping=Exists(overlapping_claims(OuterRef("pk"), shift)))
+    )
+    required_ids = list(shift.required_qualifications.values_list("pk", flat=True))
+    held: dict[int, dict[int, dt.date | None]] = {}
+    for user_id, qualification_id, expires_on in VolunteerQualification.objects.filter(
+        user__memberships__organisation_id=shift.organisation_id
+    ).values_list("user_id", "qualification_id", "expires_on"):
+        held.setdefault(user_id, {})[qualification_id] = expires_on
+    return [
+        user.pk
+        for user in members
+        if eligibility_error(
+            user=user,
+            shift=shift,
+            is_member=True,
+            required_ids=required_ids,
+            overlapping=user.overlapping,  # type: ignore[attr-defined]
+            held=held.get(user.pk, {}),
+        )
+        is None
+    ]
+
+
+@transaction.atomic
+def shift_broadcast(*, actor: User, shift_id: int, text: str) -> int:
+    """Ask the eligible volunteers to claim ``shift``, with a Claim button; each volunteer
+    hears about a shift at most once. The number of volunteers newly asked."""
+    shift = Shift.objects.select_related("organisation").filter(pk=shift_id).first()
+    if shift is None:
+        raise NotFound()
+    require_manager(user=actor, organisation_id=shift.organisation_id)
+    text = text.strip()
+    if not text or len(text) > 1000:
+        raise ValidationFailed(fields={"text": ["Write a message of 1 to 1000 characters."]})
+    if shift.status != ShiftStatus.PUBLISHED:
+        raise ShiftNotOpen()
+    now = timezone.now()
+    if shift.starts_at <= now:
+        raise ShiftStarted()
+    rows = [
+        Notification(
+            key=f"broadcast:{shift.pk}:{user_id}",
+            kind=Kind.BROADCAST,
+            organisation_id=shift.organisation_id,
+            user_id=user_id,
+            shift_id=shift.pk,
+            shift_starts_at=shift.starts_at,
+            scheduled_for=now,
+            due_at=now,
+            payload={"text": text},
+        )
+        for user_id in _eligible_volunteers(shift)
+    ]
+    before = Notification.objects.filter(kind=Kind.BROADCAST, shift=shift).count()
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return Notification.objects.filter(kind=Kind.BROADCAST, shift=shift).count() - before
+
+
+# --- answers from the volunteer (bot) --------------------------------------------------------
+
+
+def _own_claim(user: User, claim_id: int) -> Claim:
+    claim = Claim.objects.filter(pk=claim_id, volunteer_id=user.pk).first()
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+@transaction.atomic
+def attendance_confirm(*, user: User, claim_id: int) -> ClaimFeedback:
+    """ "I'm coming" on a reminder: recorded as ``attendance_confirmed_at`` (check-in itself
+    only opens shortly before the start)."""
+    claim = _own_claim(user, claim_id)
+    if claim.status != ClaimStatus.CONFIRMED:
+        raise ClaimNotActive()
+    feedback, _created = ClaimFeedback.objects.select_for_update().get_or_create(claim=claim)
+    if feedback.attendance_confirmed_at is None:
+        feedback.attendance_confirmed_at = timezone.now()
+        feedback.save(update_fields=["attendance_confirmed_at"])
+    return feedback
+
+
+@transaction.atomic
+def follow_up_answer(*, user: User, claim_id: int, score: int) -> ClaimFeedback:
+    """A 1-5 score; 1 or 2 puts the claim on the coordinators' follow-up list. Free text
+    sent within a day after it is the comment (``follow_up_comment``)."""
+    if not 1 <= score <= 5:
+        raise ValidationFailed(fields={"score": ["Give a score from 1 to 5."]})
+    claim = _own_claim(user, claim_id)
+    if claim.status not in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED):
+        raise ClaimNotActive()
+    now = timezone.now()
+    feedback, _created = ClaimFeedback.objects.select_for_update().get_or_create(claim=claim)
+    feedback.score = score
+    feedback.answered_at = now
+    feedback.awaiting_comment_until = now + COMMENT_WINDOW
+    feedback.needs_follow_up = score <= 2 or bool(WORRYING.search(feedback.comment))
+    feedback.save()
+    return feedback
+
+
+@transaction.atomic
+def follow_up_comment(*, chat_id: int, text: str) -> ClaimFeedback | None:
+    """Free text from a volunteer who just scored a shift: stored as the comment (None when
+    no follow-up is waiting for one, so the bot answers as usual)."""
+    profile = VolunteerProfile.objects.filter(telegram_chat_id=chat_id).first()
+    if profile is None:
+        return None
+    feedback = (
+        ClaimFeedback.objects.select_for_update()
+        .filter(claim__volunteer_id=profile.user_id, awaiting_comment_until__gt=timezone.now())
+        .order_by("-answered_at")
+        .first()
+    )
+    if feedback is None:
+        return None
+    feedback.comment = text.strip()[:2000]
+    feedback.awaiting_comment_until = None
+    feedback.needs_follow_up = feedback.needs_follow_up or bool(WORRYING.search(feedback.comment))
+    feedback.save()
+    return feedback
+
+
+# --- coordinators' views ---------------------------------------------------------------------
+
+
+def follow_ups_of(*, actor: User, organisation_id: int) -> QuerySet[ClaimFeedback]:
+    require_manager(user=actor, organisation_id=organisation_id)
+    return (
+        ClaimFeedback.objects.filter(
+            claim__shift__organisation_id=organisation_id, needs_follow_up=True
+        )
+        .select_related("claim__shift", "claim__volunteer__profile")
+        .order_by("-answered_at")
+    )
+
+
+def notifications_of(
+    *, actor: User, organisation_id: int, status: str | None = None
+) -> QuerySet[Notification]:
+    require_manager(user=actor, organisation_id=organisation_id)
+    rows = Notification.objects.filter(organisation_id=organisation_id).exclude(
+        kind__in=(Kind.PLAN, Kind.LATE_CANCELLATION)
+    )
+    if status:
+        if status not in Status.values:
+            raise ValidationFailed(fields={"status": [f"One of {', '.join(Status.values)}."]})
+        rows = rows.filter(status=status)
+    return rows.order_by("-due_at", "-id")

@@ -1,0 +1,378 @@
+"""The notification worker: claims due rows, re-checks them, sends them to Telegram.
+
+Claiming: ``SELECT ... FOR UPDATE SKIP LOCKED`` picks due rows no other worker is looking at
+(PostgreSQL; SQLite ignores it and serialises writers), then one conditional UPDATE marks
+them ``sending`` with this batch's token and a lease, so two workers never take the same row
+(healthchecks' ``sendalerts`` pattern). A worker that dies leaves its rows ``sending``; when
+the lease runs out they are due again and another worker sends them: at-least-once, and the
+one send that was in flight when a worker was killed may go out twice.
+
+Sending: every message waits for a slot of the shared limiter (30 a second for the bot, one a
+second per chat, across all processes when Redis is configured). 429 comes back later at the
+time Telegram asked; 5xx and network errors are retried with back-off; after the last attempt
+the row is ``failed`` with the reason (coordinators see it); 403 marks the chat unreachable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from django.db import close_old_connections, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backend.notifications import messages
+from backend.notifications.models import Kind, Notification, Status
+from backend.notifications.schedule import FOLLOW_UP_EXPIRY, deferred_for_quiet_hours
+from backend.notifications.services import late_cancellation_fan_out, reminders_plan
+from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, ShiftStatus
+from backend.telegram import services as telegram_services
+from bots.keyboards import encode
+from bots.ratelimit import SharedLimiter
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_KINDS = (Kind.PLAN, Kind.LATE_CANCELLATION)
+MAX_ATTEMPTS = 6
+# 429s are Telegram pacing us, not failures; give up only after this many in a row.
+MAX_RATE_LIMITED = 30
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_MAX_SECONDS = 600.0
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """5 s, 10 s, 20 s, ... at most 10 minutes."""
+    return dt.timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    )
+
+
+@dataclass(frozen=True)
+class Message:
+    chat_id: int
+    text: str
+    buttons: list[list[tuple[str, str]]]
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        limiter: SharedLimiter,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        batch: int = 10,
+        timeout: float = 10.0,
+    ) -> None:
+        self.token = token
+        self.base_url = base_url.rstrip("/")
+        self.limiter = limiter
+        self.lease = lease
+        self.batch = batch
+        self.timeout = timeout
+        self._local = threading.local()
+
+    # --- claiming --------------------------------------------------------------------------
+
+    def _due(self, now: dt.datetime) -> Q:
+        due = Q(status=Status.PENDING, due_at__lte=now) | Q(
+            status=Status.SENDING, locked_until__lt=now
+        )
+        if not self.token:
+            # The bot is off: plan and fan out, but let messages wait for a token.
+            due &= Q(kind__in=INTERNAL_KINDS)
+        return due
+
+    def claim(self) -> list[tuple[int, str]]:
+        """Take up to ``batch`` due rows for this thread: (id, lease token) pairs."""
+        now = timezone.now()
+        token = uuid.uuid4().hex
+        due = self._due(now)
+        with transaction.atomic():
+            ids = list(
+                Notification.objects.filter(due)
+                .order_by("due_at", "id")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[: self.batch]
+            )
+            if not ids:
+                return []
+            # The condition is checked again by the UPDATE itself: on SQLite (no row locks)
+            # a row another worker took in the meantime no longer matches.
+            Notification.objects.filter(due, pk__in=ids).update(
+                status=Status.SENDING, locked_by=token, locked_until=now + self.lease
+            )
+        taken = Notification.objects.filter(
+            pk__in=ids, locked_by=token, status=Status.SENDING
+        ).values_list("pk", flat=True)
+        return [(pk, token) for pk in sorted(taken)]
+
+    def _held(self, pk: int, token: str) -> Any:
+        return Notification.objects.filter(pk=pk, locked_by=token, status=Status.SENDING)
+
+    def _finish(self, pk: int, token: str, **values: Any) -> bool:
+        values.setdefault("locked_until", None)
+        return self._held(pk, token).update(**values) == 1
+
+    # --- one row ---------------------------------------------------------------------------
+
+    def process(self, pk: int, token: str) -> str:
+        """Handle one claimed row; its new status (for logs and tests)."""
+        now = timezone.now()
+        row = (
+            Notification.objects.select_related(
+                "shift__organisation",
+                "claim",
+                "user__profile",
+                "user__telegram_account",
+            )
+            .filter(pk=pk, locked_by=token, status=Status.SENDING)
+            .first()
+        )
+        if row is None:
+            return "lost"
+        if row.kind == Kind.PLAN:
+            reminders_plan(claim_id=row.claim_id, caused_at=row.created_at)
+            self._finish(pk, token, status=Status.SENT, sent_at=now)
+            return Status.SENT
+        if row.kind == Kind.LATE_CANCELLATION:
+            late_cancellation_fan_out(notification=row, now=now)
+            self._finish(pk, token, status=Status.SENT, sent_at=now)
+            return Status.SENT
+        if row.kind in (Kind.PROMOTED, Kind.SHIFT_CHANGED) and row.claim is not None:
+            # Reminders at the (new) times, whatever becomes of this message.
+            reminders_plan(claim_id=row.claim_id, caused_at=row.created_at)
+        reason = self._reason_to_drop(row, now)
+        if reason:
+            self._finish(pk, token, status=Status.DROPPED, last_error=reason)
+            return Status.DROPPED
+        zone = ZoneInfo(row.shift.organisation.time_zone)
+        later = deferred_for_quiet_hours(now, row.shift.starts_at, zone)
+        if later is not None:
+            self._finish(pk, token, status=Status.PENDING, due_at=later, locked_by="")
+            return "deferred"
+        message = self._message(row, zone)
+        # Renew the lease right before sending: a row whose lease ran out (and that another
+        # worker may have taken) is not sent by us.
+        if self._held(pk, token).update(locked_until=timezone.now() + self.lease) != 1:
+            return "lost"
+        self.limiter.wait(message.chat_id)
+        return self._send(row, token, message)
+
+    def _reason_to_drop(self, row: Notification, now: dt.datetime) -> str:
+        shift, claim, user = row.shift, row.claim, row.user
+        if user is None or not user.is_active:
+            return "no such volunteer"
+        profile = getattr(user, "profile", None)
+        if profile is None or profile.telegram_chat_id is None:
+            return "no Telegram chat"
+        account = getattr(user, "telegram_account", None)
+        if account is not None and account.unreachable_since is not None:
+            return "the volunteer blocked the bot"
+        kind = row.kind
+        if kind in (Kind.REMINDER, Kind.PROMOTED, Kind.SHIFT_CHANGED, Kind.FOLLOW_UP):
+            if shift.starts_at != row.shift_starts_at:
+                return "the shift moved"
+            if shift.status != ShiftStatus.PUBLISHED:
+                return "the shift is not open"
+        claim_status = claim.status if claim is not None else ""
+        if kind in (Kind.REMINDER, Kind.PROMOTED) and claim_status != ClaimStatus.CONFIRMED:
+            return "the claim is not confirmed"
+        if kind == Kind.SHIFT_CHANGED and claim_status not in ACTIVE_CLAIM_STATUSES:
+            return "the claim is not active"
+        started = shift.starts_at <= now
+        if started and kind in (Kind.REMINDER, Kind.PROMOTED, Kind.SHIFT_CHANGED, Kind.BROADCAST):
+            return "the shift has started"
+        if kind == Kind.REMINDER and account is not None and not account.reminders_enabled:
+            return "reminders are off"
+        if kind == Kind.FOLLOW_UP:
+            if claim_status not in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED):
+                return "the volunteer did not come"
+            if now > shift.ends_at + FOLLOW_UP_EXPIRY:
+                return "too late to ask"
+        if kind in (Kind.SHIFT_CANCELLED, Kind.LATE_CANCELLATION_NOTICE) and now > shift.ends_at:
+            return "the shift is over"
+        if kind == Kind.BROADCAST:
+            if shift.status != ShiftStatus.PUBLISHED:
+                return "the shift is not open"
+            if Claim.objects.filter(
+                shift=shift, volunteer=user, status__in=ACTIVE_CLAIM_STATUSES
+            ).exists():
+                return "already claimed"
+        return ""
+
+    def _message(self, row: Notification, zone: ZoneInfo) -> Message:
+        shift = row.shift
+        user = row.user
+        assert user is not None
+        language = user.profile.language
+        place = ""
+        confirmed = row.claim is not None and row.claim.status == ClaimStatus.CONFIRMED
+        if confirmed and row.kind in (Kind.REMINDER, Kind.PROMOTED):
+            place = shift.address if shift.mode == "on_site" else shift.meeting_link
+        volunteer = ""
+        if row.kind == Kind.LATE_CANCELLATION_NOTICE:
+            from backend.accounts.models import VolunteerProfile
+
+            volunteer = (
+                VolunteerProfile.objects.filter(user_id=row.payload.get("volunteer_id"))
+                .values_list("display_name", flat=True)
+                .first()
+                or ""
+            )
+        old_start = row.payload.get("old_starts_at") or None
+        old_end = row.payload.get("old_ends_at") or None
+        text = messages.render(
+            row.kind,
+            language=language,
+            title=shift.title,
+            organisation=shift.organisation.name,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            zone=zone,
+            place=place,
+            volunteer=volunteer,
+            old_starts_at=dt.datetime.fromisoformat(old_start) if old_start else None,
+            old_ends_at=dt.datetime.fromisoformat(old_end) if old_end else None,
+            text=str(row.payload.get("text", "")),
+        )
+        buttons: list[list[tuple[str, str]]] = []
+        if row.kind == Kind.REMINDER:
+            buttons = [
+                [
+                    (messages.coming_button(language), encode("coming", row.claim_id)),
+                    (messages.cannot_come_button(language), encode("cancel", row.claim_id)),
+                ]
+            ]
+        elif row.kind == Kind.FOLLOW_UP:
+            buttons = [[(str(n), encode("score", row.claim_id, n)) for n in range(1, 6)]]
+        elif row.kind == Kind.BROADCAST:
+            buttons = [[(messages.claim_button(language), encode("claim", shift.pk))]]
+        return Message(user.profile.telegram_chat_id, text, buttons)
+
+    # --- sending ---------------------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(timeout=self.timeout)
+            self._local.client = client
+        return client
+
+    def _send(self, row: Notification, token: str, message: Message) -> str:
+        body: dict[str, Any] = {"chat_id": message.chat_id, "text": message.text}
+        if message.buttons:
+            body["reply_markup"] = {
+                "inline_keyboard": [
+                    [{"text": label, "callback_data": data} for label, data in line]
+                    for line in message.buttons
+                ]
+            }
+        attempts = row.attempts + 1
+        try:
+            response = self._client().post(f"{self.base_url}{self.token}/sendMessage", json=body)
+        except httpx.HTTPError as error:
+            return self._retry(row, token, attempts, f"network: {type(error).__name__}: {error}")
+        now = timezone.now()
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        description = str(answer.get("description", response.reason_phrase))[:250]
+        if response.status_code == 200 and answer.get("ok"):
+            self._finish(
+                row.pk, token, status=Status.SENT, sent_at=now, attempts=attempts, last_error=""
+            )
+            return Status.SENT
+        if response.status_code == 429:
+            retry_after = float((answer.get("parameters") or {}).get("retry_after", 1))
+            if attempts >= MAX_RATE_LIMITED:
+                return self._fail(row, token, attempts, f"429 {description}")
+            self._finish(
+                row.pk,
+                token,
+                status=Status.PENDING,
+                locked_by="",
+                attempts=attempts,
+                due_at=now + dt.timedelta(seconds=retry_after),
+                last_error=f"429 {description}",
+            )
+            return "retry"
+        if response.status_code == 403:
+            telegram_services.chat_mark_unreachable(chat_id=message.chat_id)
+            return self._fail(row, token, attempts, f"403 {description}")
+        if response.status_code >= 500:
+            return self._retry(row, token, attempts, f"{response.status_code} {description}")
+        return self._fail(row, token, attempts, f"{response.status_code} {description}")
+
+    def _retry(self, row: Notification, token: str, attempts: int, reason: str) -> str:
+        if attempts >= MAX_ATTEMPTS:
+            return self._fail(row, token, attempts, reason)
+        logger.warning("notification %s: %s; retrying", row.pk, reason)
+        self._finish(
+            row.pk,
+            token,
+            status=Status.PENDING,
+            locked_by="",
+            attempts=attempts,
+            due_at=timezone.now() + backoff(attempts),
+            last_error=reason[:300],
+        )
+        return "retry"
+
+    def _fail(self, row: Notification, token: str, attempts: int, reason: str) -> str:
+        logger.warning("notification %s failed: %s", row.pk, reason)
+        self._finish(
+            row.pk, token, status=Status.FAILED, attempts=attempts, last_error=reason[:300]
+        )
+        return Status.FAILED
+
+    # --- loops -----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Claim one batch and handle it; how many rows were handled."""
+        taken = self.claim()
+        for pk, token in taken:
+            try:
+                self.process(pk, token)
+            except Exception:
+                logger.exception("notification %s: unexpected error", pk)
+                self._retry_after_crash(pk, token)
+        return len(taken)
+
+    def _retry_after_crash(self, pk: int, token: str) -> None:
+        row = Notification.objects.filter(pk=pk).first()
+        if row is not None:
+            self._retry(row, token, row.attempts + 1, "internal error")
+
+    def run_until_idle(self) -> None:
+        """Handle due rows until none are left (tests, and the command's ``--once``)."""
+        while self.run_once():
+            pass
+
+    def run(self, stop: threading.Event, *, threads: int = 1, poll: float = 1.0) -> None:
+        def loop() -> None:
+            try:
+                while not stop.is_set():
+                    close_old_connections()
+                    if not self.run_once():
+                        stop.wait(poll)
+            finally:
+                client = getattr(self._local, "client", None)
+                if client is not None:
+                    client.close()
+                connection.close()
+
+        workers = [threading.Thread(target=loop, name=f"sender-{n}") for n in range(threads)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
