@@ -1,9 +1,13 @@
 import datetime as dt
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 
+from backend.accounts.models import User
+from backend.core.errors import DomainError
 from backend.shifts import services
 from backend.shifts.models import Claim, Shift, ShiftChange, ShiftSeries
 
@@ -47,6 +51,64 @@ class OccurrenceInline(admin.TabularInline):
         return False
 
 
+def _save_series(actor: User, series_id: int | None, data: dict[str, Any]) -> ShiftSeries:
+    end_time = (
+        dt.datetime.combine(dt.date.min, data["start_time"])
+        + dt.timedelta(minutes=data["duration_minutes"])
+    ).time()
+    template = {name: data[name] for name in services.SERIES_TEMPLATE_FIELDS}
+    rule = {name: data[name] for name in services.SERIES_RULE_FIELDS}
+    qualification_ids = [q.pk for q in data["required_qualifications"]]
+    if series_id is not None:
+        return services.series_update(
+            actor=actor,
+            series_id=series_id,
+            required_qualification_ids=qualification_ids,
+            start_time=data["start_time"],
+            end_time=end_time,
+            **template,
+            **rule,
+        )
+    template.pop("title")
+    template.pop("capacity")
+    return services.series_create(
+        actor=actor,
+        organisation=data["organisation"],
+        title=data["title"],
+        capacity=data["capacity"],
+        start_time=data["start_time"],
+        end_time=end_time,
+        required_qualification_ids=qualification_ids,
+        **rule,
+        **template,
+    )
+
+
+class SeriesAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Saves the series through the services while validating, so that what they refuse (a
+    rule with too many dates, an occurrence that is not a valid shift) shows as form errors
+    rather than a server error. The admin runs the whole request in one transaction, so the
+    write is undone if anything after it fails; a savepoint undoes a refused service's
+    partial writes."""
+
+    actor: User
+    series: ShiftSeries | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data  # the service only sees a form that is valid as a form
+        try:
+            with transaction.atomic():
+                self.series = _save_series(self.actor, self.instance.pk, data)
+        except DomainError as error:
+            for field, messages in error.fields.items():
+                self.add_error(field if field in self.fields else None, messages)
+            if not error.fields:
+                self.add_error(None, str(error.detail))
+        return data
+
+
 @admin.register(ShiftSeries)
 class ShiftSeriesAdmin(admin.ModelAdmin):
     """Series are created and changed through the services, so the occurrences follow: a new
@@ -59,40 +121,16 @@ class ShiftSeriesAdmin(admin.ModelAdmin):
     readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = (OccurrenceInline,)
 
+    form = SeriesAdminForm
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user  # a fresh class per request (modelform_factory)
+        return form
+
     def save_model(self, request: HttpRequest, obj: ShiftSeries, form: Any, change: bool) -> None:
-        data = form.cleaned_data
-        end_time = (
-            dt.datetime.combine(dt.date.min, data["start_time"])
-            + dt.timedelta(minutes=data["duration_minutes"])
-        ).time()
-        template = {name: data[name] for name in services.SERIES_TEMPLATE_FIELDS}
-        rule = {name: data[name] for name in services.SERIES_RULE_FIELDS}
-        qualification_ids = [q.pk for q in data["required_qualifications"]]
-        if change:
-            series = services.series_update(
-                actor=request.user,  # type: ignore[arg-type]
-                series_id=obj.pk,
-                required_qualification_ids=qualification_ids,
-                start_time=data["start_time"],
-                end_time=end_time,
-                **template,
-                **rule,
-            )
-        else:
-            template.pop("title")
-            template.pop("capacity")
-            series = services.series_create(
-                actor=request.user,  # type: ignore[arg-type]
-                organisation=data["organisation"],
-                title=data["title"],
-                capacity=data["capacity"],
-                start_time=data["start_time"],
-                end_time=end_time,
-                required_qualification_ids=qualification_ids,
-                **rule,
-                **template,
-            )
-        obj.pk = series.pk
+        # SeriesAdminForm.clean() already saved it through the services.
+        obj.pk = form.series.pk
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # The service set the qualifications (no form.save_m2m); the inline is read only.
