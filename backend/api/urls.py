@@ -7,6 +7,7 @@ from backend.api.views import (
     calendar,
     figures,
     me,
+    notifications,
     organisations,
     planning,
     privacy,
@@ -129,6 +130,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "calendar/<str:token>/organisations/<id:organisation_id>.ics",
         calendar.OrganisationCalendarFeedView.as_view(),
         name="calendar-organisation",
+    ),
+    # Reminders and notifications (issue 5).
+    path("me/reminders/", notifications.MyReminderSettingsView.as_view(), name="my-reminders"),
+    path(
+        "shifts/<id:shift_id>/broadcast/",
+        notifications.ShiftBroadcastView.as_view(),
+        name="shift-broadcast",
+    ),
+    path(
+        "organisations/<id:organisation_id>/notifications/",
+        notifications.OrganisationNotificationsView.as_view(),
+        name="organisation-notifications",
+    ),
+    path(
+        "organisations/<id:organisation_id>/follow-ups/",
+        notifications.OrganisationFollowUpsView.as_view(),
+        name="organisation-follow-ups",
     ),
     path("", include("backend.telegram.urls")),
 ]

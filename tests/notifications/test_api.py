@@ -1,0 +1,96 @@
+"""The API: broadcast to eligible volunteers, the follow-up list, reminder settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from backend.accounts.models import User
+from backend.notifications.services import follow_up_answer, follow_up_comment
+from backend.notifications.worker import Worker
+from backend.organisations.models import Organisation, VolunteerQualification
+from backend.shifts.models import ClaimStatus
+from backend.shifts.services import claim_create
+from tests.bots.fake_telegram import FakeTelegram
+from tests.conftest import client_for
+from tests.factories import QualificationFactory, shift_at
+
+
+def test_a_broadcast_reaches_each_eligible_volunteer_once_with_a_claim_button(
+    organisation: Organisation,
+    coordinator: User,
+    on_telegram: Callable[..., User],
+    fake: FakeTelegram,
+    worker: Worker,
+) -> None:
+    first_aid = QualificationFactory(organisation=organisation)
+    shift = shift_at(organisation, starts_in=dt.timedelta(hours=5))
+    shift.required_qualifications.set([first_aid])
+    anna, bob, carol, dirk = (on_telegram(chat) for chat in (701, 702, 703, 704))
+    for person in (anna, bob, dirk):
+        VolunteerQualification.objects.create(user=person, qualification=first_aid)
+    claim_create(volunteer=bob, shift_id=shift.pk)  # already claimed
+    # Carol lacks the qualification; Dirk is busy on an overlapping shift.
+    other = shift_at(organisation, starts_in=dt.timedelta(hours=4))
+    claim_create(volunteer=dirk, shift_id=other.pk)
+    coordinator_client = client_for(coordinator)
+    url = f"/api/v1/shifts/{shift.pk}/broadcast/"
+
+    response = coordinator_client.post(
+        url, {"text": "We still need 2 people tonight"}, format="json"
+    )
+    assert response.status_code == 200 and response.json() == {"queued": 1}
+    worker.run_until_idle()
+    [message] = fake.sent_to(701)
+    assert message.text.endswith("We still need 2 people tonight")
+    assert message.button("Claim") == f"claim:{shift.pk}"
+    assert fake.sent_to(702) == fake.sent_to(703) == fake.sent_to(704) == []
+
+    again = coordinator_client.post(url, {"text": "Still two!"}, format="json")
+    assert again.json() == {"queued": 0}
+    worker.run_until_idle()
+    assert len(fake.sent_to(701)) == 1
+    assert client_for(anna).post(url, {"text": "hi"}, format="json").status_code == 403
+    assert carol  # in the cast, not asked
+
+
+def test_low_scores_and_worrying_answers_are_on_the_follow_up_list(
+    organisation: Organisation, coordinator: User, make_volunteer: Callable[..., User]
+) -> None:
+    shift = shift_at(organisation, starts_in=dt.timedelta(hours=3))
+    people = [make_volunteer() for _ in range(3)]
+    claims = [claim_create(volunteer=p, shift_id=shift.pk).claim for p in people]
+    assert all(c.status == ClaimStatus.CONFIRMED for c in claims)
+    follow_up_answer(user=people[0], claim_id=claims[0].pk, score=2)
+    follow_up_answer(user=people[1], claim_id=claims[1].pk, score=5)
+    follow_up_answer(user=people[2], claim_id=claims[2].pk, score=4)
+    from backend.accounts.models import VolunteerProfile
+
+    VolunteerProfile.objects.filter(user=people[1]).update(telegram_chat_id=705)
+    follow_up_comment(chat_id=705, text="Nice people, but I felt unsafe walking back")
+
+    response = client_for(coordinator).get(f"/api/v1/organisations/{organisation.pk}/follow-ups/")
+    assert response.status_code == 200
+    listed = {row["claim"]: row for row in response.json()}
+    assert set(listed) == {claims[0].pk, claims[1].pk}
+    assert listed[claims[1].pk]["comment"].endswith("unsafe walking back")
+    assert (
+        client_for(people[2])
+        .get(f"/api/v1/organisations/{organisation.pk}/follow-ups/")
+        .status_code
+        == 403
+    )
+
+
+def test_a_volunteer_sets_reminder_offsets_and_switches_them_off(volunteer: User) -> None:
+    api = client_for(volunteer)
+    assert api.get("/api/v1/me/reminders/").json() == {
+        "enabled": True,
+        "offsets_minutes": [1440, 120],
+    }
+    changed = api.patch(
+        "/api/v1/me/reminders/", {"enabled": False, "offsets_minutes": [60, 180]}, format="json"
+    )
+    assert changed.json() == {"enabled": False, "offsets_minutes": [180, 60]}
+    refused = api.patch("/api/v1/me/reminders/", {"offsets_minutes": [5]}, format="json")
+    assert refused.status_code == 400
