@@ -91,8 +91,17 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ("id", "name", "slug", "time_zone", "kind", "created_at", "my_role")
-        read_only_fields = ("id", "created_at", "my_role")
+        fields = (
+            "id",
+            "name",
+            "slug",
+            "time_zone",
+            "kind",
+            "no_show_limit",
+            "created_at",
+            "my_role",
+        )
+        read_only_fields = ("id", "no_show_limit", "created_at", "my_role")
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
     def get_my_role(self, organisation: Organisation) -> str | None:
@@ -106,6 +115,16 @@ class OrganisationCreateSerializer(serializers.Serializer):
     time_zone = serializers.CharField(max_length=64, default="Europe/Brussels")
     kind = serializers.ChoiceField(
         choices=OrganisationKind.choices, default=OrganisationKind.VOLUNTEER_ORGANISATION
+    )
+
+
+class OrganisationUpdateSerializer(serializers.Serializer):
+    no_show_limit = serializers.IntegerField(
+        min_value=1,
+        max_value=20,
+        required=False,
+        help_text="No-shows after which a volunteer can no longer claim until a coordinator "
+        "clears it (admins only).",
     )
 
 

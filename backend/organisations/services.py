@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
-from backend.core.errors import InvalidInviteCode, NotFound, ValidationFailed
+from backend.core.errors import InvalidInviteCode, NotFound, PermissionDenied, ValidationFailed
 from backend.organisations.models import (
     InviteCode,
     Membership,
@@ -127,6 +127,31 @@ def _change_role(membership: Membership, role: str) -> None:
     )
     membership.role = role
     membership.save(update_fields=["role"])
+
+
+NO_SHOW_LIMIT_RANGE = (1, 20)
+
+
+@transaction.atomic
+def organisation_update(
+    *, actor: User, organisation_id: int, no_show_limit: int | None = None
+) -> Organisation:
+    """Change an organisation's settings: admins of the organisation (and staff) only."""
+    organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound()
+    is_admin = Membership.objects.filter(
+        user=actor, organisation_id=organisation_id, role=Role.ADMIN
+    ).exists()
+    if not (actor.is_staff or is_admin):
+        raise PermissionDenied(_("Only admins can change the organisation's settings."))
+    if no_show_limit is not None:
+        low, high = NO_SHOW_LIMIT_RANGE
+        if not low <= no_show_limit <= high:
+            raise ValidationFailed(fields={"no_show_limit": [_("Give a number from 1 to 20.")]})
+        organisation.no_show_limit = no_show_limit
+        organisation.save(update_fields=["no_show_limit"])
+    return organisation
 
 
 @transaction.atomic

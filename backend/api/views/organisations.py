@@ -22,6 +22,7 @@ from backend.api.serializers import (
     MembershipSerializer,
     OrganisationCreateSerializer,
     OrganisationSerializer,
+    OrganisationUpdateSerializer,
     QualificationSerializer,
 )
 from backend.core.errors import NotFound
@@ -78,6 +79,22 @@ class OrganisationDetailView(APIView):
     @extend_schema(responses=OrganisationSerializer)
     def get(self, request: Request, organisation_id: int) -> Response:
         organisation = organisation_for(request, organisation_id, manage=False)
+        role = membership_role(user=request.user, organisation_id=organisation.pk)
+        return Response(
+            OrganisationSerializer(organisation, context={"roles": {organisation.pk: role}}).data
+        )
+
+    @extend_schema(request=OrganisationUpdateSerializer, responses=OrganisationSerializer)
+    def patch(self, request: Request, organisation_id: int) -> Response:
+        """Change the organisation's settings (admins only)."""
+        organisation = organisation_for(request, organisation_id, manage=False)
+        data = OrganisationUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        organisation = services.organisation_update(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation_id=organisation.pk,
+            **data.validated_data,
+        )
         role = membership_role(user=request.user, organisation_id=organisation.pk)
         return Response(
             OrganisationSerializer(organisation, context={"roles": {organisation.pk: role}}).data
