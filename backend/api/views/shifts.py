@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.filters import ShiftFilter
+from backend.api.pagination import ShiftCursorPagination
 from backend.api.schema import ErrorSerializer
 from backend.api.serializers import (
     ClaimSerializer,
@@ -87,6 +88,7 @@ class ShiftListView(generics.ListAPIView):
     shift of the organisations you coordinate. POST creates a shift (coordinators)."""
 
     serializer_class = ShiftSerializer
+    pagination_class = ShiftCursorPagination
     filterset_class = ShiftFilter
     filter_backends = (*generics.ListAPIView.filter_backends, OrderingFilter)
     ordering_fields = ("starts_at",)
