@@ -3,7 +3,7 @@
 Method (everything on this machine):
 - a private redis-server (no persistence) is the channel layer; a fresh PostgreSQL database;
 - the web process as deployed: scripts/serve.py with WEB_CONCURRENCY Daphne processes
-  (default: the number of cores, as the README recommends), DB_POOL=true (as the README recommends);
+  (default: the number of cores), DB_POOL=true, as the README recommends;
 - N board clients (``websockets``, one asyncio process) log in with a JWT and wait for their
   snapshot; they are spread over the Daphne processes by the kernel;
 - a separate OS process makes E claims through the domain service ``claim_create``, one
