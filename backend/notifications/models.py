@@ -40,8 +40,15 @@ class Status(models.TextChoices):
 class Notification(models.Model):
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # No database constraint: PostgreSQL checks foreign keys at commit with a KEY SHARE lock
+    # on the referenced row, and the shift services lock the organisation row FOR UPDATE
+    # (with the shift), so a claim committing its notification could deadlock with a
+    # cancellation promoting that volunteer. Deleting an organisation still cascades (ORM).
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     # None for the internal fan-out rows (late cancellation).
     user = models.ForeignKey(
