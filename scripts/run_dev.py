@@ -4,8 +4,7 @@ Like foreman/honcho with a Procfile: each process's output is printed with its n
 front; when one stops, or on Ctrl-C / SIGTERM, all of them are stopped.
 
 The processes are the ones of the Procfile: the web process always; the bot when
-TELEGRAM_BOT_TOKEN and REDIS_URL are set; the worker is added by the reminders issue in
-:func:`processes` (the hook marked there).
+TELEGRAM_BOT_TOKEN and REDIS_URL are set; the notification worker always.
 """
 
 from __future__ import annotations
@@ -48,8 +47,9 @@ def processes(args: argparse.Namespace) -> list[Process]:
             ],
         )
     ]
-    # HOOK (issue 5, reminders): append the worker here once it exists, e.g.
-    # Process("worker", [python, "manage.py", "db_worker"]).
+    # The notification worker: plans reminders always; sends them when the bot has a token
+    # (without one, messages wait). Runs on SQLite and without Redis too.
+    found.append(Process("worker", [python, str(ROOT / "manage.py"), "run_worker"]))
     if os.environ.get("TELEGRAM_BOT_TOKEN") and os.environ.get("REDIS_URL"):
         found.append(Process("bot", [python, "-m", "bots"]))
         say("bot is on (polling)")

@@ -363,7 +363,16 @@ class Worker:
             try:
                 while not stop.is_set():
                     close_old_connections()
-                    if not self.run_once():
+                    try:
+                        handled = self.run_once()
+                    except Exception:
+                        # The database went away or is busy (SQLite): log, wait, go on.
+                        # Rows we held come back when their lease runs out.
+                        logger.exception("worker: claiming failed; retrying shortly")
+                        connection.close()
+                        stop.wait(poll * 5)
+                        continue
+                    if not handled:
                         stop.wait(poll)
             finally:
                 client = getattr(self._local, "client", None)
