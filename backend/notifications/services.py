@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.accounts.models import User, VolunteerProfile
 from backend.core.errors import (
@@ -70,7 +71,9 @@ def reminder_settings_set(
             not isinstance(m, int) or not low <= m <= high for m in offsets_minutes
         ):
             raise ValidationFailed(
-                fields={"offsets_minutes": ["Give at most 4 offsets between 15 and 10080."]}
+                fields={
+                    "offsets_minutes": [_("Give at most 4 offsets between 15 and 10080 minutes.")]
+                }
             )
         ReminderSettings.objects.update_or_create(
             user=user, defaults={"offsets_minutes": sorted(set(offsets_minutes), reverse=True)}
@@ -229,7 +232,7 @@ def shift_broadcast(*, actor: User, shift_id: int, text: str) -> int:
     require_manager(user=actor, organisation_id=shift.organisation_id)
     text = text.strip()
     if not text or len(text) > 1000:
-        raise ValidationFailed(fields={"text": ["Write a message of 1 to 1000 characters."]})
+        raise ValidationFailed(fields={"text": [_("Write a message of 1 to 1000 characters.")]})
     if shift.status != ShiftStatus.PUBLISHED:
         raise ShiftNotOpen()
     now = timezone.now()
@@ -283,7 +286,7 @@ def follow_up_answer(*, user: User, claim_id: int, score: int) -> ClaimFeedback:
     """A 1-5 score; 1 or 2 puts the claim on the coordinators' follow-up list. Free text
     sent within a day after it is the comment (``follow_up_comment``)."""
     if not 1 <= score <= 5:
-        raise ValidationFailed(fields={"score": ["Give a score from 1 to 5."]})
+        raise ValidationFailed(fields={"score": [_("Give a score from 1 to 5.")]})
     claim = _own_claim(user, claim_id)
     if claim.status not in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED):
         raise ClaimNotActive()
@@ -342,6 +345,9 @@ def notifications_of(
     )
     if status:
         if status not in Status.values:
-            raise ValidationFailed(fields={"status": [f"One of {', '.join(Status.values)}."]})
+            choices = ", ".join(Status.values)
+            raise ValidationFailed(
+                fields={"status": [_("Choose one of: %(choices)s.") % {"choices": choices}]}
+            )
         rows = rows.filter(status=status)
     return rows.order_by("-due_at", "-id")

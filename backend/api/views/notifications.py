@@ -32,6 +32,16 @@ class BroadcastResultSerializer(serializers.Serializer[object]):
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    # Plain strings (not enums): "status" and "kind" name other choice sets in the schema.
+    kind = serializers.CharField(
+        read_only=True,
+        help_text="reminder, follow_up, promoted, shift_changed, shift_cancelled, "
+        "late_cancel_notice, broadcast",
+    )
+    status = serializers.CharField(
+        read_only=True, help_text="pending, sending, sent, dropped, failed"
+    )
+
     class Meta:
         model = Notification
         fields = [
