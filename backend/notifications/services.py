@@ -147,6 +147,11 @@ def reminders_plan(*, claim_id: int, caused_at: dt.datetime) -> int:
         )
     )
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    # A shift moved back to a time it had before: its reminders for that time exist, dropped
+    # by the first move. Same key, same moment: they are due again.
+    Notification.objects.filter(
+        key__in=[r.key for r in rows], status=Status.DROPPED, last_error="the shift moved"
+    ).update(status=Status.PENDING, last_error="", shift_starts_at=shift.starts_at)
     return len(created)
 
 

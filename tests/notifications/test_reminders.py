@@ -125,6 +125,40 @@ def test_a_moved_shift_drops_the_old_reminders_and_sends_new_ones_at_the_new_tim
     assert all(text.startswith("Reminder: ") and "15:00" in text for text in texts[1:])
 
 
+def test_a_shift_moved_away_and_back_gets_its_reminders_at_the_original_times(
+    organisation: Organisation,
+    coordinator: User,
+    on_telegram: Callable[..., User],
+    fake: FakeTelegram,
+    worker: Worker,
+) -> None:
+    with time_machine.travel(local(4, 10), tick=True) as traveller:
+        shift = ShiftFactory(
+            organisation=organisation, starts_at=local(7, 14), ends_at=local(7, 17)
+        )
+        anna = on_telegram(514)
+        claim_create(volunteer=anna, shift_id=shift.pk)
+        worker.run_until_idle()
+        for start in (local(8, 14), local(7, 14)):
+            shift_update(
+                actor=coordinator,
+                shift_id=shift.pk,
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=3),
+            )
+            worker.run_until_idle()
+        assert len(fake.sent_to(514)) == 2  # the two moves
+        for moment in (local(6, 14), local(7, 12)):
+            traveller.move_to(moment)
+            worker.run_until_idle()
+    assert [t.startswith("Reminder: ") for t in messages_to(fake, 514)] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+
 def test_reminders_follow_the_volunteers_offsets_and_stay_off_when_switched_off(
     organisation: Organisation,
     on_telegram: Callable[..., User],
