@@ -34,7 +34,8 @@ def _postgresql_only() -> None:
 
 def _database_url() -> str:
     db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
+    return f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _start_worker(fake: FakeTelegram, *extra: str) -> subprocess.Popen[bytes]:
