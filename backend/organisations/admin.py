@@ -12,9 +12,17 @@ from backend.organisations.models import (
 
 
 class MembershipInline(admin.TabularInline):
+    """Read-only: joining, leaving and role changes go through the services (invite codes,
+    the members API), which keep the history the yearly figures are computed from."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ("user",)
+    fields = ("user", "role", "joined_at", "no_show_count", "claims_blocked_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Organisation)

@@ -43,3 +43,13 @@ def test_the_admin_is_closed_to_volunteers(client, volunteer):
     response = client.get(reverse("admin:shifts_shift_changelist"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_roles_are_not_edited_in_the_admin_past_the_role_history(
+    staff_client, organisation, volunteer
+):
+    page = staff_client.get(
+        reverse("admin:organisations_organisation_change", args=[organisation.pk])
+    ).content.decode()
+    assert "memberships-0-role" not in page
+    assert volunteer.email in page
