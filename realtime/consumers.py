@@ -40,7 +40,7 @@ from backend.accounts.models import ModePreference, User, VolunteerProfile
 from backend.board.selectors import DEFAULT_DAYS, board_snapshot, board_window
 from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
 from realtime.auth import SUBPROTOCOL
-from realtime.events import LayerMessage, organisation_group, user_group
+from realtime.events import LayerMessage, NotificationMessage, organisation_group, user_group
 from realtime.hub import hub
 from realtime.sequence import current_sequence
 from realtime.watchdog import unwatch, watch
@@ -405,6 +405,10 @@ class MeConsumer(BaseConsumer):
         if "time_changed" in event:
             out["time_changed"] = event["time_changed"]
         await self.send_json(out)
+
+    async def user_notification(self, message: NotificationMessage) -> None:
+        """A reminder, follow-up question or other news the worker sent this person."""
+        await self.send_json({"type": "notification", **message["notification"]})
 
     def _wants(self, message: LayerMessage) -> bool:
         row = message["board_shift"]

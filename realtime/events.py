@@ -140,6 +140,46 @@ def _send(groups: list[str], event: DomainEvent) -> None:
         logger.warning("could not publish %s in time", event["type"], exc_info=True)
 
 
+class UserNotification(TypedDict):
+    """Something the worker tells one person (a reminder, a follow-up question, news about a
+    shift), in their language, as it also goes to their Telegram chat if they have one."""
+
+    kind: str
+    text: str
+    shift_id: int
+    claim_id: int | None
+
+
+class NotificationMessage(TypedDict):
+    type: Literal["user.notification"]
+    notification: UserNotification
+
+
+def publish_notification(user_id: int, notification: UserNotification) -> None:
+    """Send a notification to the person's own websocket stream (``ws/v1/me/``), now.
+
+    Called by the notification worker, outside any transaction: the notification row is the
+    record, this is a best-effort copy for apps that are connected at that moment.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message: NotificationMessage = {"type": "user.notification", "notification": notification}
+
+    async def send() -> None:
+        await layer.group_send(user_group(user_id), message)
+
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            async_to_sync(send)()
+        else:
+            asyncio.run_coroutine_threadsafe(send(), _publisher_loop()).result(
+                timeout=PUBLISH_TIMEOUT_SECONDS
+            )
+    except Exception:
+        logger.warning("could not publish a %s notification", notification["kind"], exc_info=True)
+
+
 async def _group_send_all(
     layer: BaseChannelLayer, messages: list[tuple[str, LayerMessage]], event_type: str
 ) -> None:

@@ -36,6 +36,7 @@ from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, Shi
 from backend.telegram import services as telegram_services
 from bots.keyboards import encode
 from bots.ratelimit import SharedLimiter
+from realtime.events import publish_notification
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 @dataclass(frozen=True)
 class Message:
-    chat_id: int
+    chat_id: int | None  # None: the person has no Telegram chat (websocket only)
     text: str
     buttons: list[list[tuple[str, str]]]
 
@@ -160,23 +161,47 @@ class Worker:
             self._finish(pk, token, status=Status.PENDING, due_at=later, locked_by="")
             return "deferred"
         message = self._message(row, zone)
+        if row.attempts == 0:
+            # The volunteer's websocket stream gets it too (once, not on Telegram retries):
+            # app users without Telegram hear of it this way while they are connected.
+            publish_notification(
+                row.user_id,  # type: ignore[arg-type]
+                {
+                    "kind": row.kind,
+                    "text": message.text,
+                    "shift_id": row.shift_id,
+                    "claim_id": row.claim_id,
+                },
+            )
+        not_on_telegram = self._not_on_telegram(row)
+        if not_on_telegram:
+            self._finish(pk, token, status=Status.DROPPED, last_error=not_on_telegram)
+            return Status.DROPPED
         # Renew the lease right before sending: a row whose lease ran out (and that another
         # worker may have taken) is not sent by us.
         if self._held(pk, token).update(locked_until=timezone.now() + self.lease) != 1:
             return "lost"
+        assert message.chat_id is not None
         self.limiter.wait(message.chat_id)
         return self._send(row, token, message)
+
+    def _not_on_telegram(self, row: Notification) -> str:
+        """Why this person can't get the message on Telegram (they may still have the app)."""
+        profile = getattr(row.user, "profile", None)
+        if profile is None or profile.telegram_chat_id is None:
+            return "no Telegram chat"
+        account = getattr(row.user, "telegram_account", None)
+        if account is not None and account.unreachable_since is not None:
+            return "the volunteer blocked the bot"
+        return ""
 
     def _reason_to_drop(self, row: Notification, now: dt.datetime) -> str:
         shift, claim, user = row.shift, row.claim, row.user
         if user is None or not user.is_active:
             return "no such volunteer"
-        profile = getattr(user, "profile", None)
-        if profile is None or profile.telegram_chat_id is None:
-            return "no Telegram chat"
+        if getattr(user, "profile", None) is None:
+            return "no volunteer profile"
         account = getattr(user, "telegram_account", None)
-        if account is not None and account.unreachable_since is not None:
-            return "the volunteer blocked the bot"
         kind = row.kind
         if kind in (Kind.REMINDER, Kind.PROMOTED, Kind.SHIFT_CHANGED, Kind.FOLLOW_UP):
             if shift.starts_at != row.shift_starts_at:
