@@ -342,13 +342,21 @@ def shift_publish(*, actor: User, shift_id: int) -> Shift:
 
 @transaction.atomic
 def shift_cancel(*, actor: User, shift_id: int) -> Shift:
-    """Cancel a shift: every active claim ends; volunteers are told through the event."""
+    """Cancel a shift: every active claim ends; volunteers are told through the event.
+
+    A draft was never seen by volunteers and can hold no claims: cancelling it deletes it,
+    so it never turns up as "cancelled" in calendars, boards or figures.
+    """
     shift = _locked_shift(shift_id)
     require_manager(user=actor, organisation_id=shift.organisation_id)
     if shift.status == ShiftStatus.CANCELLED:
         return shift
     if shift.ends_at <= timezone.now():
         raise ShiftNotEditable()
+    if shift.status == ShiftStatus.DRAFT:
+        shift.delete()
+        shift.status = ShiftStatus.CANCELLED
+        return shift
     active = list(
         Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).only(
             "pk", "volunteer_id"

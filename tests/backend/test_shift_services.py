@@ -29,7 +29,7 @@ from backend.shifts.services import (
     shift_update,
 )
 from tests.backend.conftest import MakeShift, MakeVolunteer
-from tests.factories import QualificationFactory, UserFactory
+from tests.factories import QualificationFactory, ShiftFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -373,3 +373,9 @@ def test_a_cancelled_shift_can_be_neither_edited_nor_published_again(
     with pytest.raises(ShiftNotEditable):
         shift_publish(actor=coordinator, shift_id=shift.pk)
     assert shift_cancel(actor=coordinator, shift_id=shift.pk).status == ShiftStatus.CANCELLED
+
+
+def test_cancelling_a_draft_discards_it(coordinator, organisation):
+    draft = ShiftFactory(organisation=organisation, status=ShiftStatus.DRAFT)
+    shift_cancel(actor=coordinator, shift_id=draft.pk)
+    assert not Shift.objects.filter(pk=draft.pk).exists()

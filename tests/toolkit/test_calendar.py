@@ -136,11 +136,6 @@ def test_an_erased_account_has_no_feed(volunteer: User) -> None:
     assert APIClient().get(url).status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A cancelled draft and a cancelled published shift are the same row today; needs "
-    "Shift.published_at (or shift_cancel deleting drafts) from the shifts services.",
-)
 def test_a_cancelled_draft_never_appears_in_the_organisation_feed(
     volunteer: User, coordinator: User, organisation: Organisation
 ) -> None:
