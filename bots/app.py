@@ -38,6 +38,8 @@ BUTTONS = {
     "cancel": my.on_cancel,
     "cancelyes": my.on_cancel_confirmed,
     "cancelno": my.on_cancel_declined,
+    "checkin": my.on_check_in,
+    "checkout": my.on_check_out,
     "set": settings.on_setting,
     "lang": settings.on_language,
     "mode": settings.on_mode,

@@ -41,7 +41,10 @@ from backend.shifts.models import (
 from backend.shifts.selectors import shifts_visible_to, waitlist_position
 from backend.shifts.services import (
     cancellation_is_late,
+    check_in_open,
     claim_cancel,
+    claim_check_in,
+    claim_check_out,
     claim_create,
     eligibility_error,
     overlapping_claims,
@@ -129,6 +132,10 @@ class ClaimView:
     address: str
     meeting_link: str
     already_held: bool = False
+    # What the volunteer can do now about their attendance.
+    can_check_in: bool = False
+    can_check_out: bool = False
+    minutes_volunteered: int | None = None
 
 
 # --- helpers (sync) --------------------------------------------------------------------------
@@ -188,6 +195,11 @@ def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -
         address=shift.address if confirmed and shift.mode == ShiftMode.ON_SITE else "",
         meeting_link=shift.meeting_link if confirmed and shift.mode == ShiftMode.ONLINE else "",
         already_held=already_held,
+        can_check_in=confirmed
+        and claim.checked_in_at is None
+        and check_in_open(shift=shift, now=now),
+        can_check_out=confirmed and claim.checked_in_at is not None,
+        minutes_volunteered=claim.minutes_volunteered,
     )
 
 
@@ -413,6 +425,22 @@ def cancel_claim(chat_id: int, claim_id: int) -> ClaimView:
     _own_claim(profile.user, claim_id)
     cancelled = claim_cancel(actor=profile.user, claim_id=claim_id)
     claim = Claim.objects.select_related("shift__organisation").get(pk=cancelled.pk)
+    return _claim_view(claim, timezone.now())
+
+
+@_in_thread
+def check_in(chat_id: int, claim_id: int) -> ClaimView:
+    profile = _profile(chat_id)
+    _own_claim(profile.user, claim_id)
+    claim = claim_check_in(actor=profile.user, claim_id=claim_id)
+    return _claim_view(claim, timezone.now())
+
+
+@_in_thread
+def check_out(chat_id: int, claim_id: int) -> ClaimView:
+    profile = _profile(chat_id)
+    _own_claim(profile.user, claim_id)
+    claim = claim_check_out(actor=profile.user, claim_id=claim_id)
     return _claim_view(claim, timezone.now())
 
 

@@ -24,6 +24,8 @@ _SCHEMA: dict[str, tuple[object, ...]] = {
     "cancel": (int,),
     "cancelyes": (int,),
     "cancelno": (int,),
+    "checkin": (int,),
+    "checkout": (int,),
     # Reminder's "I'm coming" (claim id); follow-up score (claim id, 1-5).
     "coming": (int,),
     "score": (int, ("1", "2", "3", "4", "5")),

@@ -270,6 +270,33 @@ def cancel_button(number: int, title: str) -> str:
 
 
 @localised
+def check_in_button(number: int, title: str) -> str:
+    return _("Check in %(number)d: %(title)s") % {"number": number, "title": title[:40]}
+
+
+@localised
+def check_out_button(number: int, title: str) -> str:
+    return _("Check out %(number)d: %(title)s") % {"number": number, "title": title[:40]}
+
+
+@localised
+def checked_in(claim: ClaimView) -> str:
+    return _("Checked in: %(title)s. Thank you for coming! Check out with /my when you leave.") % {
+        "title": claim.shift.title
+    }
+
+
+@localised
+def checked_out(claim: ClaimView) -> str:
+    minutes = claim.minutes_volunteered or 0
+    return _("Checked out: %(title)s, %(hours)d h %(minutes)02d min. Thank you!") % {
+        "title": claim.shift.title,
+        "hours": minutes // 60,
+        "minutes": minutes % 60,
+    }
+
+
+@localised
 def confirm_cancel(claim: ClaimView) -> str:
     shift = claim.shift
     text = _("Do you want to cancel %(title)s (%(when)s)?") % {

@@ -30,7 +30,12 @@ from backend.notifications.schedule import (
 from backend.organisations.models import Membership, VolunteerQualification
 from backend.organisations.selectors import require_manager
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, Shift, ShiftStatus
-from backend.shifts.services import eligibility_error, overlapping_claims
+from backend.shifts.services import (
+    check_in_open,
+    claim_check_in,
+    eligibility_error,
+    overlapping_claims,
+)
 from backend.telegram.models import TelegramAccount
 
 MAX_OFFSETS = 4
@@ -274,15 +279,18 @@ def _own_claim(user: User, claim_id: int) -> Claim:
 
 @transaction.atomic
 def attendance_confirm(*, user: User, claim_id: int) -> ClaimFeedback:
-    """ "I'm coming" on a reminder: recorded as ``attendance_confirmed_at`` (check-in itself
-    only opens shortly before the start)."""
+    """ "I'm coming" on a reminder: recorded as ``attendance_confirmed_at``; pressed once
+    check-in has opened (shortly before the start), it checks the volunteer in as well."""
     claim = _own_claim(user, claim_id)
     if claim.status != ClaimStatus.CONFIRMED:
         raise ClaimNotActive()
+    now = timezone.now()
     feedback, _created = ClaimFeedback.objects.select_for_update().get_or_create(claim=claim)
     if feedback.attendance_confirmed_at is None:
-        feedback.attendance_confirmed_at = timezone.now()
+        feedback.attendance_confirmed_at = now
         feedback.save(update_fields=["attendance_confirmed_at"])
+    if claim.checked_in_at is None and check_in_open(shift=claim.shift, now=now):
+        claim_check_in(actor=user, claim_id=claim.pk)
     return feedback
 
 

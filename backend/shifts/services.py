@@ -742,6 +742,11 @@ CHECK_IN_EARLY = dt.timedelta(minutes=30)
 CHECK_OUT_GRACE = dt.timedelta(hours=2)
 
 
+def check_in_open(*, shift: Shift, now: dt.datetime) -> bool:
+    """Whether a volunteer may check themself in on ``shift`` now."""
+    return shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at
+
+
 def _locked_claim(claim_id: int) -> Claim:
     try:
         return (
@@ -776,7 +781,7 @@ def claim_check_in(*, actor: User, claim_id: int) -> Claim:
     if claim.checked_in_at is not None:
         return claim
     now = timezone.now()
-    if now < shift.starts_at - CHECK_IN_EARLY or (now > shift.ends_at and not manager):
+    if not (check_in_open(shift=shift, now=now) or (manager and now > shift.ends_at)):
         raise CheckInNotPossible()
     claim.checked_in_at = min(now, shift.ends_at)
     claim.save(update_fields=["checked_in_at", "updated_at"])

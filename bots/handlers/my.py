@@ -1,4 +1,5 @@
-"""/my: the volunteer's upcoming claims, each with a Cancel button and a confirmation step."""
+"""/my: the volunteer's upcoming claims, each with a Cancel button and a confirmation step,
+and Check in / Check out buttons on the day."""
 
 from __future__ import annotations
 
@@ -17,15 +18,22 @@ async def my_claims(update: Update, context: Context) -> None:
         return
     claims = await bridge.my_claims(chat_id(update))
     lang = volunteer.language
-    markup = rows(
-        *[
-            [button(messages.cancel_button(lang, number, claim.shift.title), "cancel", claim.id)]
-            for number, claim in enumerate(claims, 1)
-            if not claim.started
-        ]
-    )
-    cancellable = any(not claim.started for claim in claims)
-    await say(update, messages.my_claims(lang, claims), markup if cancellable else None)
+    buttons = []
+    for number, claim in enumerate(claims, 1):
+        title = claim.shift.title
+        if claim.can_check_in:
+            buttons.append(
+                [button(messages.check_in_button(lang, number, title), "checkin", claim.id)]
+            )
+        if claim.can_check_out:
+            buttons.append(
+                [button(messages.check_out_button(lang, number, title), "checkout", claim.id)]
+            )
+        if not claim.started:
+            buttons.append(
+                [button(messages.cancel_button(lang, number, title), "cancel", claim.id)]
+            )
+    await say(update, messages.my_claims(lang, claims), rows(*buttons) if buttons else None)
 
 
 @guarded
@@ -66,3 +74,27 @@ async def on_cancel_declined(update: Update, context: Context) -> None:
     if volunteer is None:
         return
     await edit(update, messages.kept(volunteer.language))
+
+
+@guarded
+async def on_check_in(update: Update, context: Context) -> None:
+    """Check in on one's own shift (from shortly before the start until its end)."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    claim = await bridge.check_in(chat_id(update), data.int_arg(0))
+    await edit(update, messages.checked_in(volunteer.language, claim))
+
+
+@guarded
+async def on_check_out(update: Update, context: Context) -> None:
+    """Check out: the claim is completed with the time volunteered."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    claim = await bridge.check_out(chat_id(update), data.int_arg(0))
+    await edit(update, messages.checked_out(volunteer.language, claim))

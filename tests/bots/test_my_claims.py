@@ -133,3 +133,44 @@ def test_a_shift_under_way_is_listed_without_a_cancel_button(organisation: Organ
         assert listing.buttons == []
 
     play(scenario)
+
+
+def test_on_the_day_the_volunteer_checks_in_and_out_from_my(organisation: Organisation) -> None:
+    emma = telegram_volunteer(organisation, 7006)
+    shift = ShiftFactory(organisation=organisation, title="Koffieronde")
+    claim = claim_create(volunteer=emma, shift_id=shift.pk).claim
+    soon = timezone.now() + dt.timedelta(minutes=20)
+    type(shift).objects.filter(pk=shift.pk).update(
+        starts_at=soon, ends_at=soon + dt.timedelta(hours=2)
+    )
+
+    async def scenario(fake: FakeTelegram) -> None:
+        person = Person(fake, 7006)
+        [listing] = await person.send("/my")
+        assert listing.button("Check in 1: Koffieronde") == f"checkin:{claim.pk}"
+        assert listing.button("Cancel 1: Koffieronde") == f"cancel:{claim.pk}"
+        [checked_in] = await person.press(listing.button("Check in 1: Koffieronde"))
+        assert checked_in.text.startswith("Checked in: Koffieronde")
+        [listing] = await person.send("/my")
+        assert [label for label, _ in listing.buttons] == [
+            "Check out 1: Koffieronde",
+            "Cancel 1: Koffieronde",
+        ]
+        [checked_out] = await person.press(listing.button("Check out 1: Koffieronde"))
+        assert checked_out.text.startswith("Checked out: Koffieronde, 0 h 00 min")
+
+    play(scenario)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.COMPLETED
+    assert claim.checked_in_at is not None and claim.checked_out_at is not None
+
+
+def test_check_in_is_not_offered_before_the_day(organisation: Organisation) -> None:
+    fien = telegram_volunteer(organisation, 7007)
+    claim_create(volunteer=fien, shift_id=ShiftFactory(organisation=organisation).pk)
+
+    async def scenario(fake: FakeTelegram) -> None:
+        [listing] = await Person(fake, 7007).send("/my")
+        assert not any(label.startswith("Check in") for label, _ in listing.buttons)
+
+    play(scenario)
