@@ -36,7 +36,9 @@ run: install
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	exec $(BIN)/python scripts/run_dev.py --host $(HOST) --port $(PORT) --web-processes $(WEB_CONCURRENCY)
 
+# mypy first (config in pyproject.toml, cache in .mypy_cache): it imports the settings too.
 test: install
+	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/mypy backend bots realtime
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import uuid
 import weakref
-from typing import Protocol
+from typing import Protocol, cast
 
 import redis
 import redis.asyncio
@@ -67,7 +67,8 @@ class LayerWatchdog:
 
     async def _marker(self, client: redis.asyncio.Redis) -> bytes | None:
         await client.set(MARKER_KEY, uuid.uuid4().hex, nx=True)
-        value: bytes | None = await client.get(MARKER_KEY)
+        # The client doesn't decode responses; the stubs can't know that.
+        value = cast("bytes | None", await client.get(MARKER_KEY))
         return value
 
     async def _check(self, client: redis.asyncio.Redis) -> None:

@@ -74,7 +74,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(code, _("Some fields are not valid."), _flatten(fields))
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        detail = exc.detail
+        detail: Any = exc.detail
         if isinstance(detail, dict):  # simplejwt's token errors carry a dict
             detail = detail.get("detail", _("Authentication failed."))
             code = "token_not_valid"

@@ -12,7 +12,8 @@ from rest_framework.permissions import AllowAny
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     detail = serializers.CharField(help_text="Human-readable explanation, translated.")
-    fields = serializers.DictField(
+    # The metaclass moves declared fields off the class, so this doesn't shadow `.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Per-field messages for validation errors; empty otherwise.",
     )

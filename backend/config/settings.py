@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -90,7 +90,7 @@ DB_POOL = env_bool("DB_POOL", default=False)
 DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 8)
 
 if DATABASE_URL:
-    _db: dict[str, Any] = dj_database_url.parse(DATABASE_URL)
+    _db = cast(dict[str, Any], dj_database_url.parse(DATABASE_URL))
 else:
     SQLITE_PATH.parent.mkdir(exist_ok=True)
     _db = {

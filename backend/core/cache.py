@@ -21,12 +21,16 @@ _lock = threading.Lock()
 class SharedRedisCache(RedisCache):
     @property
     def _cache(self) -> RedisCacheClient:  # type: ignore[override]
-        key = tuple(self._servers)
+        # _servers, _options and _class are RedisCache's private attributes, not in the stubs.
+        key = tuple(self._servers)  # type: ignore[attr-defined]
         client = _clients.get(key)
         if client is None:
             with _lock:
                 client = _clients.get(key)
                 if client is None:
-                    options: dict[str, Any] = self._options
-                    client = _clients[key] = self._class(self._servers, **options)
+                    options: dict[str, Any] = self._options  # type: ignore[attr-defined]
+                    client = _clients[key] = self._class(  # type: ignore[attr-defined]
+                        self._servers,  # type: ignore[attr-defined]
+                        **options,
+                    )
         return client

@@ -20,7 +20,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -140,8 +140,8 @@ class Worker:
         )
         if row is None:
             return "lost"
-        if row.kind == Kind.PLAN:
-            reminders_plan(claim_id=row.claim_id, caused_at=row.created_at)
+        if row.kind == Kind.PLAN:  # a plan row always names its claim
+            reminders_plan(claim_id=cast(int, row.claim_id), caused_at=row.created_at)
             self._finish(pk, token, status=Status.SENT, sent_at=now)
             return Status.SENT
         if row.kind == Kind.LATE_CANCELLATION:
@@ -150,7 +150,7 @@ class Worker:
             return Status.SENT
         if row.kind in (Kind.PROMOTED, Kind.SHIFT_CHANGED) and row.claim is not None:
             # Reminders at the (new) times, whatever becomes of this message.
-            reminders_plan(claim_id=row.claim_id, caused_at=row.created_at)
+            reminders_plan(claim_id=cast(int, row.claim_id), caused_at=row.created_at)
         reason = self._reason_to_drop(row, now)
         if reason:
             self._finish(pk, token, status=Status.DROPPED, last_error=reason)
@@ -270,15 +270,16 @@ class Worker:
             text=str(row.payload.get("text", "")),
         )
         buttons: list[list[tuple[str, str]]] = []
+        claim_id = cast(int, row.claim_id)  # reminders and follow-ups always name their claim
         if row.kind == Kind.REMINDER:
             buttons = [
                 [
-                    (messages.coming_button(language), encode("coming", row.claim_id)),
-                    (messages.cannot_come_button(language), encode("cancel", row.claim_id)),
+                    (messages.coming_button(language), encode("coming", claim_id)),
+                    (messages.cannot_come_button(language), encode("cancel", claim_id)),
                 ]
             ]
         elif row.kind == Kind.FOLLOW_UP:
-            buttons = [[(str(n), encode("score", row.claim_id, n)) for n in range(1, 6)]]
+            buttons = [[(str(n), encode("score", claim_id, n)) for n in range(1, 6)]]
         elif row.kind == Kind.BROADCAST:
             buttons = [[(messages.claim_button(language), encode("claim", shift.pk))]]
         return Message(user.profile.telegram_chat_id, text, buttons)
@@ -332,7 +333,8 @@ class Worker:
             )
             return "retry"
         if response.status_code == 403:
-            telegram_services.chat_mark_unreachable(chat_id=message.chat_id)
+            # Only messages with a chat are sent (see process).
+            telegram_services.chat_mark_unreachable(chat_id=cast(int, message.chat_id))
             return self._fail(row, token, attempts, f"403 {description}")
         if response.status_code >= 500:
             return self._retry(row, token, attempts, f"{response.status_code} {description}")

@@ -1,5 +1,5 @@
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
@@ -95,7 +95,8 @@ class SeriesAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     series: ShiftSeries | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
+        data = cast(dict[str, Any], super().clean())
         if self.errors:
             return data  # the service only sees a form that is valid as a form
         try:
@@ -124,7 +125,7 @@ class ShiftSeriesAdmin(admin.ModelAdmin):
     form = SeriesAdminForm
 
     def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
+        form: Any = super().get_form(request, obj, change, **kwargs)
         form.actor = request.user  # a fresh class per request (modelform_factory)
         return form
 

@@ -11,7 +11,7 @@ whatever the number of volunteers, shifts or years.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
@@ -208,8 +208,16 @@ def organisation_figures(*, organisation: Organisation, year: int) -> Figures:
         .order_by()
     }
 
+    # The rows are the stubs' TypedDicts of the .values() queries; a missing year is {}.
     per_year = [
-        _year_figures(y, current, past, claim_rows.get(y, {}), shift_rows.get(y, {})) for y in years
+        _year_figures(
+            y,
+            current,
+            past,
+            cast(dict[str, int | None], claim_rows.get(y, {})),
+            cast(dict[str, int | None], shift_rows.get(y, {})),
+        )
+        for y in years
     ]
     this, previous = per_year[-1], per_year[-2]
     return {

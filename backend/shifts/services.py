@@ -442,6 +442,9 @@ def overlapping_claims(volunteer_id: int | Any, shift: Shift | Any) -> QuerySet[
     """The volunteer's confirmed claims on other shifts that overlap ``shift`` in time.
 
     ``shift`` may be a Shift or an OuterRef expression (as a subquery of a shift query)."""
+    starts_at: dt.datetime | OuterRef
+    ends_at: dt.datetime | OuterRef
+    pk: int | OuterRef
     if isinstance(shift, Shift):
         starts_at, ends_at, pk = shift.starts_at, shift.ends_at, shift.pk
     else:
@@ -485,7 +488,10 @@ def _shift_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> Shif
         .values("n")
     )
     required = (
-        Shift.required_qualifications.through.objects.filter(shift_id=OuterRef("pk"))
+        # django-stubs doesn't see the annotation `n` on the auto-created through model.
+        Shift.required_qualifications.through.objects.filter(  # type: ignore[misc]
+            shift_id=OuterRef("pk")
+        )
         .values("shift_id")
         .annotate(n=Count("pk"))
         .values("n")

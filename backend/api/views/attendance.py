@@ -16,6 +16,7 @@ from backend.api.serializers_toolkit import (
     BlockSerializer,
     HistorySerializer,
 )
+from backend.api.users import request_user
 from backend.api.views.organisations import organisation_for
 from backend.api.views.shifts import _visible_shift
 from backend.core.errors import NotFound
@@ -35,7 +36,7 @@ ATTENDANCE_ERRORS = OpenApiResponse(
 def _own_claim_id(request: Request, shift_id: int) -> int:
     shift = _visible_shift(request, shift_id)
     claim_id = (
-        Claim.objects.filter(shift=shift, volunteer=request.user)
+        Claim.objects.filter(shift=shift, volunteer=request_user(request))
         .values_list("pk", flat=True)
         .first()
     )
@@ -46,7 +47,7 @@ def _own_claim_id(request: Request, shift_id: int) -> int:
 
 def _managed_claim_id(request: Request, shift_id: int, claim_id: int) -> int:
     shift = _visible_shift(request, shift_id)
-    require_manager(user=request.user, organisation_id=shift.organisation_id)
+    require_manager(user=request_user(request), organisation_id=shift.organisation_id)
     return get_object_or_404(Claim, pk=claim_id, shift=shift).pk
 
 
@@ -59,7 +60,7 @@ class MyCheckInView(APIView):
     def post(self, request: Request, shift_id: int) -> Response:
         """Check in on your confirmed shift (from 30 minutes before it starts)."""
         claim_id = _own_claim_id(request, shift_id)
-        return _render(services.claim_check_in(actor=request.user, claim_id=claim_id))
+        return _render(services.claim_check_in(actor=request_user(request), claim_id=claim_id))
 
 
 class MyCheckOutView(APIView):
@@ -67,7 +68,7 @@ class MyCheckOutView(APIView):
     def post(self, request: Request, shift_id: int) -> Response:
         """Check out: the claim is completed with the hours since you checked in."""
         claim_id = _own_claim_id(request, shift_id)
-        return _render(services.claim_check_out(actor=request.user, claim_id=claim_id))
+        return _render(services.claim_check_out(actor=request_user(request), claim_id=claim_id))
 
 
 class ClaimCheckInView(APIView):
@@ -75,7 +76,7 @@ class ClaimCheckInView(APIView):
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Check a volunteer in (coordinators)."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
-        return _render(services.claim_check_in(actor=request.user, claim_id=claim_id))
+        return _render(services.claim_check_in(actor=request_user(request), claim_id=claim_id))
 
 
 class ClaimCheckOutView(APIView):
@@ -83,7 +84,7 @@ class ClaimCheckOutView(APIView):
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Check a volunteer out (coordinators)."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
-        return _render(services.claim_check_out(actor=request.user, claim_id=claim_id))
+        return _render(services.claim_check_out(actor=request_user(request), claim_id=claim_id))
 
 
 class ClaimAttendanceView(APIView):
@@ -91,7 +92,9 @@ class ClaimAttendanceView(APIView):
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Confirm that the volunteer came (coordinators): completed, with the shift's hours."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
-        return _render(services.claim_confirm_attendance(actor=request.user, claim_id=claim_id))
+        return _render(
+            services.claim_confirm_attendance(actor=request_user(request), claim_id=claim_id)
+        )
 
 
 class ClaimNoShowView(APIView):
@@ -99,7 +102,7 @@ class ClaimNoShowView(APIView):
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Mark a volunteer who did not come as a no-show, after the shift (coordinators)."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
-        return _render(services.claim_mark_no_show(actor=request.user, claim_id=claim_id))
+        return _render(services.claim_mark_no_show(actor=request_user(request), claim_id=claim_id))
 
 
 class MemberBlockView(APIView):
@@ -115,7 +118,9 @@ class MemberBlockView(APIView):
         """Clear a member's no-shows so they can claim again (coordinators)."""
         organisation = organisation_for(request, organisation_id, manage=True)
         membership = get_object_or_404(Membership, pk=membership_id, organisation=organisation)
-        membership = membership_clear_claim_block(actor=request.user, membership=membership)
+        membership = membership_clear_claim_block(
+            actor=request_user(request), membership=membership
+        )
         return Response(BlockSerializer(membership).data)
 
 
@@ -123,7 +128,7 @@ class MyHistoryView(APIView):
     @extend_schema(responses=HistorySerializer)
     def get(self, request: Request) -> Response:
         """Your past shifts and the hours you volunteered per organisation and per year."""
-        history = volunteer_history(user=request.user, now=timezone.now())  # type: ignore[arg-type]
+        history = volunteer_history(user=request_user(request), now=timezone.now())
         return Response(HistorySerializer(history).data)
 
 
@@ -136,11 +141,11 @@ class ShiftAttendanceView(APIView):
         """After the shift (coordinators): the listed claims are no-shows, every other
         confirmed volunteer came and is completed with the shift's hours."""
         shift = _visible_shift(request, shift_id)
-        require_manager(user=request.user, organisation_id=shift.organisation_id)  # type: ignore[arg-type]
+        require_manager(user=request_user(request), organisation_id=shift.organisation_id)
         data = AttendanceRecordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claims = services.shift_record_attendance(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             shift_id=shift.pk,
             absent_claim_ids=data.validated_data["absent"],
         )

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.services import profile_ensure, profile_update
 from backend.api.serializers import ClaimSerializer, MeSerializer
+from backend.api.users import request_user
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
 from backend.shifts.selectors import waitlist_positions
 
@@ -20,13 +21,15 @@ from backend.shifts.selectors import waitlist_positions
 class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(profile_ensure(user=request.user)).data)
+        return Response(MeSerializer(profile_ensure(user=request_user(request))).data)
 
     @extend_schema(request=MeSerializer, responses=MeSerializer)
     def patch(self, request: Request) -> Response:
-        data = MeSerializer(profile_ensure(user=request.user), data=request.data, partial=True)
+        data = MeSerializer(
+            profile_ensure(user=request_user(request)), data=request.data, partial=True
+        )
         data.is_valid(raise_exception=True)
-        profile = profile_update(user=request.user, **data.validated_data)
+        profile = profile_update(user=request_user(request), **data.validated_data)
         return Response(MeSerializer(profile).data)
 
 
@@ -48,7 +51,7 @@ class MyClaimsView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Claim]:
         if getattr(self, "swagger_fake_view", False):
             return Claim.objects.none()
-        claims = Claim.objects.filter(volunteer=self.request.user).select_related(
+        claims = Claim.objects.filter(volunteer=request_user(self.request)).select_related(
             "shift__organisation"
         )
         if self.request.query_params.get("upcoming") in ("true", "1"):

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.users import request_user
 from backend.core.errors import ValidationFailed
 from backend.notifications import services
 from backend.notifications.models import ClaimFeedback, Notification
@@ -88,12 +89,12 @@ class MyReminderSettingsView(APIView):
     def get(self, request: Request) -> Response:
         """Your reminders: on or off, and how many minutes before a shift (default 1440, 120)."""
         enabled = (
-            TelegramAccount.objects.filter(user=request.user)
+            TelegramAccount.objects.filter(user=request_user(request))
             .values_list("reminders_enabled", flat=True)
             .first()
         )
         return _settings_response(
-            enabled is not False, services.reminder_offsets(user_id=request.user.pk)
+            enabled is not False, services.reminder_offsets(user_id=request_user(request).pk)
         )
 
     @extend_schema(request=ReminderSettingsSerializer, responses=ReminderSettingsSerializer)
@@ -103,7 +104,7 @@ class MyReminderSettingsView(APIView):
         if not data.is_valid():
             raise ValidationFailed(fields=data.errors)
         enabled, offsets = services.reminder_settings_set(
-            user=request.user,  # type: ignore[arg-type]
+            user=request_user(request),
             enabled=data.validated_data.get("enabled"),
             offsets_minutes=data.validated_data.get("offsets_minutes"),
         )
@@ -119,7 +120,7 @@ class ShiftBroadcastView(APIView):
         if not data.is_valid():
             raise ValidationFailed(fields=data.errors)
         queued = services.shift_broadcast(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             shift_id=shift_id,
             text=data.validated_data["text"],
         )
@@ -135,7 +136,7 @@ class OrganisationNotificationsView(APIView):
         """The organisation's notifications, newest first; ``?status=failed`` for the ones
         that could not be delivered, with the reason."""
         rows = services.notifications_of(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             organisation_id=organisation_id,
             status=request.query_params.get("status"),
         )
@@ -147,7 +148,7 @@ class OrganisationFollowUpsView(APIView):
     def get(self, request: Request, organisation_id: int) -> Response:
         """Follow-up answers that need a coordinator: a score of 1 or 2, or worrying words."""
         rows = services.follow_ups_of(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             organisation_id=organisation_id,
         )
         return Response(FollowUpSerializer(rows[:LIST_LIMIT], many=True).data)

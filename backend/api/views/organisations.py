@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -25,6 +25,7 @@ from backend.api.serializers import (
     OrganisationUpdateSerializer,
     QualificationSerializer,
 )
+from backend.api.users import request_user
 from backend.core.errors import NotFound
 from backend.organisations import services
 from backend.organisations.models import (
@@ -57,12 +58,16 @@ class OrganisationListView(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Organisation]:
         if getattr(self, "swagger_fake_view", False):
             return Organisation.objects.none()
-        return Organisation.objects.filter(memberships__user=self.request.user).order_by("name")
+        return Organisation.objects.filter(memberships__user=request_user(self.request)).order_by(
+            "name"
+        )
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = cast(dict[str, Any], super().get_serializer_context())
         context["roles"] = dict(
-            Membership.objects.filter(user=self.request.user).values_list("organisation_id", "role")
+            Membership.objects.filter(user=request_user(self.request)).values_list(
+                "organisation_id", "role"
+            )
         )
         return context
 
@@ -70,7 +75,9 @@ class OrganisationListView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = OrganisationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        organisation = services.organisation_create(creator=request.user, **data.validated_data)
+        organisation = services.organisation_create(
+            creator=request_user(request), **data.validated_data
+        )
         body = OrganisationSerializer(organisation, context={"roles": {organisation.pk: "admin"}})
         return Response(body.data, status=status.HTTP_201_CREATED)
 
@@ -79,7 +86,7 @@ class OrganisationDetailView(APIView):
     @extend_schema(responses=OrganisationSerializer)
     def get(self, request: Request, organisation_id: int) -> Response:
         organisation = organisation_for(request, organisation_id, manage=False)
-        role = membership_role(user=request.user, organisation_id=organisation.pk)
+        role = membership_role(user=request_user(request), organisation_id=organisation.pk)
         return Response(
             OrganisationSerializer(organisation, context={"roles": {organisation.pk: role}}).data
         )
@@ -91,11 +98,11 @@ class OrganisationDetailView(APIView):
         data = OrganisationUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         organisation = services.organisation_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             organisation_id=organisation.pk,
             **data.validated_data,
         )
-        role = membership_role(user=request.user, organisation_id=organisation.pk)
+        role = membership_role(user=request_user(request), organisation_id=organisation.pk)
         return Response(
             OrganisationSerializer(organisation, context={"roles": {organisation.pk: role}}).data
         )
@@ -108,7 +115,9 @@ class JoinView(APIView):
     def post(self, request: Request) -> Response:
         data = JoinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.organisation_join(user=request.user, code=data.validated_data["code"])
+        membership = services.organisation_join(
+            user=request_user(request), code=data.validated_data["code"]
+        )
         body = OrganisationSerializer(
             membership.organisation,
             context={"roles": {membership.organisation_id: membership.role}},
@@ -140,7 +149,7 @@ class MemberDetailView(APIView):
         data = MembershipRoleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_set_role(
-            actor=request.user, membership=membership, role=data.validated_data["role"]
+            actor=request_user(request), membership=membership, role=data.validated_data["role"]
         )
         return Response(MembershipSerializer(membership).data)
 
@@ -162,7 +171,7 @@ class InviteListView(APIView):
         data = InviteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         invite = services.invite_create(
-            actor=request.user,
+            actor=request_user(request),
             organisation=organisation,
             role=data.validated_data["role"],
             valid_for=dt.timedelta(days=data.validated_data["valid_days"]),
@@ -189,7 +198,7 @@ class QualificationListView(generics.ListAPIView):
         data = QualificationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         qualification = services.qualification_create(
-            actor=request.user, organisation=organisation, **data.validated_data
+            actor=request_user(request), organisation=organisation, **data.validated_data
         )
         return Response(QualificationSerializer(qualification).data, status=status.HTTP_201_CREATED)
 
@@ -222,7 +231,7 @@ class HolderListView(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         holder = get_object_or_404(User, pk=data.validated_data["user_id"])
         held = services.qualification_grant(
-            actor=request.user,
+            actor=request_user(request),
             qualification=qualification,
             user=holder,
             expires_on=data.validated_data.get("expires_on"),
@@ -242,5 +251,5 @@ class HolderDetailView(APIView):
             qualification__organisation=organisation,
             user_id=user_id,
         )
-        services.qualification_revoke(actor=request.user, held=held)
+        services.qualification_revoke(actor=request_user(request), held=held)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -20,6 +20,7 @@ from backend.api.serializers_toolkit import (
     SeriesSerializer,
     SeriesUpdateSerializer,
 )
+from backend.api.users import request_user
 from backend.core.errors import NotFound, ValidationFailed
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import (
@@ -56,9 +57,9 @@ def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:
 def _managed_series(request: Request, series_id: int) -> ShiftSeries:
     series = get_object_or_404(ShiftSeries.objects.select_related("organisation"), pk=series_id)
     if not (
-        request.user.is_staff
-        or is_manager(user=request.user, organisation_id=series.organisation_id)
-    ):  # type: ignore[arg-type]
+        request_user(request).is_staff
+        or is_manager(user=request_user(request), organisation_id=series.organisation_id)
+    ):
         raise NotFound()  # others don't learn the series exists
     return series
 
@@ -71,7 +72,7 @@ class SeriesListView(APIView):
     def get(self, request: Request) -> Response:
         """The series of the organisations you coordinate, newest first (at most 200)."""
         series = ShiftSeries.objects.filter(
-            organisation_id__in=managed_organisation_ids(user=request.user)  # type: ignore[arg-type]
+            organisation_id__in=managed_organisation_ids(user=request_user(request))
         ).order_by("-created_at", "-id")
         organisation = request.query_params.get("organisation", "")
         if organisation:
@@ -95,9 +96,9 @@ class SeriesListView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         organisation = get_object_or_404(Organisation, pk=values.pop("organisation_id"))
-        require_manager(user=request.user, organisation_id=organisation.pk)  # type: ignore[arg-type]
+        require_manager(user=request_user(request), organisation_id=organisation.pk)
         series = services.series_create(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             organisation=organisation,
             **values,
         )
@@ -117,7 +118,7 @@ class SeriesDetailView(APIView):
         data = SeriesUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         series = services.series_update(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             series_id=series.pk,
             **data.validated_data,
         )
@@ -127,7 +128,7 @@ class SeriesDetailView(APIView):
     def delete(self, request: Request, series_id: int) -> Response:
         """Cancel every future occurrence of the series."""
         series = _managed_series(request, series_id)
-        services.series_cancel(actor=request.user, series_id=series.pk)  # type: ignore[arg-type]
+        services.series_cancel(actor=request_user(request), series_id=series.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -139,9 +140,9 @@ class CopyWeekView(APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         organisation = get_object_or_404(Organisation, pk=values.pop("organisation"))
-        require_manager(user=request.user, organisation_id=organisation.pk)  # type: ignore[arg-type]
+        require_manager(user=request_user(request), organisation_id=organisation.pk)
         copies = services.shifts_copy_week(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request_user(request),
             organisation=organisation,
             **values,
         )

@@ -30,6 +30,7 @@ from backend.api.serializers import (
     ShiftWriteSerializer,
 )
 from backend.api.throttles import ClaimThrottle
+from backend.api.users import request_user
 from backend.core.errors import NotFound
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import managed_organisation_ids, require_manager
@@ -49,21 +50,21 @@ def _viewer_context(request: Request, shifts: list[Shift]) -> dict[str, Any]:
     claims = {
         claim.shift_id: claim
         for claim in Claim.objects.filter(
-            volunteer=request.user, shift_id__in=[s.pk for s in shifts]
+            volunteer=request_user(request), shift_id__in=[s.pk for s in shifts]
         )
     }
     waiting = [c.shift_id for c in claims.values() if c.status == "waitlisted"]
     return {
         "request": request,
         "claims": claims,
-        "managed": set(managed_organisation_ids(user=request.user)),
+        "managed": set(managed_organisation_ids(user=request_user(request))),
         "positions": waitlist_positions(shift_ids=waiting),
     }
 
 
 def _visible_shift(request: Request, shift_id: int) -> Shift:
     return get_object_or_404(
-        shifts_visible_to(user=request.user)
+        shifts_visible_to(user=request_user(request))
         .select_related("organisation")
         .prefetch_related("required_qualifications"),
         pk=shift_id,
@@ -90,7 +91,8 @@ class ShiftListView(generics.ListAPIView):
     serializer_class = ShiftSerializer
     pagination_class = ShiftCursorPagination
     filterset_class = ShiftFilter
-    filter_backends = (*generics.ListAPIView.filter_backends, OrderingFilter)
+    # Reads the class attribute (the settings' default backends); mypy flags any generic class.
+    filter_backends = (*generics.ListAPIView.filter_backends, OrderingFilter)  # type: ignore[misc]
     ordering_fields = ("starts_at",)
     ordering = ("starts_at", "id")
 
@@ -98,7 +100,7 @@ class ShiftListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Shift.objects.none()
         return (
-            shifts_visible_to(user=self.request.user)
+            shifts_visible_to(user=request_user(self.request))
             .select_related("organisation")
             .prefetch_related("required_qualifications")
         )
@@ -116,9 +118,9 @@ class ShiftListView(generics.ListAPIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         organisation = get_object_or_404(Organisation, pk=values.pop("organisation"))
-        require_manager(user=request.user, organisation_id=organisation.pk)
+        require_manager(user=request_user(request), organisation_id=organisation.pk)
         shift = services.shift_create(
-            actor=request.user,
+            actor=request_user(request),
             organisation=organisation,
             required_qualification_ids=values.pop("required_qualifications"),
             **values,
@@ -138,12 +140,12 @@ class ShiftDetailView(APIView):
     def patch(self, request: Request, shift_id: int) -> Response:
         """Change a shift (coordinators). Moving it keeps the claims; volunteers are told."""
         shift = _visible_shift(request, shift_id)
-        require_manager(user=request.user, organisation_id=shift.organisation_id)
+        require_manager(user=request_user(request), organisation_id=shift.organisation_id)
         data = ShiftUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         services.shift_update(
-            actor=request.user,
+            actor=request_user(request),
             shift_id=shift.pk,
             required_qualification_ids=values.pop("required_qualifications", None),
             **values,
@@ -154,7 +156,7 @@ class ShiftDetailView(APIView):
     def delete(self, request: Request, shift_id: int) -> Response:
         """Cancel a shift (coordinators): every claim on it ends."""
         shift = _visible_shift(request, shift_id)
-        services.shift_cancel(actor=request.user, shift_id=shift.pk)
+        services.shift_cancel(actor=request_user(request), shift_id=shift.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -163,7 +165,7 @@ class ShiftPublishView(APIView):
     def post(self, request: Request, shift_id: int) -> Response:
         """Publish a draft shift so volunteers can claim it."""
         shift = _visible_shift(request, shift_id)
-        services.shift_publish(actor=request.user, shift_id=shift.pk)
+        services.shift_publish(actor=request_user(request), shift_id=shift.pk)
         return _render_shift(request, shift.pk)
 
 
@@ -183,7 +185,7 @@ class ClaimView(APIView):
         """Claim a seat on a shift."""
         # No separate visibility lookup: the service refuses non-members (not_member) before
         # it reveals anything about the shift, and a claim is the hottest path of the API.
-        result = services.claim_create(volunteer=request.user, shift_id=shift_id)
+        result = services.claim_create(volunteer=request_user(request), shift_id=shift_id)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         return Response(_render_claim(result.claim), status=code)
 
@@ -192,13 +194,13 @@ class ClaimView(APIView):
         """Cancel your claim on a shift. The seat goes to the first in line on the waitlist."""
         shift = _visible_shift(request, shift_id)
         claim_id = (
-            Claim.objects.filter(shift=shift, volunteer=request.user)
+            Claim.objects.filter(shift=shift, volunteer=request_user(request))
             .values_list("pk", flat=True)
             .first()
         )
         if claim_id is None:
             raise NotFound()
-        claim = services.claim_cancel(actor=request.user, claim_id=claim_id)
+        claim = services.claim_cancel(actor=request_user(request), claim_id=claim_id)
         return Response(_render_claim(claim))
 
 
@@ -218,7 +220,7 @@ class ShiftClaimListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Claim.objects.none()
         shift = _visible_shift(self.request, self.kwargs["shift_id"])
-        require_manager(user=self.request.user, organisation_id=shift.organisation_id)
+        require_manager(user=request_user(self.request), organisation_id=shift.organisation_id)
         return (
             Claim.objects.filter(shift=shift)
             .select_related("volunteer__profile")
@@ -237,8 +239,8 @@ class ShiftClaimDetailView(APIView):
     def delete(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Cancel a volunteer's claim (coordinators), e.g. after a phone call."""
         shift = _visible_shift(request, shift_id)
-        require_manager(user=request.user, organisation_id=shift.organisation_id)
+        require_manager(user=request_user(request), organisation_id=shift.organisation_id)
         get_object_or_404(Claim, pk=claim_id, shift=shift)
-        claim = services.claim_cancel(actor=request.user, claim_id=claim_id)
+        claim = services.claim_cancel(actor=request_user(request), claim_id=claim_id)
         claim = Claim.objects.select_related("volunteer__profile").get(pk=claim.pk)
         return Response(ShiftClaimSerializer(claim).data)
