@@ -138,10 +138,13 @@ def reminders_plan(*, claim_id: int, caused_at: dt.datetime) -> int:
     if enabled is not False:
         for minutes in reminder_offsets(user_id=claim.volunteer_id):
             at = shift.starts_at - dt.timedelta(minutes=minutes)
-            if at < caused_at:
+            due = reminder_due(at, shift.starts_at, zone)
+            # A time already past, or moved into the past by quiet hours (a 04:30 reminder
+            # moves to 21:59 the evening before): the volunteer has just acted on the shift.
+            if at < caused_at or due < caused_at:
                 continue
             key = f"reminder:{claim.pk}:{_key_time(at)}"
-            rows.append(row(Kind.REMINDER, key, at, reminder_due(at, shift.starts_at, zone)))
+            rows.append(row(Kind.REMINDER, key, at, due))
     follow_up_at = shift.ends_at + FOLLOW_UP_DELAY
     rows.append(
         row(

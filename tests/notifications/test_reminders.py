@@ -257,6 +257,30 @@ def test_a_reminder_in_quiet_hours_goes_out_the_evening_before(
     assert len(fake.sent_to(507)) == 2
 
 
+def test_a_claim_made_at_night_gets_no_reminder_moved_into_the_past_by_quiet_hours(
+    organisation: Organisation,
+    on_telegram: Callable[..., User],
+    fake: FakeTelegram,
+    worker: Worker,
+) -> None:
+    # Claimed at 01:30 for 06:30: the 2-hour reminder (04:30) would move to 21:59 the
+    # evening before, which has passed. Nobody is woken up at 01:30 to be reminded of the
+    # shift they claimed a minute ago.
+    with time_machine.travel(local(7, 1, 30), tick=True) as traveller:
+        shift = ShiftFactory(
+            organisation=organisation, starts_at=local(7, 6, 30), ends_at=local(7, 8)
+        )
+        anna = on_telegram(508)
+        claim_create(volunteer=anna, shift_id=shift.pk)
+        worker.run_until_idle()
+        worker.run_until_idle()
+        assert fake.sent_to(508) == []
+        traveller.move_to(local(7, 6, 0))
+        worker.run_until_idle()
+    assert fake.sent_to(508) == []
+    assert not Notification.objects.filter(user=anna, kind=Kind.REMINDER).exists()
+
+
 def test_cancellation_messages_wait_for_the_morning_unless_the_shift_is_soon(
     organisation: Organisation,
     coordinator: User,
