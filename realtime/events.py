@@ -8,19 +8,22 @@ is stored in the database by the service that caused it.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import queue
 import threading
+from collections import Counter
 from functools import cache
 from typing import Literal, NotRequired, TypedDict
 
 import redis
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from backend.board.selectors import BoardShift, board_shift
-from realtime.sequence import next_sequence
+from backend.board.selectors import BoardShift, board_shifts
+from realtime.sequence import next_sequences
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +86,7 @@ def publish_on_commit(event: DomainEvent, *, user_ids: tuple[int, ...] = ()) -> 
     """
     groups = [organisation_group(event["organisation_id"])]
     groups += [user_group(user_id) for user_id in user_ids]
-    transaction.on_commit(lambda: _send(groups, event))
+    transaction.on_commit(lambda: _publish(groups, event))
 
 
 class LayerMessage(TypedDict):
@@ -101,43 +104,150 @@ class LayerMessage(TypedDict):
     board_text: NotRequired[str]
 
 
-def _send(groups: list[str], event: DomainEvent) -> None:
+def _publish(groups: list[str], event: DomainEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    organisation_id = event["organisation_id"]
-    seq: int | None
+    if isinstance(layer, InMemoryChannelLayer):
+        # One process by definition, and its queues belong to the consumers' event loop:
+        # publish right here, in the committing thread.
+        _deliver(layer, [(groups, event)])
+        return
+    _publisher().put(groups, event)
+
+
+def flush_events(timeout: float = PUBLISH_TIMEOUT_SECONDS) -> bool:
+    """Wait until every event committed so far in this process has been published (or given
+    up on). True if the queue emptied within ``timeout``. Runs at exit too."""
+    if _publisher.cache_info().currsize == 0:
+        return True  # nothing was ever queued in this process
+    return _publisher().flush(timeout)
+
+
+Item = tuple[list[str], DomainEvent]
+
+
+class _Publisher:
+    """Publishes the committed events of this process from one thread, in batches.
+
+    A claim request only queues its event (microseconds) and returns. The thread takes
+    everything queued so far (up to ``MAX_BATCH``) and publishes it with one Redis round trip
+    for the sequence numbers, two queries for the board rows of all shifts concerned and the
+    group sends in order: under load, the per-event cost shrinks as batches grow.
+
+    The queue holds events for milliseconds. Like the channel layer itself it is at most once:
+    if the process dies between commit and publishing, boards miss those events until their
+    next snapshot. If the queue is full (Redis unreachable for long), events are dropped but
+    their numbers are still taken, so boards see the gap and resynchronise.
+    """
+
+    MAX_BATCH = 500
+    MAX_QUEUED = 10_000
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[Item] = queue.Queue(maxsize=self.MAX_QUEUED)
+        self.lock = threading.Lock()
+        self.dropped: Counter[int] = Counter()
+        self.thread = threading.Thread(target=self._run, name="inzet-events", daemon=True)
+        self.thread.start()
+        atexit.register(self.flush, PUBLISH_TIMEOUT_SECONDS)
+
+    def put(self, groups: list[str], event: DomainEvent) -> None:
+        try:
+            self.queue.put_nowait((groups, event))
+        except queue.Full:
+            with self.lock:
+                self.dropped[event["organisation_id"]] += 1
+            logger.warning("event queue full: dropped %s", event["type"])
+
+    def flush(self, timeout: float) -> bool:
+        done = threading.Event()
+
+        def wait() -> None:
+            self.queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < self.MAX_BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            with self.lock:
+                dropped, self.dropped = self.dropped, Counter()
+            try:
+                _deliver(get_channel_layer(), batch, dropped=dropped)
+            except Exception:
+                logger.exception("could not publish %d events", len(batch))
+            finally:
+                # This thread's database connection goes back (to the pool) between batches.
+                connection.close()
+                for _ in batch:
+                    self.queue.task_done()
+
+
+@cache
+def _publisher() -> _Publisher:
+    return _Publisher()
+
+
+def _deliver(
+    layer: BaseChannelLayer | None, items: list[Item], dropped: Counter[int] | None = None
+) -> None:
+    """Number, read and send ``items`` (in order). ``dropped`` numbers are taken and skipped."""
+    if layer is None:
+        return
+    counts: Counter[int] = Counter(dropped or {})
+    counts.update(event["organisation_id"] for _, event in items)
+    numbers: dict[int, int] | None
     try:
-        seq = next_sequence(organisation_id)
+        numbers = next_sequences(dict(counts))
     except redis.RedisError:
-        logger.warning("could not number %s for org %s", event["type"], organisation_id)
-        seq = None
+        logger.warning("could not number %d events", len(items))
+        numbers = None
+    if numbers is not None and dropped:
+        # The dropped events' numbers come first: boards see a gap and resynchronise.
+        for organisation_id, n in dropped.items():
+            numbers[organisation_id] += n
     # Read after numbering: the row sent with a higher number is then never older than one
     # sent with a lower number, so applying events in order converges on the database.
-    row = board_shift(shift_id=event["shift"]["id"])
-    messages: list[tuple[str, LayerMessage]] = [
-        (
-            group,
-            {
-                "type": "domain.event",
-                "event": event,
-                "audience": "organisation" if group.startswith("org.") else "user",
-                "seq": seq,
-                "board_shift": row,
-            },
-        )
-        for group in groups
-    ]
+    rows = board_shifts(shift_ids=sorted({event["shift"]["id"] for _, event in items}))
+    messages: list[tuple[str, LayerMessage]] = []
+    for groups, event in items:
+        seq: int | None = None
+        if numbers is not None:
+            seq = numbers[event["organisation_id"]]
+            numbers[event["organisation_id"]] += 1
+        row = rows.get(event["shift"]["id"])
+        messages += [
+            (
+                group,
+                {
+                    "type": "domain.event",
+                    "event": event,
+                    "audience": "organisation" if group.startswith("org.") else "user",
+                    "seq": seq,
+                    "board_shift": row,
+                },
+            )
+            for group in groups
+        ]
+    what = items[0][1]["type"] if len(items) == 1 else f"{len(items)} events"
     if isinstance(layer, InMemoryChannelLayer):
         # Its queues belong to the consumers' event loop: send from that loop.
-        async_to_sync(_group_send_all)(layer, messages, event["type"])
+        async_to_sync(_group_send_all)(layer, messages, what)
         return
     try:
         asyncio.run_coroutine_threadsafe(
-            _group_send_all(layer, messages, event["type"]), _publisher_loop()
+            _group_send_all(layer, messages, what), _publisher_loop()
         ).result(timeout=PUBLISH_TIMEOUT_SECONDS)
     except Exception:
-        logger.warning("could not publish %s in time", event["type"], exc_info=True)
+        logger.warning("could not publish %s in time", what, exc_info=True)
 
 
 class UserNotification(TypedDict):
@@ -183,11 +293,19 @@ def publish_notification(user_id: int, notification: UserNotification) -> None:
 async def _group_send_all(
     layer: BaseChannelLayer, messages: list[tuple[str, LayerMessage]], event_type: str
 ) -> None:
+    """Send in order within each group; different groups concurrently."""
+    by_group: dict[str, list[LayerMessage]] = {}
     for group, message in messages:
-        try:
-            await layer.group_send(group, message)
-        except Exception:
-            logger.warning("could not publish %s to %s", event_type, group, exc_info=True)
+        by_group.setdefault(group, []).append(message)
+
+    async def send(group: str, queued: list[LayerMessage]) -> None:
+        for message in queued:
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                logger.warning("could not publish %s to %s", event_type, group, exc_info=True)
+
+    await asyncio.gather(*(send(group, queued) for group, queued in by_group.items()))
 
 
 @cache

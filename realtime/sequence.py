@@ -49,19 +49,31 @@ def shared_redis() -> redis.Redis | None:
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
 
 
-def next_sequence(organisation_id: int) -> int:
-    """Take the next number for the organisation. Raises ``redis.RedisError`` if Redis is down."""
+def next_sequences(counts: dict[int, int]) -> dict[int, int]:
+    """Take ``counts[org]`` consecutive numbers for each organisation, in one round trip.
+
+    Returns the first number of each organisation's range. Raises ``redis.RedisError`` if
+    Redis is down.
+    """
     client = shared_redis()
-    key = _key(organisation_id)
     if client is None:
+        firsts = {}
         with _local_lock:
-            value = _local_counters.get(key) or _start_value()
-            _local_counters[key] = value + 1
-            return value + 1
+            for organisation_id, n in counts.items():
+                key = _key(organisation_id)
+                value = _local_counters.get(key) or _start_value()
+                _local_counters[key] = value + n
+                firsts[organisation_id] = value + 1
+        return firsts
     pipe = client.pipeline(transaction=False)
-    pipe.set(key, _start_value(), nx=True)
-    pipe.incr(key)
-    return int(pipe.execute()[1])
+    for organisation_id, n in counts.items():
+        pipe.set(_key(organisation_id), _start_value(), nx=True)
+        pipe.incrby(_key(organisation_id), n)
+    lasts = pipe.execute()[1::2]
+    return {
+        organisation_id: int(last) - n + 1
+        for (organisation_id, n), last in zip(counts.items(), lasts, strict=True)
+    }
 
 
 def current_sequence(organisation_id: int) -> int:

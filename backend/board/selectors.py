@@ -197,5 +197,11 @@ def board_snapshot(
 
 def board_shift(*, shift_id: int) -> BoardShift | None:
     """The board row of one shift (two queries); None for a draft or a deleted shift."""
-    shift = _board_shifts().filter(pk=shift_id).first()
-    return _row(shift, timezone.now()) if shift is not None else None
+    return board_shifts(shift_ids=[shift_id]).get(shift_id)
+
+
+def board_shifts(*, shift_ids: list[int]) -> dict[int, BoardShift]:
+    """The board rows of several shifts by id, in two queries; drafts and deleted shifts are
+    left out."""
+    now = timezone.now()
+    return {shift.pk: _row(shift, now) for shift in _board_shifts().filter(pk__in=shift_ids)}

@@ -14,7 +14,7 @@ from django.db import connection
 
 from backend.accounts.models import User
 from backend.shifts.models import Shift
-from realtime.events import DomainEvent
+from realtime.events import DomainEvent, flush_events
 from tests.factories import ShiftFactory, shift_at  # noqa: F401 (re-exported)
 
 T = TypeVar("T")
@@ -57,11 +57,16 @@ class EventListener:
         self.thread.start()
         self.channel: str = self._run(layer.new_channel())
         self.groups: list[str] = []
+        # Every layer message received, with its number and board row.
+        self.messages: list[dict[str, Any]] = []
 
     def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def subscribe(self, group: str) -> None:
+        # Events of what the test did before are published from a thread of their own:
+        # let them go out first, so only what happens after subscribing arrives.
+        flush_events()
         self._run(self.layer.group_add(group, self.channel))
         self.groups.append(group)
 
@@ -84,6 +89,7 @@ class EventListener:
             except TimeoutError:
                 return received
             assert message["type"] == "domain.event"
+            self.messages.append(message)
             received.append(message["event"])
 
     def close(self) -> None:

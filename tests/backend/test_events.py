@@ -8,9 +8,12 @@ REDIS_URL is set), and need real commits for ``on_commit`` to fire, hence ``tran
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import transaction
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
 from django.utils import timezone
 
 from backend.accounts.models import User
@@ -25,7 +28,7 @@ from backend.shifts.services import (
     shift_publish,
     shift_update,
 )
-from realtime.events import organisation_group, user_group
+from realtime.events import _deliver, organisation_group, user_group
 from tests.backend.conftest import EventListener, MakeShift, MakeVolunteer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -254,3 +257,56 @@ def test_raising_capacity_publishes_the_change_and_each_promotion(
     assert [e["type"] for e in events] == ["shift.changed", "claim.promoted", "claim.promoted"]
     assert events[0]["time_changed"] is False
     assert all(e["shift"]["confirmed_count"] == 3 for e in events)
+
+
+def test_claims_committed_at_once_are_all_published_numbered_one_after_the_other(
+    listener: EventListener,
+    make_volunteer: MakeVolunteer,
+    organisation: Organisation,
+    make_shift: MakeShift,
+) -> None:
+    # Events go out from the process's publishing thread, in batches when they come fast;
+    # a board must still get every one, numbered without gaps, each with its shift's row.
+    shifts = [make_shift(organisation, capacity=1) for _ in range(4)]
+    volunteers = [make_volunteer() for _ in range(20)]
+    listener.subscribe(organisation_group(organisation.pk))
+
+    def claim(n: int) -> None:
+        try:
+            claim_create(volunteer=volunteers[n], shift_id=shifts[n % 4].pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(claim, range(20)))
+
+    events = listener.events(20)
+    assert sorted(e["type"] for e in events) == ["claim.confirmed"] * 4 + ["claim.waitlisted"] * 16
+    numbers = [m["seq"] for m in listener.messages]
+    assert numbers == list(range(numbers[0], numbers[0] + 20))
+    last_rows = {m["board_shift"]["id"]: m["board_shift"] for m in listener.messages}
+    assert {
+        row["id"]: (row["confirmed_count"], row["waitlist_count"]) for row in last_rows.values()
+    } == {shift.pk: (1, 4) for shift in shifts}
+
+
+def test_events_dropped_from_a_full_queue_still_take_their_numbers(
+    listener: EventListener, volunteer: User, organisation: Organisation, make_shift: MakeShift
+) -> None:
+    # When the queue overflows (Redis unreachable for long), the dropped events' numbers are
+    # taken with the next batch, so boards see a gap and fetch a new snapshot.
+    shift = make_shift(organisation)
+    listener.subscribe(organisation_group(organisation.pk))
+    claim_create(volunteer=volunteer, shift_id=shift.pk)
+    [first] = listener.events(1)
+    before = listener.messages[-1]["seq"]
+
+    layer = get_channel_layer()
+    _deliver(
+        layer,
+        [([organisation_group(organisation.pk)], first)],
+        dropped=Counter({organisation.pk: 3}),
+    )
+
+    listener.events(1)
+    assert listener.messages[-1]["seq"] == before + 4
