@@ -104,14 +104,19 @@ class LayerMessage(TypedDict):
     board_text: NotRequired[str]
 
 
+_in_memory_lock = threading.Lock()
+
+
 def _publish(groups: list[str], event: DomainEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     if isinstance(layer, InMemoryChannelLayer):
         # One process by definition, and its queues belong to the consumers' event loop:
-        # publish right here, in the committing thread.
-        _deliver(layer, [(groups, event)])
+        # publish right here, in the committing thread; one at a time, so that events are
+        # sent in the order of their numbers.
+        with _in_memory_lock:
+            _deliver(layer, [(groups, event)])
         return
     _publisher().put(groups, event)
 

@@ -57,6 +57,8 @@ def wait_for_port(port: int, timeout: float = 20) -> None:
 def test_database_url() -> str:
     """The database pytest-django created, for other processes to use."""
     s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{s['NAME']}"
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
     return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}"
 
