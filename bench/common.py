@@ -49,9 +49,12 @@ def machine() -> str:
 class Server:
     """The Procfile's web process: scripts/serve.py with N Daphne processes."""
 
-    def __init__(self, env: dict[str, str], processes: int) -> None:
+    def __init__(
+        self, env: dict[str, str], processes: int, app: str = "backend.config.asgi:application"
+    ) -> None:
         self.port = free_port()
         self.processes = processes
+        self.app = app
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -66,6 +69,8 @@ class Server:
                 str(self.port),
                 "--processes",
                 str(self.processes),
+                "--app",
+                self.app,
             ],
             cwd=ROOT,
             env=self.env,
