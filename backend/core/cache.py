@@ -18,7 +18,27 @@ _clients: dict[tuple[str, ...], RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
+class _ReusingClient(RedisCacheClient):
+    """Django's client builds a ``redis.Redis`` object (and its table of response callbacks)
+    for every cache call; one per pool does, since they are thread-safe too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._redis_clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._redis_clients.get(id(pool))
+        if client is None:
+            client = self._redis_clients[id(pool)] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
+        return client
+
+
 class SharedRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _ReusingClient
+
     @property
     def _cache(self) -> RedisCacheClient:  # type: ignore[override]
         # _servers, _options and _class are RedisCache's private attributes, not in the stubs.
