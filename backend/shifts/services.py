@@ -576,26 +576,27 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     if shift.upcoming >= settings.INZET_MAX_UPCOMING_CLAIMS:  # type: ignore[attr-defined]
         raise TooManyClaims()
 
-    counts = _take_seat(shift.pk)
-    if counts is not None:
-        status, ticket = ClaimStatus.CONFIRMED, None
+    status: str
+    ticket: int | None = None
+    if (counts := _take_seat(shift.pk)) is not None:
+        status = ClaimStatus.CONFIRMED
+    elif (taken := _take_ticket(shift.pk)) is not None:
+        status, ticket, counts = ClaimStatus.WAITLISTED, taken[2], (taken[0], taken[1])
     else:
-        # No seat in the fast path. Lock the shift and look again: a cancellation may have
-        # freed a seat since, and waitlist tickets must be handed out one at a time.
+        # Neither a seat nor a ticket: the shift closed, its waitlist is off, or a seat was
+        # freed between the two updates. Lock the shift for a stable answer.
         locked = _locked_shift(shift.pk)
         if locked.status != ShiftStatus.PUBLISHED:
             raise ShiftNotOpen()
-        counts = _take_seat(shift.pk)
-        if counts is not None:
-            status, ticket = ClaimStatus.CONFIRMED, None
+        if (counts := _take_seat(shift.pk)) is not None:
+            status = ClaimStatus.CONFIRMED
         elif not locked.waitlist_enabled:
             raise ShiftFull()
         else:
-            Shift.objects.filter(pk=shift.pk).update(
-                waitlist_seq=F("waitlist_seq") + 1, waitlist_count=F("waitlist_count") + 1
-            )
-            status, ticket = ClaimStatus.WAITLISTED, locked.waitlist_seq + 1
-            counts = (locked.confirmed_count, locked.waitlist_count + 1)
+            # Published, full and with a waitlist, and we hold the lock: this cannot miss.
+            taken = _take_ticket(shift.pk)
+            assert taken is not None
+            status, ticket, counts = ClaimStatus.WAITLISTED, taken[2], (taken[0], taken[1])
     shift.confirmed_count, shift.waitlist_count = counts
 
     if not is_member:
@@ -640,6 +641,26 @@ def _take_seat(shift_id: int) -> tuple[int, int] | None:
         )
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
+
+
+def _take_ticket(shift_id: int) -> tuple[int, int, int] | None:
+    """Take the next waitlist ticket if the shift is published, full and has a waitlist;
+    return the (confirmed, waitlist) counts and the ticket, else None.
+
+    Like :func:`_take_seat`, one conditional UPDATE: tickets are handed out one at a time by
+    the row lock, and a seat freed meanwhile makes it miss (the caller then takes the seat).
+    """
+    table = Shift._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET waitlist_seq = waitlist_seq + 1, "
+            "waitlist_count = waitlist_count + 1 "
+            "WHERE id = %s AND status = %s AND waitlist_enabled AND confirmed_count >= capacity "
+            "RETURNING confirmed_count, waitlist_count, waitlist_seq",
+            [shift_id, ShiftStatus.PUBLISHED.value],
+        )
+        row = cursor.fetchone()
+    return (row[0], row[1], row[2]) if row else None
 
 
 def cancellation_is_late(*, shift: Shift, now: dt.datetime) -> bool:
