@@ -6,7 +6,8 @@ Method
    members, 1,000 published shifts at distinct hours (capacity 500) and one hot shift.
 2. The production web process is started as the Procfile does (scripts/serve.py: N Daphne
    processes sharing one socket; DEBUG off, a psycopg connection pool (DB_POOL), Redis channel
-   layer so every claim also publishes its event) with N = WEB_CONCURRENCY (default 4).
+   layer so every claim also publishes its event) with N = WEB_CONCURRENCY (default: the number of
+   cores, as the Procfile's web process).
 3. wrk (50 connections, 2 threads, on this same machine) POSTs /api/v1/shifts/{id}/claim/
    with JWT bearer tokens, every request a distinct (volunteer, shift) pair:
    (a) spread: 6,000 volunteers each claim 10 of the 1,000 shifts;
@@ -19,7 +20,7 @@ Method
 5. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
    duration; p95 latency, and queries per request counted in-process on the same code.
 
-Run: python bench/claims.py [--seconds 10] [--processes 4]   (needs PostgreSQL, Redis, wrk)
+Run: python bench/claims.py [--seconds 10] [--processes N]   (needs PostgreSQL, Redis, wrk)
 """
 
 from __future__ import annotations
@@ -204,7 +205,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument(
-        "--processes", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4"))
+        "--processes",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1),
     )
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")

@@ -14,7 +14,7 @@ Method: wrk, 50 connections, 2 threads, POST with a bearer token, for --seconds 
 reference is the same pgbench claim transaction as in bench/claims.py (spread over 1,000
 rows), so every figure is also a ratio of that reference.
 
-Run: python bench/floor.py [--seconds 10] [--processes 4]   (needs PostgreSQL, Redis, wrk)
+Run: python bench/floor.py [--seconds 10] [--processes N]   (needs PostgreSQL, Redis, wrk)
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument(
-        "--processes", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4"))
+        "--processes",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1),
     )
     parser.add_argument(
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")

@@ -4,8 +4,8 @@ Why here and not in the database: a counter row per organisation would have to b
 every claim of that organisation, serialising them all. Instead the number is taken when the
 event is published, after the commit:
 
-- with ``REDIS_URL`` set, ``INCR`` on one key per organisation in Redis, shared by every
-  process (web, bot, worker, management commands);
+- with ``REDIS_URL`` set, ``INCRBY`` (a batch of events at once) on one key per organisation
+  in Redis, shared by every process (web, bot, worker, management commands);
 - with the in-memory channel layer (one process by definition), a counter in this process.
 
 A missing key starts at the current time in microseconds rather than at 1, so numbers keep
