@@ -49,7 +49,7 @@ BUTTONS = {
 }
 
 
-def add_handlers(application: Application) -> None:  # type: ignore[type-arg]
+def add_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, help.on_any_update), group=-1)
     for command, callback in COMMANDS.items():
         application.add_handler(CommandHandler(command, callback))
@@ -73,7 +73,7 @@ async def publish_command_menu(bot: Bot) -> None:
         await bot.set_my_commands(commands, language_code=language)
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(application: Application) -> None:
     await publish_command_menu(application.bot)
 
 
@@ -83,7 +83,7 @@ def build_application(
     base_url: str | None = None,
     rate_limiter: PoliteRateLimiter | None = None,
     with_updater: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """The bot. ``with_updater=False`` for webhook mode (updates come from the web process)."""
     token = token or conf.bot_token()
     if not token:

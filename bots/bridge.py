@@ -63,7 +63,7 @@ HELP_NOW_WINDOW = dt.timedelta(hours=1)
 
 def _in_thread(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     # database_sync_to_async closes stale connections around the call, as Channels does.
-    return database_sync_to_async(fn, thread_sensitive=False)  # type: ignore[return-value]
+    return database_sync_to_async(fn, thread_sensitive=False)
 
 
 class NotSignedUp(Exception):
@@ -361,7 +361,7 @@ def _matching_shifts(user: User, profile: VolunteerProfile, kind: str) -> list[S
             shift=shift,
             is_member=shift.organisation_id in member_of,
             required_ids=[q.pk for q in shift.required_qualifications.all()],
-            overlapping=shift.overlapping,  # type: ignore[attr-defined]
+            overlapping=shift.overlapping,
             held=held,
         )
         is None

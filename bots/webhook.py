@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from bots.app import build_application
 
-_applications: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Application] = (  # type: ignore[type-arg]
+_applications: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Application] = (
     weakref.WeakKeyDictionary()
 )
 _starting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -24,7 +24,7 @@ _starting: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = 
 )
 
 
-async def application() -> Application:  # type: ignore[type-arg]
+async def application() -> Application:
     loop = asyncio.get_running_loop()
     lock = _starting.setdefault(loop, asyncio.Lock())
     async with lock:

@@ -110,7 +110,7 @@ class BaseConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or self.scope.get("auth_error"):
             return None
-        return user  # type: ignore[no-any-return]
+        return user
 
     async def accept_and_close(self, code: int) -> None:
         await self.accept_with_subprotocol()

@@ -95,7 +95,7 @@ class OrganisationHub:
             failing = False
             for board in list(self.boards.get(organisation_id, ())):
                 try:
-                    await board.deliver(message)  # type: ignore[arg-type]
+                    await board.deliver(message)
                 except Exception:
                     logger.warning("could not deliver to a board socket", exc_info=True)
 

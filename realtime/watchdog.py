@@ -40,7 +40,7 @@ class LayerListener(Protocol):
 class LayerWatchdog:
     def __init__(self, url: str) -> None:
         self.url = url
-        self.listeners: weakref.WeakSet[LayerListener] = weakref.WeakSet()  # type: ignore[type-var]
+        self.listeners: weakref.WeakSet[LayerListener] = weakref.WeakSet()
         self.task: asyncio.Task[None] | None = None
         self.seen: bytes | None = None
         self.healthy = True

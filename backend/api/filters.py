@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -13,7 +15,7 @@ from backend.shifts.models import Shift, ShiftMode, ShiftStatus
 class IdFilter(django_filters.NumberFilter):
     """An id in the query string; out-of-range numbers are a 400, not a database error."""
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.field_class = django_filters.fields.forms.IntegerField
         self.extra.update(min_value=1, max_value=MAX_ID)

@@ -40,7 +40,7 @@ class SharedRedisCache(RedisCache):
         self._class = _ReusingClient
 
     @property
-    def _cache(self) -> RedisCacheClient:  # type: ignore[override]
+    def _cache(self) -> RedisCacheClient:
         # _servers, _options and _class are RedisCache's private attributes, not in the stubs.
         key = tuple(self._servers)  # type: ignore[attr-defined]
         client = _clients.get(key)
@@ -49,7 +49,7 @@ class SharedRedisCache(RedisCache):
                 client = _clients.get(key)
                 if client is None:
                     options: dict[str, Any] = self._options  # type: ignore[attr-defined]
-                    client = _clients[key] = self._class(  # type: ignore[attr-defined]
+                    client = _clients[key] = self._class(
                         self._servers,  # type: ignore[attr-defined]
                         **options,
                     )

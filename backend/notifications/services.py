@@ -229,7 +229,7 @@ def _eligible_volunteers(shift: Shift) -> list[int]:
             shift=shift,
             is_member=True,
             required_ids=required_ids,
-            overlapping=user.overlapping,  # type: ignore[attr-defined]
+            overlapping=user.overlapping,
             held=held.get(user.pk, {}),
         )
         is None

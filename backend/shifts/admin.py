@@ -1,15 +1,22 @@
+from __future__ import annotations
+
 import datetime as dt
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from backend.accounts.models import User
 from backend.core.errors import DomainError
 from backend.shifts import services
 from backend.shifts.models import Claim, Shift, ShiftChange, ShiftSeries
+
+# Meeting links typed without a scheme are https (Django 6's default; 5.2 warns otherwise).
+URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
 
 
 class ClaimInline(admin.TabularInline):
@@ -30,6 +37,7 @@ class ShiftAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     readonly_fields = ("confirmed_count", "waitlist_count", "waitlist_seq")
     inlines = (ClaimInline,)
+    formfield_overrides = URL_FIELDS
 
 
 @admin.register(ShiftChange)
@@ -84,7 +92,7 @@ def _save_series(actor: User, series_id: int | None, data: dict[str, Any]) -> Sh
     )
 
 
-class SeriesAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class SeriesAdminForm(forms.ModelForm):
     """Saves the series through the services while validating, so that what they refuse (a
     rule with too many dates, an occurrence that is not a valid shift) shows as form errors
     rather than a server error. The admin runs the whole request in one transaction, so the
@@ -121,6 +129,7 @@ class ShiftSeriesAdmin(admin.ModelAdmin):
     list_select_related = ("organisation",)
     readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = (OccurrenceInline,)
+    formfield_overrides = URL_FIELDS
 
     form = SeriesAdminForm
 

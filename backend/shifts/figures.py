@@ -323,6 +323,6 @@ def figures_rows(figures: Figures) -> list[tuple[str, str]]:
     for change in figures["trend"]:
         name = change["figure"]
         for key in ("previous", "change", "percent", "direction"):
-            value = change[key]  # type: ignore[literal-required]
+            value = change[key]
             rows.append((f"trend.{name}.{key}", "" if value is None else str(value)))
     return rows

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -9,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from backend.accounts.services import profile_ensure, profile_update
@@ -60,7 +63,7 @@ class MyClaimsView(generics.ListAPIView):
             )
         return claims.order_by("shift__starts_at", "id")
 
-    def get_serializer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         if args:
             page = list(args[0])
             kwargs.setdefault("context", self.get_serializer_context())

@@ -45,7 +45,7 @@ def _data(series: ShiftSeries, occurrences: list[int]) -> dict[str, Any]:
         "start_time": series.start_time,
         "end_time": end.time(),
     }
-    return SeriesSerializer(data, context={"occurrences": occurrences}).data  # type: ignore[return-value]
+    return SeriesSerializer(data, context={"occurrences": occurrences}).data
 
 
 def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:

@@ -17,6 +17,7 @@ from rest_framework import generics, status
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from backend.api.filters import ShiftFilter
@@ -105,7 +106,7 @@ class ShiftListView(generics.ListAPIView):
             .prefetch_related("required_qualifications")
         )
 
-    def get_serializer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         if args:
             page = list(args[0])
             kwargs["context"] = _viewer_context(self.request, page)
@@ -207,7 +208,7 @@ def _render_claim(claim: Claim) -> dict[str, Any]:
     """The claim as the services returned it (its shift and organisation loaded)."""
     position = waitlist_position(claim=claim)
     positions = {claim.pk: position} if position is not None else {}
-    return ClaimSerializer(claim, context={"positions": positions}).data  # type: ignore[return-value]
+    return ClaimSerializer(claim, context={"positions": positions}).data
 
 
 class ShiftClaimListView(generics.ListAPIView):
@@ -226,7 +227,7 @@ class ShiftClaimListView(generics.ListAPIView):
             .order_by("status", "waitlist_ticket", "id")
         )
 
-    def get_serializer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         kwargs.setdefault("context", self.get_serializer_context())
         if args:
             kwargs["context"]["positions"] = waitlist_positions(shift_ids=[self.kwargs["shift_id"]])
