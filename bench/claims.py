@@ -17,7 +17,10 @@ Method
    one claim row per successful request).
 4. Reference, in the same run: pgbench with 50 clients runs the same conditional UPDATE of a
    seat counter plus the INSERT of a claim row, spread over 1,000 rows and on one hot row.
-5. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
+5. The domain service alone: ``claim_create`` called in the benchmark's own process for
+   1,000 more claims, one after the other (no HTTP), with publishing to Redis: CPU and wall
+   time per claim, the floor under what any web stack could add.
+6. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
    duration; p95 latency, and queries per request counted in-process on the same code.
 
 Run: python bench/claims.py [--seconds 10] [--processes N]   (needs PostgreSQL, Redis, wrk)
@@ -31,6 +34,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,9 +50,10 @@ CLIENTS = 50
 SECRET = "bench-only-secret-key-0123456789abcdef0123456789abcdef"
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, redis_url: str = "") -> None:
     os.environ.update(
         DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
         SECRET_KEY=SECRET,
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,testserver",
@@ -102,15 +107,20 @@ def seed() -> dict[str, object]:
     spread = shifts[:-1]
     tokens = {u.pk: str(AccessToken.for_user(u)) for u in users}
     spread_users, hot_users = users[:SPREAD_USERS], users[SPREAD_USERS:]
-    spread_lines = [
-        f"POST /api/v1/shifts/{spread[(n * 10 + j) % SHIFTS].pk}/claim/ {tokens[u.pk]}"
+    spread_pairs = [
+        (u.pk, spread[(n * 10 + j) % SHIFTS].pk)
         for j in range(10)
         for n, u in enumerate(spread_users)
+    ]
+    spread_lines = [
+        f"POST /api/v1/shifts/{shift_id}/claim/ {tokens[user_id]}"
+        for user_id, shift_id in spread_pairs
     ]
     hot_lines = [f"POST /api/v1/shifts/{hot.pk}/claim/ {tokens[u.pk]}" for u in hot_users]
     return {
         "org": org,
         "spread_lines": spread_lines,
+        "spread_pairs": spread_pairs,
         "hot_lines": hot_lines,
         "hot": hot,
         "token": tokens[spread_users[0].pk],
@@ -130,6 +140,30 @@ def check_database(requests_ok: int) -> dict[str, int]:
         .count()
     )
     return {"claims": Claim.objects.count(), "over_capacity": over, "counter_mismatch": mismatched}
+
+
+def service_alone(pairs: list[tuple[int, int]]) -> dict[str, float]:
+    """``claim_create`` called in this process, one claim after the other: no HTTP, no
+    server, the same database, Redis publishing included. The CPU time is this process's
+    (the calling thread and the publishing thread)."""
+    from backend.accounts.models import User
+    from backend.shifts.services import claim_create
+    from realtime.events import flush_events
+
+    users = User.objects.in_bulk([user_id for user_id, _ in pairs])
+    for user_id, shift_id in pairs[:100]:  # warm up: connections, the compiled read
+        claim_create(volunteer=users[user_id], shift_id=shift_id)
+    flush_events()
+    cpu, wall = time.process_time(), time.perf_counter()
+    for user_id, shift_id in pairs[100:]:
+        claim_create(volunteer=users[user_id], shift_id=shift_id)
+    flush_events()
+    n = len(pairs) - 100
+    return {
+        "claims": n,
+        "wall_ms_per_claim": round((time.perf_counter() - wall) * 1000 / n, 2),
+        "cpu_ms_per_claim": round((time.process_time() - cpu) * 1000 / n, 2),
+    }
 
 
 def reference(seconds: int) -> tuple[float, float]:
@@ -215,7 +249,7 @@ def main() -> None:
     args = parser.parse_args()
 
     database_url = fresh_database("inzet_bench")
-    setup_django(database_url)
+    setup_django(database_url, args.redis_url)
     data = seed()
     server_env = dict(
         os.environ,
@@ -238,6 +272,8 @@ def main() -> None:
         pairs.write_text(f"GET /api/v1/shifts/?open=true {data['token']}\n")
         results["list"] = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
         results["list_queries_per_request"] = list_queries(data["user"], data["token"])
+    # The last pairs of the spread list: their volunteers made no claim over HTTP.
+    results["service_alone"] = service_alone(data["spread_pairs"][-1100:])  # type: ignore[index]
     ref_spread, ref_hot = reference(args.seconds)
     results["reference"] = {"spread_per_second": ref_spread, "hot_per_second": ref_hot}
     spread, hot = results["spread"], results["hot"]
@@ -251,6 +287,11 @@ def main() -> None:
         f"hot:    {hot['per_second']:.0f} claims/s, p50 {hot['p50_ms']:.1f} ms, "  # type: ignore[index]
         f"p99 {hot['p99_ms']:.1f} ms; reference {ref_hot:.0f}/s -> "  # type: ignore[index]
         f"{hot['per_second'] / ref_hot:.3f}x (goal 0.5x)"  # type: ignore[index]
+    )
+    alone = results["service_alone"]
+    print(
+        f"claim_create alone (in-process, no HTTP): {alone['cpu_ms_per_claim']} ms CPU and "  # type: ignore[index]
+        f"{alone['wall_ms_per_claim']} ms per claim"  # type: ignore[index]
     )
     listing = results["list"]
     print(
