@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -172,6 +173,26 @@ def test_running_it_twice_changes_nothing() -> None:
     assert table_sizes() == before
     assert "nothing changed" in output
     assert len(CREDENTIALS.findall(output)) == 6
+
+
+@pytest.mark.django_db
+def test_a_week_later_it_plans_the_next_demo_week() -> None:
+    seed()
+    first_week = Shift.objects.count()
+    first_claims = Claim.objects.count()
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=9), tick=True):
+        output = seed()
+        upcoming = Shift.objects.filter(starts_at__gt=timezone.now())
+        assert "a new one is planned" in output
+        assert upcoming.count() == first_week
+        assert Claim.objects.filter(shift__in=upcoming).count() == first_claims
+        assert set(upcoming.values_list("title", flat=True)) == set(SHIFT_TITLES)
+        assert CREDENTIALS.search(output)
+
+        again = seed()
+        assert "nothing changed" in again
+        assert Shift.objects.count() == 2 * first_week
 
 
 @pytest.mark.django_db

@@ -3,7 +3,8 @@
 Everything is made through the domain services, as a coordinator would through the API, so
 the seat counters, waitlist tickets and memberships are exactly what real use produces.
 Idempotent: when the demo organisation exists, nothing changes and the log-ins are printed
-again.
+again; once its week is over (no shift to come), the next week is planned, with the same
+people claiming the same shifts.
 
 DEMO ONLY: the passwords below are public (they are in this file and in the README). The
 command refuses to run when ``DEBUG`` is off unless told explicitly.
@@ -220,30 +221,43 @@ class Command(BaseCommand):
                 "(or --allow-without-debug on a throw-away database)."
             )
         organisation = Organisation.objects.filter(slug=DEMO_SLUG).first()
-        if organisation is not None:
-            self.stdout.write(f"Demo data already present: {organisation.name} (nothing changed).")
-            if not Shift.objects.filter(
-                organisation=organisation, starts_at__gt=timezone.now()
-            ).exists():
-                self.stdout.write(
-                    "The demo week is over. For a new one, start from a fresh database "
-                    "(without DATABASE_URL: delete var/inzet.sqlite3)."
-                )
-        else:
+        if organisation is None:
             organisation = self._seed()
-            zone = ZoneInfo(organisation.time_zone)
-            starts = [
-                start.astimezone(zone)
-                for start in Shift.objects.filter(organisation=organisation).values_list(
-                    "starts_at", flat=True
-                )
-            ]
-            self.stdout.write(
-                f"Demo data loaded: {organisation.name}, {len(starts)} published shifts from "
-                f"{min(starts):%d-%m-%Y} to {max(starts):%d-%m-%Y} ({organisation.time_zone}), "
-                f"{Claim.objects.filter(shift__organisation=organisation).count()} claims."
-            )
+            self._report("Demo data loaded", organisation, since=None)
+        elif Shift.objects.filter(organisation=organisation, starts_at__gt=timezone.now()).exists():
+            self.stdout.write(f"Demo data already present: {organisation.name} (nothing changed).")
+        else:
+            # The demo week is over (make run a week later): plan the next one, same people.
+            since = timezone.now()
+            self._new_week(organisation)
+            self._report("The demo week was over; a new one is planned", organisation, since=since)
         self._print_access(organisation, options["base_url"].rstrip("/"))
+
+    def _report(self, what: str, organisation: Organisation, since: dt.datetime | None) -> None:
+        zone = ZoneInfo(organisation.time_zone)
+        shifts = Shift.objects.filter(organisation=organisation)
+        claims = Claim.objects.filter(shift__organisation=organisation)
+        if since is not None:
+            shifts = shifts.filter(created_at__gte=since)
+            claims = claims.filter(created_at__gte=since)
+        starts = [start.astimezone(zone) for start in shifts.values_list("starts_at", flat=True)]
+        self.stdout.write(
+            f"{what}: {organisation.name}, {len(starts)} published shifts from "
+            f"{min(starts):%d-%m-%Y} to {max(starts):%d-%m-%Y} ({organisation.time_zone}), "
+            f"{claims.count()} claims."
+        )
+
+    @transaction.atomic
+    def _new_week(self, organisation: Organisation) -> None:
+        people = {
+            person.key: User.objects.get(email=person.email)
+            for person in PEOPLE
+            if person.role != STAFF
+        }
+        qualifications = {
+            q.name: q for q in Qualification.objects.filter(organisation=organisation)
+        }
+        self._plan_week(organisation, people, qualifications)
 
     @transaction.atomic
     def _seed(self) -> Organisation:
@@ -286,6 +300,18 @@ class Command(BaseCommand):
             actor=coordinator, qualification=qualifications[HELPLINE], user=people["an"]
         )
 
+        self._plan_week(organisation, people, qualifications)
+        return organisation
+
+    def _plan_week(
+        self,
+        organisation: Organisation,
+        people: dict[str, User],
+        qualifications: dict[str, Qualification],
+    ) -> None:
+        """The week of shifts from tomorrow, and the demo volunteers' claims on them."""
+        today = timezone.now().astimezone(ZoneInfo(DEMO_TIME_ZONE)).date()
+        coordinator = people["sofie"]
         shifts: dict[tuple[str, int], Shift] = {}
         for plan in SHIFT_PLANS:
             for day in plan.days:
@@ -294,7 +320,6 @@ class Command(BaseCommand):
                 )
         for key, title, day in CLAIMS:
             claim_create(volunteer=people[key], shift_id=shifts[title, day].pk)
-        return organisation
 
     def _person(self, person: DemoPerson) -> User:
         if User.objects.filter(email=person.email).exists():
