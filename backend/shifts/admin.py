@@ -4,14 +4,17 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, ValidationFailed
 from backend.shifts import services
-from backend.shifts.models import Claim, Shift, ShiftChange, ShiftSeries
+from backend.shifts.models import Claim, Shift, ShiftChange, ShiftSeries, ShiftStatus
 
 # Meeting links typed without a scheme are https (Django 6's default; 5.2 warns otherwise).
 URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
@@ -22,10 +25,62 @@ URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 class ClaimInline(admin.TabularInline):
     model = Claim
     extra = 0
-    raw_id_fields = ("volunteer",)
-    # The seat counters are kept by the services; support staff read claims here, and change
-    # them through the API or the services so the counters stay true.
-    readonly_fields = ("status", "waitlist_ticket", "late_cancellation", "created_at")
+    fields = ("volunteer", "status", "waitlist_ticket", "late_cancellation", "created_at")
+    readonly_fields = fields
+    # Read only: claims are made and cancelled through the services (the API, the bot, the
+    # board), which keep the seat counters true, promote the waitlist and tell people.
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _save_shift(actor: User, shift: Shift, data: dict[str, Any]) -> Shift:
+    fields = {name: data[name] for name in services.EDITABLE_FIELDS if name in data}
+    qualification_ids = [q.pk for q in data.get("required_qualifications", [])]
+    if shift.pk is None:
+        status = data.get("status", ShiftStatus.DRAFT)
+        if status == ShiftStatus.CANCELLED:
+            raise ValidationFailed(fields={"status": [_("A new shift cannot be cancelled.")]})
+        return services.shift_create(
+            actor=actor,
+            organisation=data["organisation"],
+            required_qualification_ids=qualification_ids,
+            publish=status == ShiftStatus.PUBLISHED,
+            **fields,
+        )
+    return services.shift_update(
+        actor=actor, shift_id=shift.pk, required_qualification_ids=qualification_ids, **fields
+    )
+
+
+class ShiftAdminForm(forms.ModelForm):
+    """Creates and changes shifts through the services while validating, as SeriesAdminForm
+    does for series: the same rules as the API (capacity not below the confirmed count, a
+    time change recorded and told to the volunteers, an occurrence edited on its own leaves
+    its series), and what they refuse shows as form errors."""
+
+    actor: User
+    shift: Shift | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = cast(dict[str, Any], super().clean())
+        if self.errors:
+            return data
+        try:
+            with transaction.atomic():
+                self.shift = _save_shift(self.actor, self.instance, data)
+        except DomainError as error:
+            for field, messages in error.fields.items():
+                self.add_error(field if field in self.fields else None, messages)
+            if not error.fields:
+                self.add_error(None, str(error.detail))
+        return data
 
 
 @admin.register(Shift)
@@ -35,9 +90,73 @@ class ShiftAdmin(admin.ModelAdmin):
     list_select_related = ("organisation",)
     search_fields = ("title",)
     date_hierarchy = "starts_at"
-    readonly_fields = ("confirmed_count", "waitlist_count", "waitlist_seq")
-    inlines = (ClaimInline,)
+    form = ShiftAdminForm
     formfield_overrides = URL_FIELDS
+    inlines = (ClaimInline,)
+    actions = ("publish_shifts", "cancel_shifts")
+    exclude = ("created_by",)
+    # Kept by the services: the counters, the series link, and the status (the actions below).
+    COMPUTED = (
+        "confirmed_count",
+        "waitlist_count",
+        "waitlist_seq",
+        "series",
+        "series_date",
+        "series_detached",
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:
+            return self.COMPUTED
+        return (*self.COMPUTED, "organisation", "status")
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form: Any = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user  # a fresh class per request (modelform_factory)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Shift, form: Any, change: bool) -> None:
+        # ShiftAdminForm.clean() already saved it through the services.
+        obj.pk = form.shift.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The service set the qualifications (no form.save_m2m); the claims inline is read
+        # only, so saving its formset changes nothing.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.action(description=_("Publish the selected draft shifts"))
+    def publish_shifts(self, request: HttpRequest, queryset: QuerySet[Shift]) -> None:
+        count = self._each(request, queryset, services.shift_publish)
+        if count:
+            self.message_user(
+                request,
+                gettext("Shifts published: %(count)d.") % {"count": count},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Cancel the selected shifts (volunteers are told)"))
+    def cancel_shifts(self, request: HttpRequest, queryset: QuerySet[Shift]) -> None:
+        count = self._each(request, queryset, services.shift_cancel)
+        if count:
+            self.message_user(
+                request,
+                gettext("Shifts cancelled: %(count)d.") % {"count": count},
+                messages.SUCCESS,
+            )
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Shift], operation: Any) -> int:
+        """Run ``operation`` through the services for each shift; report what they refuse."""
+        actor = cast(User, request.user)
+        count = 0
+        for shift in queryset.order_by("pk"):
+            try:
+                with transaction.atomic():
+                    operation(actor=actor, shift_id=shift.pk)
+                count += 1
+            except DomainError as error:
+                self.message_user(request, f"{shift}: {error.detail}", messages.ERROR)
+        return count
 
 
 @admin.register(ShiftChange)
