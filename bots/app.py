@@ -43,6 +43,7 @@ BUTTONS = {
     "set": settings.on_setting,
     "lang": settings.on_language,
     "mode": settings.on_mode,
+    "when": settings.on_reminder_times,
     "del": settings.on_delete,
     "coming": reminders.on_coming,
     "score": reminders.on_score,

@@ -80,6 +80,7 @@ class Volunteer:
     language: str
     mode_preference: str
     reminders_enabled: bool
+    reminder_offsets: tuple[int, ...]  # minutes before a shift
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ def _volunteer(profile: VolunteerProfile) -> Volunteer:
         language=profile.language,
         mode_preference=profile.mode_preference,
         reminders_enabled=account.reminders_enabled if account else True,
+        reminder_offsets=tuple(notification_services.reminder_offsets(user_id=profile.user_id)),
     )
 
 
@@ -464,6 +466,17 @@ def toggle_reminders(chat_id: int) -> Volunteer:
     profile = _profile(chat_id)
     account = telegram_services.account_for(user=profile.user)
     telegram_services.reminders_set(user=profile.user, enabled=not account.reminders_enabled)
+    return _volunteer(profile)
+
+
+@_in_thread
+def set_reminder_times(chat_id: int, offsets_minutes: tuple[int, ...]) -> Volunteer:
+    """Remind at these times before each shift (from the next planned reminders on); choosing
+    times also turns reminders on."""
+    profile = _profile(chat_id)
+    notification_services.reminder_settings_set(
+        user=profile.user, enabled=True, offsets_minutes=list(offsets_minutes)
+    )
     return _volunteer(profile)
 
 

@@ -16,6 +16,14 @@ from backend.accounts.models import Language, ModePreference
 LANGUAGES = tuple(Language.values)
 MODES = tuple(ModePreference.values)
 LIST_KINDS = ("all", "online")
+# The reminder times the bot offers (minutes before the shift); the API takes any (up to 4).
+REMINDER_PRESETS: tuple[tuple[int, ...], ...] = (
+    (24 * 60, 2 * 60),
+    (24 * 60,),
+    (2 * 60,),
+    (60,),
+    (2 * 24 * 60, 2 * 60),
+)
 
 # action -> the allowed values of each argument; ``int`` means a positive id or page number.
 _SCHEMA: dict[str, tuple[object, ...]] = {
@@ -29,7 +37,8 @@ _SCHEMA: dict[str, tuple[object, ...]] = {
     # Reminder's "I'm coming" (claim id); follow-up score (claim id, 1-5).
     "coming": (int,),
     "score": (int, ("1", "2", "3", "4", "5")),
-    "set": (("lang", "mode", "rem", "del"),),
+    "set": (("lang", "mode", "rem", "when", "del"),),
+    "when": (tuple(str(n) for n in range(len(REMINDER_PRESETS))),),
     "lang": (LANGUAGES,),
     "mode": (MODES,),
     "del": (("yes", "no"),),

@@ -336,7 +336,10 @@ def kept() -> str:
 
 @localised
 def settings_text(volunteer: Volunteer) -> str:
-    reminders = _("on") if volunteer.reminders_enabled else _("off")
+    if volunteer.reminders_enabled:
+        reminders = _("on, %(when)s") % {"when": _before(volunteer.reminder_offsets)}
+    else:
+        reminders = _("off")
     return "\n".join(
         [
             _("Your settings:"),
@@ -360,6 +363,55 @@ def mode_button() -> str:
 @localised
 def reminders_button(enabled: bool) -> str:
     return _("Turn reminders off") if enabled else _("Turn reminders on")
+
+
+def _duration(minutes: int) -> str:
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def _before(offsets: tuple[int, ...]) -> str:
+    """``(1440, 120)`` -> "1 day and 2 hours before" (longest first)."""
+    parts = [_duration(m) for m in sorted(offsets, reverse=True)]
+    if not parts:
+        return _("never")
+    listed = (
+        parts[0]
+        if len(parts) == 1
+        else _("%(list)s and %(last)s")
+        % {
+            "list": ", ".join(parts[:-1]),
+            "last": parts[-1],
+        }
+    )
+    return _("%(durations)s before") % {"durations": listed}
+
+
+@localised
+def reminder_times_button() -> str:
+    return _("When to remind me")
+
+
+@localised
+def ask_reminder_times() -> str:
+    return _("When should I remind you of a shift you claimed?")
+
+
+@localised
+def reminder_times_label(offsets: tuple[int, ...]) -> str:
+    return _before(offsets)
+
+
+@localised
+def reminder_times_set(offsets: tuple[int, ...]) -> str:
+    return _("Saved: I remind you %(when)s each shift, from your next claims on.") % {
+        "when": _before(offsets)
+    }
 
 
 @localised

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bots import bridge, messages
 from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
-from bots.keyboards import LANGUAGES, MODES, button, rows
+from bots.keyboards import LANGUAGES, MODES, REMINDER_PRESETS, button, rows
 
 
 def settings_markup(volunteer: bridge.Volunteer) -> InlineKeyboardMarkup:
@@ -15,6 +15,7 @@ def settings_markup(volunteer: bridge.Volunteer) -> InlineKeyboardMarkup:
         [button(messages.language_button(lang), "set", "lang")],
         [button(messages.mode_button(lang), "set", "mode")],
         [button(messages.reminders_button(lang, volunteer.reminders_enabled), "set", "rem")],
+        [button(messages.reminder_times_button(lang), "set", "when")],
         [button(messages.delete_button(lang), "set", "del")],
     )
 
@@ -61,6 +62,17 @@ async def on_setting(update: Update, context: Context) -> None:
             update,
             messages.reminders_set(lang, volunteer.reminders_enabled),
         )
+    elif what == "when":
+        await edit(
+            update,
+            messages.ask_reminder_times(lang),
+            rows(
+                *(
+                    [button(messages.reminder_times_label(lang, preset), "when", str(n))]
+                    for n, preset in enumerate(REMINDER_PRESETS)
+                )
+            ),
+        )
     elif what == "del":
         await edit(
             update,
@@ -89,6 +101,16 @@ async def on_mode(update: Update, context: Context) -> None:
     assert data is not None
     volunteer = await bridge.set_mode(chat_id(update), data.str_arg(0))
     await edit(update, messages.mode_set(volunteer.language, volunteer.mode_preference))
+
+
+@guarded
+async def on_reminder_times(update: Update, context: Context) -> None:
+    """One of the reminder-time presets."""
+    data = callback(update)
+    assert data is not None
+    offsets = REMINDER_PRESETS[int(data.str_arg(0))]
+    volunteer = await bridge.set_reminder_times(chat_id(update), offsets)
+    await edit(update, messages.reminder_times_set(volunteer.language, volunteer.reminder_offsets))
 
 
 @guarded

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from backend.accounts.models import User, VolunteerProfile
+from backend.notifications.services import reminder_offsets
 from backend.organisations.models import Organisation
 from backend.shifts.models import ClaimStatus
 from backend.shifts.services import claim_create
@@ -104,3 +105,29 @@ def test_saying_no_to_delete_keeps_everything(organisation: Organisation) -> Non
     play(scenario)
 
     assert VolunteerProfile.objects.get(user=user).telegram_chat_id == 8004
+
+
+def test_choosing_when_to_be_reminded(organisation: Organisation) -> None:
+    user = telegram_volunteer(organisation, 8005, language="nl")
+    TelegramAccount.objects.update_or_create(user=user, defaults={"reminders_enabled": False})
+
+    async def scenario(fake: FakeTelegram) -> None:
+        eva = Person(fake, 8005)
+        [menu] = await eva.send("/settings")
+        assert "Herinneringen: uit" in menu.text
+        [choice] = await eva.press(menu.button("Wanneer herinneren"), on=menu)
+        assert choice.text == "Wanneer wil je een herinnering voor een shift die je nam?"
+        [saved] = await eva.press(choice.button("1 uur op voorhand"), on=choice)
+        assert saved.text == (
+            "Bewaard: ik herinner je voortaan 1 uur op voorhand aan elke shift die je neemt."
+        )
+        [menu] = await eva.send("/settings")
+        assert "Herinneringen: aan, 1 uur op voorhand" in menu.text
+        [choice] = await eva.press(menu.button("Wanneer herinneren"), on=menu)
+        await eva.press(choice.button("2 dagen en 2 uur op voorhand"), on=choice)
+
+    play(scenario)
+
+    # Choosing a time turns reminders on; the next claim's reminders are planned at it.
+    assert TelegramAccount.objects.get(user=user).reminders_enabled is True
+    assert reminder_offsets(user_id=user.pk) == [2 * 24 * 60, 2 * 60]
