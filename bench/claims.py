@@ -28,7 +28,6 @@ Run: python bench/claims.py [--seconds 10] [--processes N]   (needs PostgreSQL, 
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
@@ -40,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, fresh_database, machine, pgbench, run_wrk
+from common import Server, fresh_database, machine, pgbench, run_wrk, server_arguments
 
 SPREAD_USERS = 6_000
 HOT_USERS = 15_000
@@ -236,17 +235,7 @@ def add_list_shifts(org: object) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
-    )
-    args = parser.parse_args()
+    args = server_arguments().parse_args()
 
     database_url = fresh_database("inzet_bench")
     setup_django(database_url, args.redis_url)

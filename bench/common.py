@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -98,6 +99,22 @@ class Server:
             self.proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def server_arguments() -> argparse.ArgumentParser:
+    """--seconds per run, --processes (Daphne processes: as the Procfile, one per core unless
+    WEB_CONCURRENCY says otherwise) and --redis-url."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1),
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
+    )
+    return parser
 
 
 def run_wrk(

@@ -19,7 +19,6 @@ Run: python bench/floor.py [--seconds 10] [--processes N]   (needs PostgreSQL, R
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from claims import CLIENTS, SECRET, reference
-from common import Server, fresh_database, machine, run_wrk
+from common import Server, fresh_database, machine, run_wrk, server_arguments
 
 TARGETS = [
     ("raw ASGI", "bench.floor.raw_asgi:application", "/"),
@@ -65,17 +64,7 @@ def tokens(database_url: str) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 1),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
-    )
-    args = parser.parse_args()
+    args = server_arguments().parse_args()
     database_url = fresh_database("inzet_bench_floor")
     bearer = tokens(database_url)
     env = dict(

@@ -22,6 +22,52 @@ URL_FIELDS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
 }
 
 
+class ServiceForm(forms.ModelForm):
+    """A model form that saves through a service while validating, so that what the service
+    refuses shows as form errors rather than a server error. The admin runs the whole request
+    in one transaction, so the write is undone if anything after it fails; a savepoint undoes
+    a refused service's partial writes. Subclasses say how to save (:meth:`save_through`)."""
+
+    actor: User
+    saved: Any = None
+
+    def save_through(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def clean(self) -> dict[str, Any]:
+        # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
+        data = cast(dict[str, Any], super().clean())
+        if self.errors:
+            return data  # the service only sees a form that is valid as a form
+        try:
+            with transaction.atomic():
+                self.saved = self.save_through(data)
+        except DomainError as error:
+            for field, messages in error.fields.items():
+                self.add_error(field if field in self.fields else None, messages)
+            if not error.fields:
+                self.add_error(None, str(error.detail))
+        return data
+
+
+class ServiceSavedAdmin(admin.ModelAdmin):
+    """A model admin whose form (a :class:`ServiceForm`) has already saved the object."""
+
+    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form: Any = super().get_form(request, obj, change, **kwargs)
+        form.actor = request.user  # a fresh class per request (modelform_factory)
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.pk = form.saved.pk
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The service set the many-to-many fields (no form.save_m2m); the inlines are read
+        # only, so saving their formsets changes nothing.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+
 class ClaimInline(admin.TabularInline):
     model = Claim
     extra = 0
@@ -59,32 +105,17 @@ def _save_shift(actor: User, shift: Shift, data: dict[str, Any]) -> Shift:
     )
 
 
-class ShiftAdminForm(forms.ModelForm):
-    """Creates and changes shifts through the services while validating, as SeriesAdminForm
-    does for series: the same rules as the API (capacity not below the confirmed count, a
-    time change recorded and told to the volunteers, an occurrence edited on its own leaves
-    its series), and what they refuse shows as form errors."""
+class ShiftAdminForm(ServiceForm):
+    """Creates and changes shifts through the services, with the same rules as the API
+    (capacity not below the confirmed count, a time change recorded and told to the
+    volunteers, an occurrence edited on its own leaves its series)."""
 
-    actor: User
-    shift: Shift | None = None
-
-    def clean(self) -> dict[str, Any]:
-        data = cast(dict[str, Any], super().clean())
-        if self.errors:
-            return data
-        try:
-            with transaction.atomic():
-                self.shift = _save_shift(self.actor, self.instance, data)
-        except DomainError as error:
-            for field, messages in error.fields.items():
-                self.add_error(field if field in self.fields else None, messages)
-            if not error.fields:
-                self.add_error(None, str(error.detail))
-        return data
+    def save_through(self, data: dict[str, Any]) -> Shift:
+        return _save_shift(self.actor, self.instance, data)
 
 
 @admin.register(Shift)
-class ShiftAdmin(admin.ModelAdmin):
+class ShiftAdmin(ServiceSavedAdmin):
     list_display = ("title", "organisation", "starts_at", "status", "confirmed_count", "capacity")
     list_filter = ("status", "mode", "organisation")
     list_select_related = ("organisation",)
@@ -109,21 +140,6 @@ class ShiftAdmin(admin.ModelAdmin):
         if obj is None:
             return self.COMPUTED
         return (*self.COMPUTED, "organisation", "status")
-
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form: Any = super().get_form(request, obj, change, **kwargs)
-        form.actor = request.user  # a fresh class per request (modelform_factory)
-        return form
-
-    def save_model(self, request: HttpRequest, obj: Shift, form: Any, change: bool) -> None:
-        # ShiftAdminForm.clean() already saved it through the services.
-        obj.pk = form.shift.pk
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # The service set the qualifications (no form.save_m2m); the claims inline is read
-        # only, so saving its formset changes nothing.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
 
     @admin.action(description=_("Publish the selected draft shifts"))
     def publish_shifts(self, request: HttpRequest, queryset: QuerySet[Shift]) -> None:
@@ -211,34 +227,16 @@ def _save_series(actor: User, series_id: int | None, data: dict[str, Any]) -> Sh
     )
 
 
-class SeriesAdminForm(forms.ModelForm):
-    """Saves the series through the services while validating, so that what they refuse (a
-    rule with too many dates, an occurrence that is not a valid shift) shows as form errors
-    rather than a server error. The admin runs the whole request in one transaction, so the
-    write is undone if anything after it fails; a savepoint undoes a refused service's
-    partial writes."""
+class SeriesAdminForm(ServiceForm):
+    """Saves the series through the services (a rule with too many dates, an occurrence that
+    is not a valid shift: form errors)."""
 
-    actor: User
-    series: ShiftSeries | None = None
-
-    def clean(self) -> dict[str, Any]:
-        # ModelForm.clean returns cleaned_data; the stubs allow None for overrides.
-        data = cast(dict[str, Any], super().clean())
-        if self.errors:
-            return data  # the service only sees a form that is valid as a form
-        try:
-            with transaction.atomic():
-                self.series = _save_series(self.actor, self.instance.pk, data)
-        except DomainError as error:
-            for field, messages in error.fields.items():
-                self.add_error(field if field in self.fields else None, messages)
-            if not error.fields:
-                self.add_error(None, str(error.detail))
-        return data
+    def save_through(self, data: dict[str, Any]) -> ShiftSeries:
+        return _save_series(self.actor, self.instance.pk, data)
 
 
 @admin.register(ShiftSeries)
-class ShiftSeriesAdmin(admin.ModelAdmin):
+class ShiftSeriesAdmin(ServiceSavedAdmin):
     """Series are created and changed through the services, so the occurrences follow: a new
     series creates its shifts (as drafts), a change moves the future ones. One occurrence is
     edited on its own page (it then leaves the series)."""
@@ -251,17 +249,3 @@ class ShiftSeriesAdmin(admin.ModelAdmin):
     formfield_overrides = URL_FIELDS
 
     form = SeriesAdminForm
-
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form: Any = super().get_form(request, obj, change, **kwargs)
-        form.actor = request.user  # a fresh class per request (modelform_factory)
-        return form
-
-    def save_model(self, request: HttpRequest, obj: ShiftSeries, form: Any, change: bool) -> None:
-        # SeriesAdminForm.clean() already saved it through the services.
-        obj.pk = form.series.pk
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # The service set the qualifications (no form.save_m2m); the inline is read only.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
