@@ -1,8 +1,9 @@
 """Serve Inzet with several Daphne processes on one port (the Procfile's ``web:``).
 
-Under ASGI, Django runs sync views one at a time per process, so one Daphne process uses one
-core at most. This script opens the listening socket once and starts ``--processes`` Daphne
-processes that each adopt it (Daphne's ``--fd``, Twisted's ``fd:`` endpoint); the kernel hands
+A Python process uses one core at most (the GIL: Django's ASGI handler runs each request's
+sync code in a thread, but those threads share it), so neither does one Daphne process.
+This script opens the listening socket once and starts ``--processes`` Daphne processes
+that each adopt it (Daphne's ``--fd``, Twisted's ``fd:`` endpoint); the kernel hands
 every new connection to one of them. This is the pre-fork model Daphne's own documentation
 suggests with a process manager such as circus, without the extra dependency.
 
