@@ -1,7 +1,7 @@
 """Serve Inzet with several Daphne processes on one port (the Procfile's ``web:``).
 
 A Python process uses one core at most (the GIL: Django's ASGI handler runs each request's
-sync code in a thread, but those threads share it), so neither does one Daphne process.
+sync code in a thread, but those threads share it), and so does one Daphne process.
 This script opens the listening socket once and starts ``--processes`` Daphne processes
 that each adopt it (Daphne's ``--fd``, Twisted's ``fd:`` endpoint); the kernel hands
 every new connection to one of them. This is the pre-fork model Daphne's own documentation
