@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from backend.accounts.models import User
 from backend.config.asgi import application
+from realtime.events import flush_events
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -38,6 +39,9 @@ def communicator(
     headers: list[tuple[bytes, bytes]] | None = None,
     subprotocols: list[str] | None = None,
 ) -> WebsocketCommunicator:
+    # Events of what the test did before are published from a thread of their own (Redis
+    # layer): let them go out first, so the socket only hears what happens after it connects.
+    flush_events()
     return WebsocketCommunicator(
         application,
         path,
