@@ -40,7 +40,12 @@ from backend.accounts.models import ModePreference, User, VolunteerProfile
 from backend.board.selectors import DEFAULT_DAYS, board_snapshot, board_window
 from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
 from realtime.auth import SUBPROTOCOL
-from realtime.events import LayerMessage, NotificationMessage, organisation_group, user_group
+from realtime.events import (
+    LayerMessage,
+    NotificationMessage,
+    news_group,
+    user_group,
+)
 from realtime.hub import hub
 from realtime.sequence import current_sequence
 from realtime.watchdog import unwatch, watch
@@ -375,7 +380,8 @@ class MeConsumer(BaseConsumer):
             return
         self.user_id = user.pk
         organisation_ids, self.mode_preference = await _me_subscriptions(user)
-        for group in [user_group(user.pk)] + [organisation_group(i) for i in organisation_ids]:
+        # The user's own group, and the news (new shifts only) of their organisations.
+        for group in [user_group(user.pk)] + [news_group(i) for i in organisation_ids]:
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups.append(group)
         await self.accept_with_subprotocol()
@@ -389,9 +395,8 @@ class MeConsumer(BaseConsumer):
 
     async def domain_event(self, message: LayerMessage) -> None:
         event = message["event"]
-        # From the organisations' groups only new shifts are of interest (the user's own
-        # changes arrive on their own group), and only those in a mode they want.
-        if message["audience"] == "organisation" and (
+        # Besides their own events (their own group), only new shifts in a mode they want.
+        if message["audience"] != "user" and (
             event["type"] != "shift.created" or not self._wants(message)
         ):
             return

@@ -78,6 +78,15 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def news_group(organisation_id: int) -> str:
+    """Only the organisation's newly published shifts: what volunteers' own streams follow.
+
+    Not the organisation's group, which carries every claim: with one member per open app,
+    each claim would be written to every volunteer's channel only to be dropped there.
+    """
+    return f"news.{organisation_id}"
+
+
 def publish_on_commit(event: DomainEvent, *, user_ids: tuple[int, ...] = ()) -> None:
     """Send ``event`` to the organisation's group (and each user's own group) after commit.
 
@@ -85,6 +94,8 @@ def publish_on_commit(event: DomainEvent, *, user_ids: tuple[int, ...] = ()) -> 
     the state change already committed, and clients resynchronise from snapshots.
     """
     groups = [organisation_group(event["organisation_id"])]
+    if event["type"] == "shift.created":
+        groups.append(news_group(event["organisation_id"]))
     groups += [user_group(user_id) for user_id in user_ids]
     transaction.on_commit(lambda: _publish(groups, event))
 
@@ -94,7 +105,7 @@ class LayerMessage(TypedDict):
 
     type: Literal["domain.event"]
     event: DomainEvent
-    audience: Literal["organisation", "user"]
+    audience: Literal["organisation", "news", "user"]
     # Organisation sequence number; None if it could not be taken (Redis down): clients
     # treat a missing number as a gap and resynchronise.
     seq: int | None
@@ -235,7 +246,7 @@ def _deliver(
                 {
                     "type": "domain.event",
                     "event": event,
-                    "audience": "organisation" if group.startswith("org.") else "user",
+                    "audience": _audience(group),
                     "seq": seq,
                     "board_shift": row,
                 },
@@ -293,6 +304,12 @@ def publish_notification(user_id: int, notification: UserNotification) -> None:
             )
     except Exception:
         logger.warning("could not publish a %s notification", notification["kind"], exc_info=True)
+
+
+def _audience(group: str) -> Literal["organisation", "news", "user"]:
+    if group.startswith("org."):
+        return "organisation"
+    return "news" if group.startswith("news.") else "user"
 
 
 async def _group_send_all(

@@ -6,11 +6,13 @@ import datetime as dt
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.utils import timezone
 
 from backend.accounts.models import ModePreference
 from backend.shifts.models import Claim, ShiftMode
 from backend.shifts.services import claim_cancel, claim_create, shift_create, shift_update
+from realtime.events import news_group, organisation_group, user_group
 from tests.factories import ShiftFactory
 from tests.realtime.conftest import access_token, communicator, connected
 
@@ -93,3 +95,28 @@ async def test_new_open_shifts_arrive_only_in_the_mode_the_volunteer_wants(
         message = await ws.receive_json_from(timeout=2)
         assert (message["event"], message["shift"]["title"]) == ("shift.created", "Belronde")
         assert await ws.receive_nothing(timeout=0.3)
+
+
+async def _members(group: str) -> set[str]:
+    """The channels in a group, read from the layer's own storage (no public API for it)."""
+    layer = get_channel_layer()
+    if isinstance(layer, InMemoryChannelLayer):
+        return set(layer.groups.get(group, {}))
+    connection = layer.connection(layer.consistent_hash(group))
+    return {m.decode() for m in await connection.zrange(layer._group_key(group), 0, -1)}
+
+
+async def test_an_open_app_is_not_sent_every_claim_of_its_organisation(
+    organisation, volunteer, make_volunteer
+):
+    # Only new shifts of the organisation come on the news group the app joins; its claims
+    # (every volunteer's) stay on the organisation's group, for the boards.
+    async with connected(ME, volunteer) as ws:
+        await ws.receive_json_from()
+        assert await _members(organisation_group(organisation.pk)) == set()
+        [channel] = await _members(news_group(organisation.pk))
+        assert channel in await _members(user_group(volunteer.pk))
+        shift = await db(ShiftFactory)(organisation=organisation)
+        await db(claim_create)(volunteer=await db(make_volunteer)(), shift_id=shift.pk)
+        assert await ws.receive_nothing(timeout=0.3)
+    assert await _members(news_group(organisation.pk)) == set()
