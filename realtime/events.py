@@ -177,14 +177,11 @@ class _Publisher:
             logger.warning("event queue full: dropped %s", event["type"])
 
     def flush(self, timeout: float) -> bool:
-        done = threading.Event()
-
-        def wait() -> None:
-            self.queue.join()
-            done.set()
-
-        threading.Thread(target=wait, daemon=True).start()
-        return done.wait(timeout)
+        # Queue.join() without its unbounded wait: the same condition, with a timeout.
+        with self.queue.all_tasks_done:
+            return self.queue.all_tasks_done.wait_for(
+                lambda: self.queue.unfinished_tasks == 0, timeout
+            )
 
     def _run(self) -> None:
         while True:

@@ -518,7 +518,7 @@ def _claim_read(volunteer_id: int, shift_id: int, now: dt.datetime) -> QuerySet[
 # The hottest read of the API: built and compiled by the ORM once per process (a few ms of
 # Python per claim otherwise), run with each claim's values (backend/core/compiled.py).
 _CLAIM_READ = CompiledQuery(
-    lambda volunteer_id, shift_id, now: _claim_read(volunteer_id, shift_id, now),
+    _claim_read,
     Placeholder("volunteer_id", -914_736_251),
     Placeholder("shift_id", -837_162_549),
     Placeholder("now", dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC)),
