@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
@@ -143,26 +142,17 @@ class ShiftAdmin(ServiceSavedAdmin):
 
     @admin.action(description=_("Publish the selected draft shifts"))
     def publish_shifts(self, request: HttpRequest, queryset: QuerySet[Shift]) -> None:
-        count = self._each(request, queryset, services.shift_publish)
-        if count:
-            self.message_user(
-                request,
-                gettext("Shifts published: %(count)d.") % {"count": count},
-                messages.SUCCESS,
-            )
+        self._each(request, queryset, services.shift_publish, _("Shifts published: %(count)d."))
 
     @admin.action(description=_("Cancel the selected shifts (volunteers are told)"))
     def cancel_shifts(self, request: HttpRequest, queryset: QuerySet[Shift]) -> None:
-        count = self._each(request, queryset, services.shift_cancel)
-        if count:
-            self.message_user(
-                request,
-                gettext("Shifts cancelled: %(count)d.") % {"count": count},
-                messages.SUCCESS,
-            )
+        self._each(request, queryset, services.shift_cancel, _("Shifts cancelled: %(count)d."))
 
-    def _each(self, request: HttpRequest, queryset: QuerySet[Shift], operation: Any) -> int:
-        """Run ``operation`` through the services for each shift; report what they refuse."""
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Shift], operation: Any, done: Any
+    ) -> None:
+        """Run ``operation`` through the services for each shift; report what they refuse,
+        then how many went through (``done``, with ``%(count)d``)."""
         actor = cast(User, request.user)
         count = 0
         for shift in queryset.order_by("pk"):
@@ -172,7 +162,8 @@ class ShiftAdmin(ServiceSavedAdmin):
                 count += 1
             except DomainError as error:
                 self.message_user(request, f"{shift}: {error.detail}", messages.ERROR)
-        return count
+        if count:
+            self.message_user(request, str(done) % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(ShiftChange)
