@@ -1,7 +1,7 @@
-"""Reads for the coordinators' live board: the snapshot and single shift rows.
+"""Reads for the coordinators' live board: the snapshot and shift rows by id.
 
-The websocket consumer sends a snapshot on connect and on resync; the event publisher sends the
-row of the one shift an event is about. Both use the same row shape, so the page renders them
+The websocket consumer sends a snapshot on connect and on resync; the event publisher sends
+with each event the row of the shift it is about (read for a whole batch of events at once). Both use the same row shape, so the page renders them
 with the same code. Each read is a constant number of queries, whatever the number of shifts
 or claims.
 """
@@ -193,11 +193,6 @@ def board_snapshot(
         "window": {"start": start.isoformat(), "end": end.isoformat()},
         "shifts": [_row(shift, now) for shift in shifts],
     }
-
-
-def board_shift(*, shift_id: int) -> BoardShift | None:
-    """The board row of one shift (two queries); None for a draft or a deleted shift."""
-    return board_shifts(shift_ids=[shift_id]).get(shift_id)
 
 
 def board_shifts(*, shift_ids: list[int]) -> dict[int, BoardShift]:

@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from backend.board.selectors import board_shift, board_snapshot, board_window
+from backend.board.selectors import board_shifts, board_snapshot, board_window
 from backend.shifts.models import Claim
 from backend.shifts.services import (
     claim_cancel,
@@ -99,7 +99,7 @@ def test_shift_row_shows_check_in_state(organisation, volunteer):
     shift = ShiftFactory(organisation=organisation)
     claim_create(volunteer=volunteer, shift_id=shift.pk)
     Claim.objects.update(checked_in_at=timezone.now())
-    row = board_shift(shift_id=shift.pk)
+    row = board_shifts(shift_ids=[shift.pk]).get(shift.pk)
     assert row is not None
     assert row["volunteers"][0]["checked_in_at"] is not None
     assert row["volunteers"][0]["checked_out_at"] is None
@@ -136,7 +136,7 @@ def test_checked_out_and_no_show_volunteers_stay_on_the_board_with_their_state(
         organisation, make_volunteer, coordinator
     )
     with time_machine.travel(after, tick=False):
-        row = board_shift(shift_id=shift.pk)
+        row = board_shifts(shift_ids=[shift.pk]).get(shift.pk)
     assert row is not None
     states = {v["name"]: (v["status"], v["attendance"]) for v in row["volunteers"]}
     assert states == {
@@ -163,7 +163,7 @@ def test_cancelled_claims_do_not_show_on_the_board(organisation, volunteer):
     shift = ShiftFactory(organisation=organisation)
     claim = claim_create(volunteer=volunteer, shift_id=shift.pk).claim
     claim_cancel(actor=volunteer, claim_id=claim.pk)
-    row = board_shift(shift_id=shift.pk)
+    row = board_shifts(shift_ids=[shift.pk]).get(shift.pk)
     assert row is not None
     assert row["volunteers"] == []
 
@@ -171,11 +171,11 @@ def test_cancelled_claims_do_not_show_on_the_board(organisation, volunteer):
 def test_row_says_when_claims_open_until_they_do(organisation):
     opens = timezone.now().replace(microsecond=0) + dt.timedelta(hours=3)
     shift = ShiftFactory(organisation=organisation, claims_open_at=opens)
-    row = board_shift(shift_id=shift.pk)
+    row = board_shifts(shift_ids=[shift.pk]).get(shift.pk)
     assert row is not None
     assert row["claims_open_at"] == opens.isoformat()
     with time_machine.travel(opens + dt.timedelta(minutes=1), tick=False):
-        row = board_shift(shift_id=shift.pk)
+        row = board_shifts(shift_ids=[shift.pk]).get(shift.pk)
     assert row is not None
     assert row["claims_open_at"] is None
 
