@@ -80,7 +80,6 @@ class Volunteer:
     language: str
     mode_preference: str
     reminders_enabled: bool
-    reminder_offsets: tuple[int, ...]  # minutes before a shift
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,6 @@ def _volunteer(profile: VolunteerProfile) -> Volunteer:
         language=profile.language,
         mode_preference=profile.mode_preference,
         reminders_enabled=account.reminders_enabled if account else True,
-        reminder_offsets=tuple(notification_services.reminder_offsets(user_id=profile.user_id)),
     )
 
 
@@ -470,14 +468,23 @@ def toggle_reminders(chat_id: int) -> Volunteer:
 
 
 @_in_thread
-def set_reminder_times(chat_id: int, offsets_minutes: tuple[int, ...]) -> Volunteer:
+def reminder_times(user_id: int) -> tuple[int, ...]:
+    """When the volunteer is reminded (minutes before a shift); only /settings shows it, so it
+    is not part of :class:`Volunteer`, which every update loads."""
+    return tuple(notification_services.reminder_offsets(user_id=user_id))
+
+
+@_in_thread
+def set_reminder_times(
+    chat_id: int, offsets_minutes: tuple[int, ...]
+) -> tuple[Volunteer, tuple[int, ...]]:
     """Remind at these times before each shift (from the next planned reminders on); choosing
-    times also turns reminders on."""
+    times also turns reminders on. Returns the volunteer and the times as saved."""
     profile = _profile(chat_id)
-    notification_services.reminder_settings_set(
+    _enabled, saved = notification_services.reminder_settings_set(
         user=profile.user, enabled=True, offsets_minutes=list(offsets_minutes)
     )
-    return _volunteer(profile)
+    return _volunteer(profile), tuple(saved)
 
 
 @_in_thread

@@ -335,9 +335,9 @@ def kept() -> str:
 
 
 @localised
-def settings_text(volunteer: Volunteer) -> str:
+def settings_text(volunteer: Volunteer, reminder_times: tuple[int, ...]) -> str:
     if volunteer.reminders_enabled:
-        reminders = _("on, %(when)s") % {"when": _before(volunteer.reminder_offsets)}
+        reminders = _("on, %(when)s") % {"when": _before(reminder_times)}
     else:
         reminders = _("off")
     return "\n".join(

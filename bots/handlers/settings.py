@@ -21,9 +21,9 @@ def settings_markup(volunteer: bridge.Volunteer) -> InlineKeyboardMarkup:
 
 
 async def _show(update: Update, volunteer: bridge.Volunteer) -> None:
-    await say(
-        update, messages.settings_text(volunteer.language, volunteer), settings_markup(volunteer)
-    )
+    times = await bridge.reminder_times(volunteer.user_id)
+    text = messages.settings_text(volunteer.language, volunteer, times)
+    await say(update, text, settings_markup(volunteer))
 
 
 @guarded
@@ -109,8 +109,8 @@ async def on_reminder_times(update: Update, context: Context) -> None:
     data = callback(update)
     assert data is not None
     offsets = REMINDER_PRESETS[int(data.str_arg(0))]
-    volunteer = await bridge.set_reminder_times(chat_id(update), offsets)
-    await edit(update, messages.reminder_times_set(volunteer.language, volunteer.reminder_offsets))
+    volunteer, saved = await bridge.set_reminder_times(chat_id(update), offsets)
+    await edit(update, messages.reminder_times_set(volunteer.language, saved))
 
 
 @guarded
