@@ -39,7 +39,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, fresh_database, machine, pgbench, run_wrk, server_arguments
+from common import (
+    Server,
+    fresh_database,
+    machine,
+    pgbench,
+    production_env,
+    run_wrk,
+    server_arguments,
+)
 
 SPREAD_USERS = 6_000
 HOT_USERS = 15_000
@@ -240,14 +248,7 @@ def main() -> None:
     database_url = fresh_database("inzet_bench")
     setup_django(database_url, args.redis_url)
     data = seed()
-    server_env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=args.redis_url,
-        DB_POOL="true",
-        LOG_LEVEL="WARNING",
-        WEB_CONCURRENCY=str(args.processes),
-    )
+    server_env = production_env(database_url, args.redis_url, args.processes)
     results: dict[str, object] = {"machine": machine(), "processes": args.processes}
     with tempfile.TemporaryDirectory() as tmp, Server(server_env, args.processes) as server:
         for name in ("spread", "hot"):

@@ -101,6 +101,20 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def production_env(database_url: str, redis_url: str, processes: int) -> dict[str, str]:
+    """The environment of the Procfile's web process as the README recommends for production:
+    PostgreSQL with a connection pool, Redis, N Daphne processes."""
+    return dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        DB_POOL="true",
+        LOG_LEVEL="WARNING",
+        WEB_CONCURRENCY=str(processes),
+        PYTHONPATH=str(ROOT),
+    )
+
+
 def server_arguments() -> argparse.ArgumentParser:
     """--seconds per run, --processes (Daphne processes: as the Procfile, one per core unless
     WEB_CONCURRENCY says otherwise) and --redis-url."""

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from claims import CLIENTS, SECRET, reference
-from common import Server, fresh_database, machine, run_wrk, server_arguments
+from common import Server, fresh_database, machine, production_env, run_wrk, server_arguments
 
 TARGETS = [
     ("raw ASGI", "bench.floor.raw_asgi:application", "/"),
@@ -67,14 +67,7 @@ def main() -> None:
     args = server_arguments().parse_args()
     database_url = fresh_database("inzet_bench_floor")
     bearer = tokens(database_url)
-    env = dict(
-        os.environ,
-        DATABASE_URL=database_url,
-        REDIS_URL=args.redis_url,
-        DB_POOL="true",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
-    )
+    env = production_env(database_url, args.redis_url, args.processes)
     results: dict[str, object] = {"machine": machine(), "processes": args.processes}
     with tempfile.TemporaryDirectory() as tmp:
         for name, app, path in TARGETS:
