@@ -71,7 +71,10 @@ class SharedLimiter:
         if redis_url:
             import redis
 
-            self._redis = redis.Redis.from_url(redis_url)
+            # One short Lua script per call: an explicit timeout, not the client's default.
+            self._redis = redis.Redis.from_url(
+                redis_url, socket_timeout=2, socket_connect_timeout=2
+            )
             self._script = self._redis.register_script(_RESERVE_SCRIPT)
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}

@@ -1,9 +1,9 @@
 """Reads for the coordinators' live board: the snapshot and shift rows by id.
 
 The websocket consumer sends a snapshot on connect and on resync; the event publisher sends
-with each event the row of the shift it is about (read for a whole batch of events at once). Both use the same row shape, so the page renders them
-with the same code. Each read is a constant number of queries, whatever the number of shifts
-or claims.
+with each event the row of the shift it is about (read for a whole batch of events at once).
+Both use the same row shape, so the page renders them with the same code. Each read is a
+constant number of queries, whatever the number of shifts or claims.
 """
 
 from __future__ import annotations

@@ -124,11 +124,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channels and cache ---------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# channels_redis waits for a socket's next message with BZPOPMIN, blocking up to its
+# brpop_timeout (5 s) per call. redis-py 8 reads with a 5 s socket timeout by default (before
+# it: none), so every quiet 5 seconds looked like an outage: `ws/v1/me/` closed with 4503 and
+# the boards' hub reconnected. The read timeout must outlast that wait (a test pins it); it
+# still bounds how long a dead connection that sent no reset goes unnoticed.
+CHANNEL_LAYER_READ_TIMEOUT = 15
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
@@ -136,6 +153,9 @@ if REDIS_URL:
             "BACKEND": "backend.core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "inzet"),
+            # Explicit, whatever redis-py's default of the day: short commands only (GET,
+            # SET, INCR), and an unreachable Redis must fail fast rather than hold a request.
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
 else:
