@@ -7,7 +7,8 @@ Server to client:
     {"type": "snapshot", "seq": n, "organisation": {...}, "window": {...}, "shifts": [...]}
     {"type": "event", "seq": n, "event": "claim.confirmed", "shift": {...}, "claim": {...}}
     {"type": "error", "code": "...", "detail": "..."}
-    {"type": "status", "live": false}       Redis is unreachable; a snapshot follows on return
+    {"type": "status", "live": false}       Redis is unreachable: events may be missed
+    {"type": "status", "live": true}        Redis is back: a snapshot (board) or ready (me) follows
 
 Events are hints (the channel layer delivers at most once): a board applies an event whose
 ``seq`` is one more than the last it has, ignores older ones and sends ``resync`` on a gap.
@@ -38,9 +39,12 @@ from django.utils import timezone
 
 from backend.accounts.models import ModePreference, User, VolunteerProfile
 from backend.board.selectors import DEFAULT_DAYS, board_snapshot, board_window
-from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
+from backend.core.errors import DomainError, database_error
+from backend.organisations.models import Membership, Organisation
+from backend.organisations.selectors import may_manage
 from realtime.auth import SUBPROTOCOL
 from realtime.events import (
+    AccessMessage,
     LayerMessage,
     NotificationMessage,
     news_group,
@@ -138,9 +142,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "status", "live": False})
 
     async def layer_restored(self) -> None:
-        """Redis is back, maybe empty: join the groups again (see realtime/watchdog.py)."""
+        """Redis is back, maybe empty: join the groups again (see realtime/watchdog.py), and
+        say so."""
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_json({"type": "status", "live": True})
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
@@ -171,7 +177,15 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             await self.send_error("malformed", 'Send an object with a "type".')
             return
-        await self.handle(content)
+        try:
+            await self.handle(content)
+        except Exception as error:
+            # The socket stays open: a refusal (busy, the database away) is an error frame
+            # with the same code the API would answer, not a closed connection.
+            refusal = error if isinstance(error, DomainError) else database_error(error)
+            if refusal is None:
+                raise
+            await self.send_error(refusal.code, str(refusal.detail))
 
     async def refuse(self, code: str, detail: str, close_code: int) -> None:
         self.closing = True
@@ -188,14 +202,27 @@ class BaseConsumer(AsyncWebsocketConsumer):
 @database_sync_to_async
 def _managed_organisation(user: User, organisation_id: int) -> Organisation | int:
     """The organisation if ``user`` may watch its board, else the close code to use."""
+    if not may_manage(user=user, organisation_id=organisation_id):
+        # Outsiders get 4403 whether or not the organisation exists: no probing for ids.
+        return CLOSE_FORBIDDEN
     organisation = Organisation.objects.filter(pk=organisation_id).first()
-    if user.is_staff:
-        return organisation if organisation is not None else CLOSE_NOT_FOUND
-    allowed = Membership.objects.filter(
-        user_id=user.pk, organisation_id=organisation_id, role__in=MANAGER_ROLES
-    ).exists()
-    # Outsiders get 4403 whether or not the organisation exists: no probing for ids.
-    return organisation if allowed and organisation is not None else CLOSE_FORBIDDEN
+    return organisation if organisation is not None else CLOSE_NOT_FOUND
+
+
+@database_sync_to_async
+def _board_access(user_id: int, organisation_id: int) -> int | None:
+    """The close code for a board whose user may no longer watch it, else None."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.is_active:
+        return CLOSE_UNAUTHENTICATED
+    if not may_manage(user=user, organisation_id=organisation_id):
+        return CLOSE_FORBIDDEN
+    return None
+
+
+@database_sync_to_async
+def _account_active(user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True).exists()
 
 
 @database_sync_to_async
@@ -255,12 +282,24 @@ class BoardConsumer(BaseConsumer):
             self.joined = False
             await hub().leave(self.organisation.pk, self)
 
-    async def deliver(self, message: LayerMessage) -> None:
-        """Called by the hub for each of the organisation's events, in order."""
-        if self.ready:
+    async def deliver(self, message: LayerMessage | AccessMessage) -> None:
+        """Called by the hub for each of the organisation's messages, in order."""
+        if message["type"] == "access.changed":
+            await self.access_changed(message)
+        elif self.ready:
             await self.domain_event(message)
         else:
             self.pending.append(message)
+
+    async def access_changed(self, message: AccessMessage) -> None:
+        """Someone lost a role or an account: if it was this socket's user, check again."""
+        user = self.user
+        if user is None or message["user_id"] != user.pk or self.closing:
+            return
+        code = await _board_access(user.pk, self.organisation.pk)
+        if code is not None:
+            self.closing = True
+            await self.close(code=code)
 
     async def deliver_status(self, *, live: bool) -> None:
         if self.ready:
@@ -410,6 +449,14 @@ class MeConsumer(BaseConsumer):
         if "time_changed" in event:
             out["time_changed"] = event["time_changed"]
         await self.send_json(out)
+
+    async def access_changed(self, message: AccessMessage) -> None:
+        """The account may have been erased or deactivated: then the stream ends (4401)."""
+        if message["user_id"] != self.user_id or self.closing:
+            return
+        if not await _account_active(self.user_id):
+            self.closing = True
+            await self.close(code=CLOSE_UNAUTHENTICATED)
 
     async def user_notification(self, message: NotificationMessage) -> None:
         """A reminder, follow-up question or other news the worker sent this person."""

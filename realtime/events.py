@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import itertools
 import logging
 import queue
 import threading
+import time
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 import redis
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -28,6 +33,11 @@ from realtime.sequence import next_sequences
 logger = logging.getLogger(__name__)
 
 PUBLISH_TIMEOUT_SECONDS = 5
+# A batch that cannot be sent (Redis restarting, a pooled connection to the server before
+# the restart) is tried again on fresh connections after each of these pauses, the last one
+# repeating, for at most RETRY_FOR_SECONDS; newer events wait behind it, so order is kept.
+RETRY_DELAYS_SECONDS = (0.0, 0.25, 0.5, 1.0, 2.0)
+RETRY_FOR_SECONDS = 10.0
 
 EventType = Literal[
     "shift.created",
@@ -106,8 +116,8 @@ class LayerMessage(TypedDict):
     type: Literal["domain.event"]
     event: DomainEvent
     audience: Literal["organisation", "news", "user"]
-    # Organisation sequence number; None if it could not be taken (Redis down): clients
-    # treat a missing number as a gap and resynchronise.
+    # Organisation sequence number. This code sends only numbered events (while Redis cannot
+    # number them they wait, see _Publisher); None stays in the protocol, as a gap.
     seq: int | None
     # The shift as the board shows it, read after the number was taken (see sequence.py).
     board_shift: BoardShift | None
@@ -119,17 +129,22 @@ _in_memory_lock = threading.Lock()
 
 
 def _publish(groups: list[str], event: DomainEvent) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    if isinstance(layer, InMemoryChannelLayer):
-        # One process by definition, and its queues belong to the consumers' event loop:
-        # publish right here, in the committing thread; one at a time, so that events are
-        # sent in the order of their numbers.
-        with _in_memory_lock:
-            _deliver(layer, [(groups, event)])
-        return
-    _publisher().put(groups, event)
+    # Runs after the commit, in the committing request: whatever goes wrong here must not
+    # turn a committed claim into an error response. Boards catch up at their next snapshot.
+    try:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        if isinstance(layer, InMemoryChannelLayer):
+            # One process by definition, and its queues belong to the consumers' event loop:
+            # publish right here, in the committing thread; one at a time, so that events are
+            # sent in the order of their numbers.
+            with _in_memory_lock:
+                _deliver(layer, [(groups, event)])
+            return
+        _publisher().put(groups, event)
+    except Exception:
+        logger.exception("could not publish %s", event["type"])
 
 
 def flush_events(timeout: float = PUBLISH_TIMEOUT_SECONDS) -> bool:
@@ -141,6 +156,24 @@ def flush_events(timeout: float = PUBLISH_TIMEOUT_SECONDS) -> bool:
 
 
 Item = tuple[list[str], DomainEvent]
+# One message for one group.
+Message = tuple[str, LayerMessage]
+
+
+@dataclass
+class _Outcome:
+    """What one attempt at publishing left to do."""
+
+    # Numbered and read, but not sent: sent again as they are, with their numbers.
+    unsent: list[Message] = field(default_factory=list)
+    # Not numbered (Redis unreachable): numbered, read and sent on the next attempt.
+    unnumbered: list[Item] = field(default_factory=list)
+    # Numbers of dropped events still to take, so that boards see the gap.
+    dropped: Counter[int] = field(default_factory=Counter)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.unsent or self.unnumbered)
 
 
 class _Publisher:
@@ -151,10 +184,17 @@ class _Publisher:
     for the sequence numbers, two queries for the board rows of all shifts concerned and the
     group sends in order: under load, the per-event cost shrinks as batches grow.
 
-    The queue holds events for milliseconds. Like the channel layer itself it is at most once:
-    if the process dies between commit and publishing, boards miss those events until their
-    next snapshot. If the queue is full (Redis unreachable for long), events are dropped but
-    their numbers are still taken, so boards see the gap and resynchronise.
+    A batch that cannot be numbered or sent is tried again with back-off, on fresh
+    connections, for at most ``RETRY_FOR_SECONDS``, keeping the numbers it already took;
+    events queued meanwhile wait behind it. Why: after a Redis restart the pooled connections
+    lead to the old server and the first send on each fails, and a board that has already
+    resubscribed would otherwise miss that event until some later change.
+
+    The queue holds events for milliseconds, or for the retries. Like the channel layer
+    itself it is at most once: if the process dies between commit and publishing, boards miss
+    those events until their next snapshot. Events given up on, and events dropped because
+    the queue is full (Redis unreachable for long), still take their numbers with the next
+    batch, so boards see the gap and resynchronise.
     """
 
     MAX_BATCH = 500
@@ -172,9 +212,12 @@ class _Publisher:
         try:
             self.queue.put_nowait((groups, event))
         except queue.Full:
-            with self.lock:
-                self.dropped[event["organisation_id"]] += 1
+            self._drop(Counter([event["organisation_id"]]))
             logger.warning("event queue full: dropped %s", event["type"])
+
+    def _drop(self, counts: Counter[int]) -> None:
+        with self.lock:
+            self.dropped.update(counts)
 
     def flush(self, timeout: float) -> bool:
         # Queue.join() without its unbounded wait: the same condition, with a timeout.
@@ -194,7 +237,7 @@ class _Publisher:
             with self.lock:
                 dropped, self.dropped = self.dropped, Counter()
             try:
-                _deliver(get_channel_layer(), batch, dropped=dropped)
+                self._publish(batch, dropped)
             except Exception:
                 logger.exception("could not publish %d events", len(batch))
             finally:
@@ -203,39 +246,88 @@ class _Publisher:
                 for _ in batch:
                     self.queue.task_done()
 
+    def _publish(self, batch: list[Item], dropped: Counter[int]) -> None:
+        layer = get_channel_layer()
+        outcome = _deliver(layer, batch, dropped=dropped)
+        started = time.monotonic()
+        for attempt in itertools.count():
+            if not outcome.pending:
+                if attempt:
+                    logger.warning("published %s on retry %d", _what(batch), attempt)
+                self._drop(outcome.dropped)
+                return
+            delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS) - 1)]
+            if time.monotonic() - started + delay > RETRY_FOR_SECONDS:
+                break
+            if not attempt:
+                logger.warning("could not publish %s yet; trying again", _what(batch))
+            time.sleep(delay)
+            _fresh_connections(layer)
+            try:
+                outcome = _deliver(
+                    layer, outcome.unnumbered, dropped=outcome.dropped, unsent=outcome.unsent
+                )
+            except Exception:
+                # The database, say; the next attempt may find it back.
+                logger.warning("publishing attempt %d failed", attempt + 1, exc_info=True)
+        # Unsent events already took their numbers; unnumbered ones take theirs with the
+        # next batch. Either way boards see a gap then; and as Redis restarted or was
+        # unreachable, the watchdog sends them a new snapshot anyway (realtime/watchdog.py).
+        unnumbered = Counter(event["organisation_id"] for _, event in outcome.unnumbered)
+        self._drop(outcome.dropped + unnumbered)
+        logger.warning(
+            "gave up publishing %s after %.0f s: %d message(s) unsent, %d event(s) unnumbered",
+            _what(batch),
+            time.monotonic() - started,
+            len(outcome.unsent),
+            len(outcome.unnumbered),
+        )
+
 
 @cache
 def _publisher() -> _Publisher:
     return _Publisher()
 
 
+def _what(items: Sequence[Item]) -> str:
+    return items[0][1]["type"] if len(items) == 1 else f"{len(items)} events"
+
+
 def _deliver(
-    layer: BaseChannelLayer | None, items: list[Item], dropped: Counter[int] | None = None
-) -> None:
-    """Number, read and send ``items`` (in order). ``dropped`` numbers are taken and skipped."""
+    layer: BaseChannelLayer | None,
+    items: list[Item],
+    dropped: Counter[int] | None = None,
+    unsent: Sequence[Message] = (),
+) -> _Outcome:
+    """Send ``unsent`` again, then number, read and send ``items`` (in order).
+
+    ``dropped`` numbers are taken and skipped. Returns what is left to do, for a later
+    attempt: nothing is lost here, and nothing is sent out of order.
+    """
+    dropped = Counter(dropped or {})
     if layer is None:
-        return
-    counts: Counter[int] = Counter(dropped or {})
-    counts.update(event["organisation_id"] for _, event in items)
-    numbers: dict[int, int] | None
+        return _Outcome()
+    if unsent:
+        failed = _send(layer, unsent)
+        if failed:
+            return _Outcome(unsent=failed, unnumbered=items, dropped=dropped)
+    if not items:
+        return _Outcome(dropped=dropped)
+    counts = dropped + Counter(event["organisation_id"] for _, event in items)
     try:
         numbers = next_sequences(dict(counts))
     except redis.RedisError:
-        logger.warning("could not number %d events", len(items))
-        numbers = None
-    if numbers is not None and dropped:
-        # The dropped events' numbers come first: boards see a gap and resynchronise.
-        for organisation_id, n in dropped.items():
-            numbers[organisation_id] += n
+        return _Outcome(unnumbered=items, dropped=dropped)
+    # The dropped events' numbers come first: boards see a gap and resynchronise.
+    for organisation_id, n in dropped.items():
+        numbers[organisation_id] += n
     # Read after numbering: the row sent with a higher number is then never older than one
     # sent with a lower number, so applying events in order converges on the database.
     rows = board_shifts(shift_ids=sorted({event["shift"]["id"] for _, event in items}))
-    messages: list[tuple[str, LayerMessage]] = []
+    messages: list[Message] = []
     for groups, event in items:
-        seq: int | None = None
-        if numbers is not None:
-            seq = numbers[event["organisation_id"]]
-            numbers[event["organisation_id"]] += 1
+        seq = numbers[event["organisation_id"]]
+        numbers[event["organisation_id"]] += 1
         row = rows.get(event["shift"]["id"])
         messages += [
             (
@@ -250,17 +342,45 @@ def _deliver(
             )
             for group in groups
         ]
-    what = items[0][1]["type"] if len(items) == 1 else f"{len(items)} events"
+    return _Outcome(unsent=_send(layer, messages))
+
+
+def _send(layer: BaseChannelLayer, messages: Sequence[Message]) -> list[Message]:
+    """Send ``messages``; returns those that were not sent (in order)."""
     if isinstance(layer, InMemoryChannelLayer):
         # Its queues belong to the consumers' event loop: send from that loop.
-        async_to_sync(_group_send_all)(layer, messages, what)
-        return
+        return async_to_sync(_group_send_all)(layer, messages)
+    future = asyncio.run_coroutine_threadsafe(_group_send_all(layer, messages), _publisher_loop())
     try:
-        asyncio.run_coroutine_threadsafe(
-            _group_send_all(layer, messages, what), _publisher_loop()
-        ).result(timeout=PUBLISH_TIMEOUT_SECONDS)
+        return future.result(timeout=PUBLISH_TIMEOUT_SECONDS)
+    except TimeoutError:
+        # All of them again: a message sent twice carries its number twice, and clients
+        # ignore numbers they have already seen.
+        future.cancel()
+        logger.warning("could not publish %d message(s) in time", len(messages))
+        return list(messages)
+
+
+def _fresh_connections(layer: BaseChannelLayer | None) -> None:
+    """Drop the publishing loop's idle connections to Redis, so the next send opens new ones.
+
+    After a Redis restart they lead to the old server, and redis-py, as channels_redis
+    configures it, does not retry a command: each stale connection fails one send. Only this
+    loop's pool: the connections of a web process's consumers belong to its own event loop.
+    """
+    if not isinstance(layer, RedisChannelLayer):
+        return
+
+    async def disconnect() -> None:
+        for index in range(layer.ring_size):
+            await layer.connection(index).connection_pool.disconnect(inuse_connections=False)
+
+    try:
+        asyncio.run_coroutine_threadsafe(disconnect(), _publisher_loop()).result(
+            timeout=PUBLISH_TIMEOUT_SECONDS
+        )
     except Exception:
-        logger.warning("could not publish %s in time", what, exc_info=True)
+        logger.warning("could not drop the pooled Redis connections", exc_info=True)
 
 
 class UserNotification(TypedDict):
@@ -284,23 +404,54 @@ def publish_notification(user_id: int, notification: UserNotification) -> None:
     Called by the notification worker, outside any transaction: the notification row is the
     record, this is a best-effort copy for apps that are connected at that moment.
     """
+    message: NotificationMessage = {"type": "user.notification", "notification": notification}
+    _send_now([user_group(user_id)], message, what=f"a {notification['kind']} notification")
+
+
+class AccessMessage(TypedDict):
+    """Someone's right to what their sockets show may have ended (a role lowered, a
+    membership ended, the account erased or deactivated): their consumers check it again
+    and close if it has (board: 4403; a lost account: 4401)."""
+
+    type: Literal["access.changed"]
+    user_id: int
+
+
+def publish_access_changed_on_commit(*, user_id: int, organisation_ids: Sequence[int]) -> None:
+    """After commit, tell ``user_id``'s sockets: their own stream, and the boards of these
+    organisations (boards follow the organisation's group through the hub)."""
+    message: AccessMessage = {"type": "access.changed", "user_id": user_id}
+    groups = [user_group(user_id), *(organisation_group(i) for i in organisation_ids)]
+    transaction.on_commit(lambda: _send_now(groups, message, what="an access change"))
+
+
+def _send_now(groups: Sequence[str], message: Any, *, what: str) -> None:
+    """Best effort, from the caller's thread: logged, never raised."""
     layer = get_channel_layer()
     if layer is None:
         return
-    message: NotificationMessage = {"type": "user.notification", "notification": notification}
 
     async def send() -> None:
-        await layer.group_send(user_group(user_id), message)
+        for group in groups:
+            await layer.group_send(group, message)
+
+    def send_from_the_publishing_loop() -> None:
+        asyncio.run_coroutine_threadsafe(send(), _publisher_loop()).result(
+            timeout=PUBLISH_TIMEOUT_SECONDS
+        )
 
     try:
         if isinstance(layer, InMemoryChannelLayer):
             async_to_sync(send)()
-        else:
-            asyncio.run_coroutine_threadsafe(send(), _publisher_loop()).result(
-                timeout=PUBLISH_TIMEOUT_SECONDS
-            )
+            return
+        try:
+            send_from_the_publishing_loop()
+        except redis.RedisError:
+            # A pooled connection to a Redis that has since restarted: once more, on a new one.
+            _fresh_connections(layer)
+            send_from_the_publishing_loop()
     except Exception:
-        logger.warning("could not publish a %s notification", notification["kind"], exc_info=True)
+        logger.warning("could not publish %s", what, exc_info=True)
 
 
 def _audience(group: str) -> Literal["organisation", "news", "user"]:
@@ -309,22 +460,31 @@ def _audience(group: str) -> Literal["organisation", "news", "user"]:
     return "news" if group.startswith("news.") else "user"
 
 
-async def _group_send_all(
-    layer: BaseChannelLayer, messages: list[tuple[str, LayerMessage]], event_type: str
-) -> None:
-    """Send in order within each group; different groups concurrently."""
-    by_group: dict[str, list[LayerMessage]] = {}
-    for group, message in messages:
-        by_group.setdefault(group, []).append(message)
+async def _group_send_all(layer: BaseChannelLayer, messages: Sequence[Message]) -> list[Message]:
+    """Send in order within each group, different groups concurrently.
 
-    async def send(group: str, queued: list[LayerMessage]) -> None:
-        for message in queued:
+    Returns the messages not sent, in order: in each group the first that failed and all
+    after it, since sending those now would put a later number before an earlier one.
+    """
+    by_group: dict[str, list[int]] = {}
+    for index, (group, _) in enumerate(messages):
+        by_group.setdefault(group, []).append(index)
+    failed: list[int] = []
+
+    async def send(group: str, indexes: list[int]) -> None:
+        for position, index in enumerate(indexes):
+            message = messages[index][1]
             try:
                 await layer.group_send(group, message)
-            except Exception:
-                logger.warning("could not publish %s to %s", event_type, group, exc_info=True)
+            except Exception as error:
+                event_type = message["event"]["type"]
+                reason = str(error) or type(error).__name__
+                logger.warning("could not publish %s to %s: %s", event_type, group, reason)
+                failed.extend(indexes[position:])
+                return
 
-    await asyncio.gather(*(send(group, queued) for group, queued in by_group.items()))
+    await asyncio.gather(*(send(group, indexes) for group, indexes in by_group.items()))
+    return [messages[index] for index in sorted(failed)]
 
 
 @cache

@@ -105,12 +105,18 @@ class OrganisationHub:
                 await board.deliver_status(live=False)
 
     async def layer_restored(self) -> None:
-        """Redis came back, maybe empty: join the groups again, then resend snapshots."""
+        """Redis came back, maybe empty: join the groups again, then tell each board it is
+        live again and send it a new snapshot (events published meanwhile may be lost).
+
+        Raises if joining fails; the watchdog then calls again at its next check."""
         async with self.lock:
             for organisation_id, channel in self.channels.items():
                 await self.layer.group_add(organisation_group(organisation_id), channel)
         for board in self._all_boards():
             try:
+                # Status first: a client that only knows snapshots marks itself live at the
+                # snapshot, as before, so the order keeps old clients right.
+                await board.deliver_status(live=True)
                 await board.resubscribed()
             except Exception:
                 logger.warning("could not resend a snapshot", exc_info=True)

@@ -8,8 +8,12 @@ published while Redis was down are lost as well.
 How: once a second each process reads a marker key. The first process to find it missing
 sets a new random value (``SET NX``); a process that sees a value other than the last one it
 saw, or that could not reach Redis before, knows its consumers lost their groups and tells
-each of them (``layer_lost`` / ``layer_restored``). One watchdog runs per event loop, only
-while consumers are connected, and only with the Redis layer.
+each of them (``layer_lost`` / ``layer_restored``: they send ``{"type": "status", "live":
+false}`` and, on return, ``"live": true`` followed by a snapshot or ``ready``). If joining
+their groups fails (Redis failing again, or the first command on a pooled connection to the
+old server, which redis-py as channels_redis configures it does not retry), they are told
+again at the next check: until they have joined, they are as deaf as before. One watchdog
+runs per event loop, only while consumers are connected, and only with the Redis layer.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class LayerWatchdog:
         self.task: asyncio.Task[None] | None = None
         self.seen: bytes | None = None
         self.healthy = True
+        # Redis is back but some listener could not join its groups yet.
+        self.restoring = False
 
     def register(self, listener: LayerListener) -> None:
         self.listeners.add(listener)
@@ -82,16 +88,24 @@ class LayerWatchdog:
             return
         if self.healthy and marker == self.seen:
             return
-        logger.warning("Redis is back (or was restarted): resubscribing connected sockets")
-        self.healthy, self.seen = True, marker
-        await self._tell("layer_restored")
+        if not self.restoring:
+            logger.warning("Redis is back (or was restarted): resubscribing connected sockets")
+        self.seen = marker
+        self.healthy = await self._tell("layer_restored")
+        self.restoring = not self.healthy
 
-    async def _tell(self, method: str) -> None:
+    async def _tell(self, method: str) -> bool:
+        """Call ``method`` on every listener; False if Redis failed under one of them."""
+        told = True
         for listener in list(self.listeners):
             try:
                 await getattr(listener, method)()
+            except (redis.RedisError, OSError):
+                logger.warning("Redis failed while telling a socket; trying again", exc_info=True)
+                told = False
             except Exception:
                 logger.warning("could not tell a socket about the channel layer", exc_info=True)
+        return told
 
 
 _watchdogs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LayerWatchdog] = (

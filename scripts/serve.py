@@ -65,7 +65,9 @@ def main(argv: list[str]) -> int:
     command = [
         sys.executable,
         "-m",
-        "daphne",
+        # Daphne's own command line, with the secrets in URLs (calendar feeds, ?token=) kept
+        # out of its access log.
+        "backend.config.daphne_cli",
         "--fd",
         str(sock.fileno()),
         *args.daphne_args,

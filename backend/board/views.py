@@ -8,15 +8,15 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
+from backend.core.rate_limits import rate_limit_cache
 from backend.organisations.models import Organisation
-from backend.organisations.selectors import is_manager, managed_organisation_ids
+from backend.organisations.selectors import managed_organisation_ids, may_manage
 
 LOGIN_FAILURES_WINDOW_SECONDS = 60
 
@@ -30,7 +30,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     """Refuses before checking the password once an address has failed too often."""
 
     def clean(self) -> dict[str, Any]:
-        failures = cache.get(_login_failures_key(self.request), 0)
+        failures = rate_limit_cache.get(_login_failures_key(self.request), 0)
         if failures >= settings.LOGIN_FAILURES_PER_MINUTE:
             raise ValidationError(
                 _("Too many failed log-in attempts. Wait a minute and try again."),
@@ -43,7 +43,8 @@ class LoginView(auth_views.LoginView):
     """Django's log-in page with a limit on failed attempts per client address per minute.
 
     The count lives in Django's cache (Redis when REDIS_URL is set), so it holds across web
-    processes. Over the limit the password is not even checked: guessing stops paying off.
+    processes; while Redis is unreachable, in this process (``rate_limit_cache``), so log-ins
+    still work. Over the limit the password is not even checked: guessing stops paying off.
     """
 
     template_name = "board/login.html"
@@ -56,11 +57,11 @@ class LoginView(auth_views.LoginView):
         key = _login_failures_key(self.request)
         # A fixed window from the first failure; add() then incr() so that failures in two
         # processes at once both count.
-        cache.add(key, 0, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
+        rate_limit_cache.add(key, 0, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
         try:
-            cache.incr(key)
+            rate_limit_cache.incr(key)
         except ValueError:  # the window ran out between add() and incr()
-            cache.set(key, 1, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
+            rate_limit_cache.set(key, 1, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
         return super().form_invalid(form)
 
 
@@ -96,7 +97,7 @@ def _strings() -> dict[str, str]:
 
 
 def _allowed(user: User, organisation: Organisation) -> bool:
-    return user.is_staff or is_manager(user=user, organisation_id=organisation.pk)
+    return may_manage(user=user, organisation_id=organisation.pk)
 
 
 @login_required

@@ -111,10 +111,17 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
+    # A row lock is waited for this long at most; then the request answers 503 `busy` (see
+    # backend/shifts/locks.py) instead of holding its thread and connection for ever.
+    _db["OPTIONS"]["options"] = f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000)}"
     if DB_POOL:
         # Under ASGI each sync view runs in a thread; a pool avoids a new connection per request.
         _db["OPTIONS"]["pool"] = {"min_size": 2, "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
         _db["CONN_MAX_AGE"] = 0
+        # The pool tests a connection (an empty query) before handing it out: after a
+        # failover or restart, its idle connections are dead, and without the test each would
+        # fail one request in turn before being replaced.
+        _db["CONN_HEALTH_CHECKS"] = env_bool("DB_HEALTH_CHECKS", default=True)
     else:
         _db["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
         _db["CONN_HEALTH_CHECKS"] = True
@@ -195,6 +202,15 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 INZET_MAX_UPCOMING_CLAIMS = env_int("INZET_MAX_UPCOMING_CLAIMS", 10)
 INZET_MAX_SHIFT_HOURS = 24
 
+# --- Telegram (the bot, its webhook, the notification worker) -------------------------------
+# Read here, not on use, so tests override them with pytest-django's ``settings`` fixture.
+# The bot's token from @BotFather; empty: no bot (the worker plans, its messages wait).
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN").strip()
+# Webhook mode: what Telegram sends in X-Telegram-Bot-Api-Secret-Token; empty: webhook off.
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET").strip()
+# The Bot API prefix the token is appended to (a self-hosted Bot API server, or a test one).
+TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL").strip() or "https://api.telegram.org/bot"
+
 # --- Notifications worker (manage.py run_worker) --------------------------------------------
 # Messages a second for the bot, all processes together (Telegram allows about 30).
 TELEGRAM_MESSAGES_PER_SECOND = float(env_str("TELEGRAM_MESSAGES_PER_SECOND", "29.5"))
@@ -209,7 +225,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser, refusing bodies nested too deeply or holding lone surrogates.
+    "DEFAULT_PARSER_CLASSES": ["backend.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "backend.api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "backend.api.pagination.PageNumberPagination",
@@ -243,11 +260,37 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"RoleEnum": "backend.organisations.models.Role"},
 }
 
+# Every handler redacts secrets (backend/core/logging.py): bot token, webhook secret, JWTs,
+# calendar feed tokens. The web, bot and worker processes all log through this dict.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "redact_secrets": {"()": "backend.core.logging.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's defaults give "django" handlers of its own, without the filter (its console
+        # one printed every 404's path, a calendar token too, under DEBUG); root's console
+        # prints these records instead.
+        "django": {"handlers": ["mail_admins"]},
+        # Their INFO line for each request is the URL, and Bot API URLs hold the bot token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -7,10 +7,14 @@ language, the websocket consumers as ``{"type": "error", "code": ...}``.
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
+from django.db import InterfaceError, OperationalError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -18,6 +22,8 @@ class DomainError(Exception):
     default_detail: ClassVar[str | Promise] = _("The request could not be carried out.")
     # HTTP status the API uses for this error; adapters without HTTP ignore it.
     status: ClassVar[int] = 400
+    # Seconds after which trying again may work (the API's Retry-After); None: not a pause.
+    retry_after: ClassVar[int | None] = None
 
     def __init__(
         self, detail: str | Promise | None = None, *, fields: dict[str, list[str]] | None = None
@@ -132,3 +138,56 @@ class NotCheckedIn(Conflict):
 class ShiftNotEnded(Conflict):
     code = "shift_not_ended"
     default_detail = _("This can only be done after the shift has ended.")
+
+
+class Busy(DomainError):
+    """Others were changing the same rows: a lock was not granted in time, or PostgreSQL broke
+    a deadlock by aborting us. Nothing was changed; the same request again will work."""
+
+    code = "busy"
+    default_detail = _("It is very busy right now. Nothing was changed; please try again.")
+    status = 503
+    retry_after = 1
+
+
+class DatabaseUnavailable(DomainError):
+    """The database connection was lost (failover, restart). Nothing was changed."""
+
+    code = "database_unavailable"
+    default_detail = _(
+        "The database cannot be reached right now. Nothing was changed; please try again."
+    )
+    status = 503
+    retry_after = 2
+
+
+# SQLSTATEs of contention: deadlock_detected, serialization_failure, lock_not_available.
+DEADLOCK = "40P01"
+SERIALIZATION_FAILURE = "40001"
+LOCK_NOT_AVAILABLE = "55P03"
+CONTENTION = {DEADLOCK, SERIALIZATION_FAILURE, LOCK_NOT_AVAILABLE}
+
+
+def sqlstate(error: BaseException) -> str | None:
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+
+
+def is_contention(error: BaseException) -> bool:
+    return isinstance(error, OperationalError) and sqlstate(error) in CONTENTION
+
+
+def database_error(exc: BaseException) -> DomainError | None:
+    """The domain error a database failure means to a client, or None if it is a bug.
+
+    Contention that reached here (outside ``transaction_retrying``) is ``busy``; a lost
+    connection (failover, restart, ``pg_terminate_backend``) is ``database_unavailable``: the
+    pool drops the dead connection, and tests each one it hands out (``CONN_HEALTH_CHECKS``),
+    so the next request gets a live one.
+    """
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return None
+    if is_contention(exc):
+        return Busy()
+    logger.warning("database unavailable: %s", type(exc.__cause__ or exc).__name__)
+    return DatabaseUnavailable()

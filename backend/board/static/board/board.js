@@ -220,8 +220,10 @@
       delay = MIN_DELAY;
       setStatus("live", t.live);
     } else if (message.type === "status") {
-      // The server lost its channel layer: events may be missed until it sends a snapshot.
-      if (!message.live) setStatus("reconnecting", t.reconnecting);
+      // live: false: the server lost its channel layer (Redis) and events may be missed;
+      // live: true: it is back, and the snapshot that follows replaces what was missed.
+      if (message.live) setStatus("live", t.live);
+      else setStatus("reconnecting", t.reconnecting);
     } else if (message.type === "event") {
       var seq = message.seq;
       if (seq !== null && lastSeq !== null && seq <= lastSeq) return; // already in the snapshot
