@@ -17,13 +17,13 @@ def main() -> int:
 
     django.setup()
 
-    from backend.telegram import conf
+    from django.conf import settings
 
     log = logging.getLogger("bots")
-    if not conf.bot_token():
+    if not settings.TELEGRAM_BOT_TOKEN:
         log.warning("TELEGRAM_BOT_TOKEN is not set: the bot is off.")
         return 0
-    if not os.environ.get("REDIS_URL"):
+    if not settings.REDIS_URL:
         log.error(
             "REDIS_URL is not set. The bot runs as its own process, and its claims reach the "
             "coordinators' live board only through Redis. Set REDIS_URL, or use webhook mode "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings as django_settings
 from telegram import Bot, BotCommand, Update
 from telegram.ext import (
     Application,
@@ -13,12 +14,12 @@ from telegram.ext import (
     filters,
 )
 
-from backend.telegram import conf
+from backend.telegram.callbacks import LANGUAGES
+from backend.telegram.ratelimit import PoliteRateLimiter
 from bots import messages
 from bots.handlers import help, link, my, reminders, settings, shifts, signup
-from bots.keyboards import LANGUAGES, matches
+from bots.keyboards import matches
 from bots.processor import ChatSequentialProcessor
-from bots.ratelimit import PoliteRateLimiter
 
 COMMANDS = {
     "start": signup.start,
@@ -86,10 +87,10 @@ def build_application(
     with_updater: bool = True,
 ) -> Application:
     """The bot. ``with_updater=False`` for webhook mode (updates come from the web process)."""
-    token = token or conf.bot_token()
+    token = token or django_settings.TELEGRAM_BOT_TOKEN
     if not token:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set: the bot is off.")
-    base_url = base_url or conf.api_base_url()
+    base_url = base_url or django_settings.TELEGRAM_API_BASE_URL
     root, _sep, last = base_url.rstrip("/").rpartition("/")
     builder = (
         ApplicationBuilder()

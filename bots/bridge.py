@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo
 
 from channels.db import database_sync_to_async
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
-from backend.accounts.services import profile_update, user_erase, volunteer_create_from_telegram
+from backend.accounts.services import profile_update
 from backend.core.errors import ClaimNotActive, NotFound
+from backend.lifecycle.services import user_erase, volunteer_create_from_telegram
 from backend.notifications import services as notification_services
-from backend.organisations.models import VolunteerQualification
 from backend.organisations.services import organisation_join
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
@@ -38,16 +38,15 @@ from backend.shifts.models import (
     ShiftMode,
     ShiftStatus,
 )
-from backend.shifts.selectors import shifts_visible_to, waitlist_position
+from backend.shifts.selectors import shifts_visible_to, waitlist_position, where_to_go
 from backend.shifts.services import (
+    Eligibility,
     cancellation_is_late,
     check_in_open,
     claim_cancel,
     claim_check_in,
     claim_check_out,
     claim_create,
-    eligibility_error,
-    overlapping_claims,
 )
 from backend.telegram import services as telegram_services
 from backend.telegram.models import SignupDraft, TelegramAccount
@@ -185,6 +184,7 @@ def _shift_view(shift: Shift, now: dt.datetime) -> ShiftView:
 def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -> ClaimView:
     shift = claim.shift
     confirmed = claim.status == ClaimStatus.CONFIRMED
+    where = where_to_go(shift, claim_status=claim.status, manages=False)
     return ClaimView(
         id=claim.pk,
         status=claim.status,
@@ -192,8 +192,8 @@ def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -
         waitlist_position=waitlist_position(claim=claim),
         past_deadline=confirmed and cancellation_is_late(shift=shift, now=now),
         started=shift.starts_at <= now,
-        address=shift.address if confirmed and shift.mode == ShiftMode.ON_SITE else "",
-        meeting_link=shift.meeting_link if confirmed and shift.mode == ShiftMode.ONLINE else "",
+        address=where.address or "",
+        meeting_link=where.meeting_link or "",
         already_held=already_held,
         can_check_in=confirmed
         and claim.checked_in_at is None
@@ -346,26 +346,9 @@ def _matching_shifts(user: User, profile: VolunteerProfile, kind: str) -> list[S
     elif profile.mode_preference == ModePreference.ON_SITE:
         shifts = shifts.filter(mode=ShiftMode.ON_SITE)
     # The facts the rules need, for all candidates at once (the rules stay in the service).
-    shifts = shifts.annotate(overlapping=Exists(overlapping_claims(user.pk, OuterRef("pk"))))
-    member_of = set(user.memberships.values_list("organisation_id", flat=True))
-    held = dict(
-        VolunteerQualification.objects.filter(user=user).values_list(
-            "qualification_id", "expires_on"
-        )
-    )
-    return [
-        shift
-        for shift in shifts[:MAX_CANDIDATES]
-        if eligibility_error(
-            user=user,
-            shift=shift,
-            is_member=shift.organisation_id in member_of,
-            required_ids=[q.pk for q in shift.required_qualifications.all()],
-            overlapping=shift.overlapping,
-            held=held,
-        )
-        is None
-    ]
+    candidates = list(shifts[:MAX_CANDIDATES])
+    eligibility = Eligibility(volunteer_ids=[user.pk], shifts=candidates, now=now)
+    return [shift for shift in candidates if eligibility.error(user.pk, shift) is None]
 
 
 @_in_thread
@@ -497,18 +480,6 @@ def erase(chat_id: int) -> None:
 @_in_thread
 def mark_unreachable(chat_id: int) -> None:
     telegram_services.chat_mark_unreachable(chat_id=chat_id)
-
-
-@_in_thread
-def chat_of_user(user_id: int) -> int | None:
-    """The chat to message a user in, or None (no Telegram, or they blocked the bot)."""
-    if TelegramAccount.objects.filter(user_id=user_id, unreachable_since__isnull=False).exists():
-        return None
-    return (
-        VolunteerProfile.objects.filter(user_id=user_id, user__is_active=True)
-        .values_list("telegram_chat_id", flat=True)
-        .first()
-    )
 
 
 # --- reminders and follow-ups ----------------------------------------------------------------

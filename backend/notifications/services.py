@@ -9,7 +9,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,14 +27,13 @@ from backend.notifications.schedule import (
     FOLLOW_UP_DELAY,
     reminder_due,
 )
-from backend.organisations.models import Membership, VolunteerQualification
+from backend.organisations.models import Membership
 from backend.organisations.selectors import require_manager
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, Shift, ShiftStatus
 from backend.shifts.services import (
+    Eligibility,
     check_in_open,
     claim_check_in,
-    eligibility_error,
-    overlapping_claims,
 )
 from backend.telegram.models import TelegramAccount
 
@@ -199,41 +198,20 @@ def late_cancellation_fan_out(*, notification: Notification, now: dt.datetime) -
 
 
 def _eligible_volunteers(shift: Shift) -> list[int]:
-    """Members who could claim ``shift`` now (by ``eligibility_error``, with the facts
-    fetched in a few queries for everyone), reminders on, no active claim on it yet."""
-    members = (
-        User.objects.filter(
-            memberships__organisation_id=shift.organisation_id,
-            memberships__claims_blocked_at__isnull=True,
-            is_active=True,
-        )
+    """Members who could claim ``shift`` now (the services' ``Eligibility``: a fixed number of
+    queries for everyone), reminders on, no active claim on it yet."""
+    candidates = list(
+        User.objects.filter(memberships__organisation_id=shift.organisation_id, is_active=True)
         .exclude(telegram_account__reminders_enabled=False)
         .exclude(
             pk__in=Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).values(
                 "volunteer_id"
             )
         )
-        .annotate(overlapping=Exists(overlapping_claims(OuterRef("pk"), shift)))
+        .values_list("pk", flat=True)
     )
-    required_ids = list(shift.required_qualifications.values_list("pk", flat=True))
-    held: dict[int, dict[int, dt.date | None]] = {}
-    for user_id, qualification_id, expires_on in VolunteerQualification.objects.filter(
-        user__memberships__organisation_id=shift.organisation_id
-    ).values_list("user_id", "qualification_id", "expires_on"):
-        held.setdefault(user_id, {})[qualification_id] = expires_on
-    return [
-        user.pk
-        for user in members
-        if eligibility_error(
-            user=user,
-            shift=shift,
-            is_member=True,
-            required_ids=required_ids,
-            overlapping=user.overlapping,
-            held=held.get(user.pk, {}),
-        )
-        is None
-    ]
+    eligibility = Eligibility(volunteer_ids=candidates, shifts=[shift])
+    return [user_id for user_id in candidates if eligibility.error(user_id, shift) is None]
 
 
 @transaction.atomic

@@ -8,9 +8,11 @@ the lease runs out they are due again and another worker sends them: at-least-on
 one send that was in flight when a worker was killed may go out twice.
 
 Sending: every message waits for a slot of the shared limiter (30 a second for the bot, one a
-second per chat, across all processes when Redis is configured). 429 comes back later at the
-time Telegram asked; 5xx and network errors are retried with back-off; after the last attempt
-the row is ``failed`` with the reason (coordinators see it); 403 marks the chat unreachable.
+second per chat, across all processes when Redis is configured), then goes out through the Bot
+API client (``backend/telegram/client.py``), whose errors say what to do with the row: 429
+comes back later at the time Telegram asked; 5xx and network errors are retried with
+back-off; after the last attempt the row is ``failed`` with the reason (coordinators see it);
+403 marks the chat unreachable; other 4xx fail at once.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-import httpx
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,9 +34,18 @@ from backend.notifications.models import Kind, Notification, Status
 from backend.notifications.schedule import FOLLOW_UP_EXPIRY, deferred_for_quiet_hours
 from backend.notifications.services import late_cancellation_fan_out, reminders_plan
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, ShiftStatus
+from backend.shifts.selectors import where_to_go
 from backend.telegram import services as telegram_services
-from bots.keyboards import encode
-from bots.ratelimit import SharedLimiter
+from backend.telegram.callbacks import encode
+from backend.telegram.client import (
+    Blocked,
+    BotApiClient,
+    Button,
+    PermanentError,
+    RateLimited,
+    RetryableError,
+)
+from backend.telegram.ratelimit import SharedLimiter
 from realtime.events import publish_notification
 
 logger = logging.getLogger(__name__)
@@ -59,27 +69,22 @@ def backoff(attempts: int) -> dt.timedelta:
 class Message:
     chat_id: int | None  # None: the person has no Telegram chat (websocket only)
     text: str
-    buttons: list[list[tuple[str, str]]]
+    buttons: list[list[Button]]
 
 
 class Worker:
     def __init__(
         self,
         *,
-        token: str,
-        base_url: str,
+        client: BotApiClient,
         limiter: SharedLimiter,
         lease: dt.timedelta = dt.timedelta(seconds=60),
         batch: int = 10,
-        timeout: float = 10.0,
     ) -> None:
-        self.token = token
-        self.base_url = base_url.rstrip("/")
+        self.client = client
         self.limiter = limiter
         self.lease = lease
         self.batch = batch
-        self.timeout = timeout
-        self._local = threading.local()
 
     # --- claiming --------------------------------------------------------------------------
 
@@ -87,7 +92,7 @@ class Worker:
         due = Q(status=Status.PENDING, due_at__lte=now) | Q(
             status=Status.SENDING, locked_until__lt=now
         )
-        if not self.token:
+        if not self.client.configured:
             # The bot is off: plan and fan out, but let messages wait for a token.
             due &= Q(kind__in=INTERNAL_KINDS)
         return due
@@ -181,7 +186,6 @@ class Worker:
         # worker may have taken) is not sent by us.
         if self._held(pk, token).update(locked_until=timezone.now() + self.lease) != 1:
             return "lost"
-        assert message.chat_id is not None
         self.limiter.wait(message.chat_id)
         return self._send(row, token, message)
 
@@ -240,9 +244,9 @@ class Worker:
         assert user is not None
         language = user.profile.language
         place = ""
-        confirmed = row.claim is not None and row.claim.status == ClaimStatus.CONFIRMED
-        if confirmed and row.kind in (Kind.REMINDER, Kind.PROMOTED):
-            place = shift.address if shift.mode == "on_site" else shift.meeting_link
+        if row.claim is not None and row.kind in (Kind.REMINDER, Kind.PROMOTED):
+            where = where_to_go(shift, claim_status=row.claim.status, manages=False)
+            place = where.address or where.meeting_link or ""
         volunteer = ""
         if row.kind == Kind.LATE_CANCELLATION_NOTICE:
             from backend.accounts.models import VolunteerProfile
@@ -269,76 +273,58 @@ class Worker:
             old_ends_at=dt.datetime.fromisoformat(old_end) if old_end else None,
             text=str(row.payload.get("text", "")),
         )
-        buttons: list[list[tuple[str, str]]] = []
+        buttons: list[list[Button]] = []
         claim_id = cast(int, row.claim_id)  # reminders and follow-ups always name their claim
         if row.kind == Kind.REMINDER:
             buttons = [
                 [
-                    (messages.coming_button(language), encode("coming", claim_id)),
-                    (messages.cannot_come_button(language), encode("cancel", claim_id)),
+                    Button(messages.coming_button(language), encode("coming", claim_id)),
+                    Button(messages.cannot_come_button(language), encode("cancel", claim_id)),
                 ]
             ]
         elif row.kind == Kind.FOLLOW_UP:
-            buttons = [[(str(n), encode("score", claim_id, n)) for n in range(1, 6)]]
+            buttons = [[Button(str(n), encode("score", claim_id, n)) for n in range(1, 6)]]
         elif row.kind == Kind.BROADCAST:
-            buttons = [[(messages.claim_button(language), encode("claim", shift.pk))]]
+            buttons = [[Button(messages.claim_button(language), encode("claim", shift.pk))]]
         return Message(user.profile.telegram_chat_id, text, buttons)
 
     # --- sending ---------------------------------------------------------------------------
 
-    def _client(self) -> httpx.Client:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            client = httpx.Client(timeout=self.timeout)
-            self._local.client = client
-        return client
-
     def _send(self, row: Notification, token: str, message: Message) -> str:
-        body: dict[str, Any] = {"chat_id": message.chat_id, "text": message.text}
-        if message.buttons:
-            body["reply_markup"] = {
-                "inline_keyboard": [
-                    [{"text": label, "callback_data": data} for label, data in line]
-                    for line in message.buttons
-                ]
-            }
+        assert message.chat_id is not None  # only messages with a chat are sent (see process)
         attempts = row.attempts + 1
         try:
-            response = self._client().post(f"{self.base_url}{self.token}/sendMessage", json=body)
-        except httpx.HTTPError as error:
-            return self._retry(row, token, attempts, f"network: {type(error).__name__}: {error}")
-        now = timezone.now()
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        description = str(answer.get("description", response.reason_phrase))[:250]
-        if response.status_code == 200 and answer.get("ok"):
-            self._finish(
-                row.pk, token, status=Status.SENT, sent_at=now, attempts=attempts, last_error=""
-            )
-            return Status.SENT
-        if response.status_code == 429:
-            retry_after = float((answer.get("parameters") or {}).get("retry_after", 1))
+            self.client.send_message(message.chat_id, message.text, message.buttons)
+        except RateLimited as error:
+            # Telegram pacing us: due again when it said, not after our back-off.
             if attempts >= MAX_RATE_LIMITED:
-                return self._fail(row, token, attempts, f"429 {description}")
+                return self._fail(row, token, attempts, str(error))
             self._finish(
                 row.pk,
                 token,
                 status=Status.PENDING,
                 locked_by="",
                 attempts=attempts,
-                due_at=now + dt.timedelta(seconds=retry_after),
-                last_error=f"429 {description}",
+                due_at=timezone.now() + dt.timedelta(seconds=error.retry_after),
+                last_error=str(error),
             )
             return "retry"
-        if response.status_code == 403:
-            # Only messages with a chat are sent (see process).
-            telegram_services.chat_mark_unreachable(chat_id=cast(int, message.chat_id))
-            return self._fail(row, token, attempts, f"403 {description}")
-        if response.status_code >= 500:
-            return self._retry(row, token, attempts, f"{response.status_code} {description}")
-        return self._fail(row, token, attempts, f"{response.status_code} {description}")
+        except RetryableError as error:
+            return self._retry(row, token, attempts, str(error))
+        except Blocked as error:
+            telegram_services.chat_mark_unreachable(chat_id=message.chat_id)
+            return self._fail(row, token, attempts, str(error))
+        except PermanentError as error:
+            return self._fail(row, token, attempts, str(error))
+        self._finish(
+            row.pk,
+            token,
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            attempts=attempts,
+            last_error="",
+        )
+        return Status.SENT
 
     def _retry(self, row: Notification, token: str, attempts: int, reason: str) -> str:
         if attempts >= MAX_ATTEMPTS:
@@ -402,9 +388,7 @@ class Worker:
                     if not handled:
                         stop.wait(poll)
             finally:
-                client = getattr(self._local, "client", None)
-                if client is not None:
-                    client.close()
+                self.client.close()
                 connection.close()
 
         workers = [threading.Thread(target=loop, name=f"sender-{n}") for n in range(threads)]

@@ -10,9 +10,9 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import ContextTypes
 
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, database_error
+from backend.telegram.callbacks import Callback, parse
 from bots import bridge, messages
-from bots.keyboards import Callback, parse
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,14 @@ def guarded(fn: Handler) -> Handler:
         except DomainError as error:
             logger.info("refused %s: %s", fn.__name__, error.code)
             await say(update, messages.domain_error(await language(update), error))
+        except Exception as error:
+            # Busy rows or a lost database connection: nothing changed, say so in their
+            # language (the same sentence and code as the API's 503) instead of "oops".
+            refusal = database_error(error)
+            if refusal is None:
+                raise
+            logger.warning("refused %s: %s", fn.__name__, refusal.code)
+            await say(update, messages.domain_error(await language(update), refusal))
 
     return wrapper
 

@@ -7,9 +7,9 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden
 
+from backend.telegram.callbacks import LANGUAGES
 from bots import bridge, messages
 from bots.handlers.common import Context, guarded, language, say
-from bots.keyboards import LANGUAGES
 
 logger = logging.getLogger(__name__)
 

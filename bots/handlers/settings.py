@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
+from backend.telegram.callbacks import LANGUAGES, MODES, REMINDER_PRESETS
 from bots import bridge, messages
 from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
-from bots.keyboards import LANGUAGES, MODES, REMINDER_PRESETS, button, rows
+from bots.keyboards import button, rows
 
 
 def settings_markup(volunteer: bridge.Volunteer) -> InlineKeyboardMarkup:

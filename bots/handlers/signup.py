@@ -9,11 +9,12 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 
 from backend.core.errors import DomainError
+from backend.telegram.callbacks import LANGUAGES, MODES
 from bots import bridge, messages
 from bots.handlers.common import Context, callback, chat_id, guarded, language, say
 from bots.handlers.help import free_text
 from bots.handlers.link import link_with_code
-from bots.keyboards import LANGUAGES, MODES, button, rows
+from bots.keyboards import button, rows
 
 LINK_PREFIX = "link-"
 

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
+from pytest_django import Settings
 
 from backend.accounts.models import User, VolunteerProfile
 from backend.organisations.models import Organisation, Role
+from backend.telegram.ratelimit import PoliteRateLimiter, SharedLimiter
 from bots.app import build_application
-from bots.ratelimit import PoliteRateLimiter
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.factories import MembershipFactory
 
@@ -32,7 +33,8 @@ async def running_bot(rate_limiter: PoliteRateLimiter | None = None) -> AsyncIte
         token=TOKEN,
         base_url=fake.base_url,
         # No spacing between messages by default, so conversations run at test speed.
-        rate_limiter=rate_limiter or PoliteRateLimiter(per_second=0, per_chat_interval=0),
+        rate_limiter=rate_limiter
+        or PoliteRateLimiter(limiter=SharedLimiter(per_second=0, chat_interval=0)),
     )
     try:
         async with application:
@@ -63,9 +65,12 @@ def _quiet_http_logs() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_telegram_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
+def _no_ambient_telegram_settings(settings: Settings) -> None:
+    """Not a developer's own bot: each test sets what it needs. Nothing listens on port 9, so
+    a test that forgets the fake Bot API fails at once instead of calling Telegram."""
+    settings.TELEGRAM_BOT_TOKEN = ""
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    settings.TELEGRAM_API_BASE_URL = "http://127.0.0.1:9/bot"
 
 
 def telegram_volunteer(

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from backend.accounts.models import User, VolunteerProfile
-from backend.accounts.services import user_erase
+from backend.lifecycle.services import user_erase
 from backend.organisations.models import Membership, Organisation, PastMembership
 from backend.shifts.models import Claim, ClaimStatus
 from backend.shifts.services import claim_create

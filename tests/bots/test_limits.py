@@ -1,5 +1,6 @@
 """Telegram's limits: 429 with retry_after, blocked volunteers (403), message spacing, and
-per-chat ordering with concurrency across chats."""
+per-chat ordering with concurrency across chats. (The worker's side of a 403 is in
+tests/notifications/test_delivery.py.)"""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from telegram.ext import ExtBot
 
 from backend.organisations.models import Organisation
 from backend.telegram.models import TelegramAccount
-from bots import outbox
+from backend.telegram.ratelimit import PoliteRateLimiter, SharedLimiter
 from bots.processor import ChatSequentialProcessor
-from bots.ratelimit import PoliteRateLimiter
 from tests.bots.conftest import play, telegram_volunteer
 from tests.bots.fake_telegram import TOKEN, FakeTelegram, Person
 
@@ -37,34 +37,13 @@ def test_a_429_is_retried_after_the_time_telegram_asked_for(organisation: Organi
     play(scenario)
 
 
-def test_a_volunteer_who_blocked_the_bot_is_marked_and_not_messaged_until_they_return(
+def test_a_403_while_answering_marks_the_volunteer_unreachable_until_they_write_again(
     organisation: Organisation,
 ) -> None:
-    user = telegram_volunteer(organisation, 9202)
-
-    async def scenario(fake: FakeTelegram) -> None:
-        bot = ExtBot(TOKEN, base_url=fake.base_url, rate_limiter=PoliteRateLimiter())
-        async with bot:
-            fake.blocked_chats.add(9202)
-            assert await outbox.send_to_user(bot, user.pk, "Reminder") is False
-            assert await asyncio.to_thread(
-                lambda: TelegramAccount.objects.get(user=user).unreachable_since is not None
-            )
-            calls_before = len(fake.calls)
-            assert await outbox.send_to_user(bot, user.pk, "Another reminder") is False
-            assert len(fake.calls) == calls_before  # not even tried
-
-            # They unblock the bot and write to it: reachable again.
-            fake.blocked_chats.clear()
-            await Person(fake, 9202).send("/help")
-            assert await outbox.send_to_user(bot, user.pk, "Welcome back") is True
-            assert fake.sent_to(9202)[-1].text == "Welcome back"
-
-    play(scenario)
-
-
-def test_a_403_while_answering_marks_the_volunteer_unreachable(organisation: Organisation) -> None:
     user = telegram_volunteer(organisation, 9203)
+
+    def unreachable() -> bool:
+        return TelegramAccount.objects.get(user=user).unreachable_since is not None
 
     async def scenario(fake: FakeTelegram) -> None:
         fake.blocked_chats.add(9203)
@@ -74,17 +53,23 @@ def test_a_403_while_answering_marks_the_volunteer_unreachable(organisation: Org
                 break
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.3)
+        # Marked: the worker sends them nothing more (test_delivery.py) ...
+        assert await asyncio.to_thread(unreachable)
+
+        # ... until they unblock the bot and write to it.
+        fake.blocked_chats.clear()
+        [answer] = await Person(fake, 9203).send("/help")
+        assert "This is what I can do:" in answer.text
+        assert not await asyncio.to_thread(unreachable)
 
     play(scenario)
-
-    assert TelegramAccount.objects.get(user=user).unreachable_since is not None
 
 
 def test_messages_to_one_chat_are_spaced_while_other_chats_are_not_held_up() -> None:
     async def main() -> None:
         fake = FakeTelegram()
         await fake.start()
-        limiter = PoliteRateLimiter(per_second=1000, per_chat_interval=0.4)
+        limiter = PoliteRateLimiter(limiter=SharedLimiter(per_second=1000, chat_interval=0.4))
         try:
             async with ExtBot(TOKEN, base_url=fake.base_url, rate_limiter=limiter) as bot:
                 await asyncio.gather(

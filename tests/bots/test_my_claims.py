@@ -10,7 +10,7 @@ from backend.shifts.models import Claim, ClaimStatus
 from backend.shifts.services import claim_create
 from tests.bots.conftest import play, telegram_volunteer
 from tests.bots.fake_telegram import FakeTelegram, Person
-from tests.factories import ShiftFactory
+from tests.factories import ShiftFactory, shift_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +20,9 @@ def test_cancel_with_confirmation_frees_the_seat_for_the_waitlist(
     make_volunteer,  # type: ignore[no-untyped-def]
 ) -> None:
     anna = telegram_volunteer(organisation, 7001)
-    shift = ShiftFactory(organisation=organisation, title="Zwemmen", capacity=1)
+    # Three days ahead: well before the 24-hour cancellation deadline at any time of day
+    # (the factory's "tomorrow 14:00" is past it every afternoon).
+    shift = shift_at(organisation, starts_in=dt.timedelta(days=3), title="Zwemmen", capacity=1)
     mine = claim_create(volunteer=anna, shift_id=shift.pk).claim
     waiting = claim_create(volunteer=make_volunteer(), shift_id=shift.pk).claim
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from pytest_django import Settings
 
 from backend.organisations.models import Organisation
 from tests.bots.conftest import telegram_volunteer
@@ -72,11 +73,11 @@ def fake_in_thread() -> Iterator[FakeTelegram]:
 
 
 def test_set_telegram_webhook_registers_the_url_with_the_secret(
-    fake_in_thread: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+    fake_in_thread: FakeTelegram, settings: Settings
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "hook-secret")
-    monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake_in_thread.base_url)
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.TELEGRAM_WEBHOOK_SECRET = "hook-secret"
+    settings.TELEGRAM_API_BASE_URL = fake_in_thread.base_url
     call_command("set_telegram_webhook", "https://inzet.example.org/")
     [call] = [c for c in fake_in_thread.calls if c.method == "setWebhook"]
     assert call.params["url"] == "https://inzet.example.org/telegram/webhook/"
@@ -93,8 +94,8 @@ def test_set_telegram_webhook_registers_the_url_with_the_secret(
     assert [c.method for c in fake_in_thread.calls][-1] == "deleteWebhook"
 
 
-def test_set_telegram_webhook_refuses_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+def test_set_telegram_webhook_refuses_without_a_secret(settings: Settings) -> None:
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
     with pytest.raises(CommandError, match="TELEGRAM_WEBHOOK_SECRET"):
         call_command("set_telegram_webhook", "https://inzet.example.org")
 

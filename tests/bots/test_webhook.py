@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.test import AsyncClient
+from pytest_django import Settings
 
 from backend.accounts.models import VolunteerProfile
 from backend.organisations.models import InviteCode, Membership, Organisation
@@ -19,18 +20,18 @@ URL = "/telegram/webhook/"
 
 
 @pytest.fixture
-def webhook_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+def webhook_on(settings: Settings) -> None:
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
+    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
 
 
-def run_with_fake(monkeypatch: pytest.MonkeyPatch, scenario: Any) -> FakeTelegram:
+def run_with_fake(settings: Settings, scenario: Any) -> FakeTelegram:
     """Run ``scenario(fake, client)`` with the fake Bot API up and the web app pointed at it."""
     fake = FakeTelegram()
 
     async def main() -> None:
         await fake.start()
-        monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
+        settings.TELEGRAM_API_BASE_URL = fake.base_url
         try:
             await scenario(fake, AsyncClient())
         finally:
@@ -48,7 +49,7 @@ async def post(client: AsyncClient, update: dict[str, Any], secret: str | None =
 
 
 def test_updates_without_the_right_secret_are_refused_with_403(
-    webhook_env: None, monkeypatch: pytest.MonkeyPatch
+    webhook_on: None, settings: Settings
 ) -> None:
     async def scenario(fake: FakeTelegram, client: AsyncClient) -> None:
         person = Person(fake, 9001, language_code="en")
@@ -57,26 +58,26 @@ def test_updates_without_the_right_secret_are_refused_with_403(
         assert await post(client, update, secret="wrong") == 403
         assert await post(client, update, secret=SECRET + "x") == 403
 
-    fake = run_with_fake(monkeypatch, scenario)
+    fake = run_with_fake(settings, scenario)
 
     assert fake.calls == []
     assert not ProcessedUpdate.objects.exists()
 
 
 def test_without_a_configured_secret_the_webhook_refuses_everything(
-    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
 ) -> None:
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    settings.TELEGRAM_BOT_TOKEN = TOKEN
 
     async def scenario(fake: FakeTelegram, client: AsyncClient) -> None:
         update = {"update_id": 2, **Person(fake, 9002).message_update("/help")}
         assert await post(client, update, secret="") == 403
 
-    assert run_with_fake(monkeypatch, scenario).calls == []
+    assert run_with_fake(settings, scenario).calls == []
 
 
 def test_the_webhook_runs_the_same_handlers_as_polling(
-    webhook_env: None, monkeypatch: pytest.MonkeyPatch, organisation: Organisation
+    webhook_on: None, settings: Settings, organisation: Organisation
 ) -> None:
     InviteCode.objects.create(organisation=organisation, code="WEBHOOK1")
 
@@ -95,15 +96,13 @@ def test_the_webhook_runs_the_same_handlers_as_polling(
             assert await post(client, {"update_id": update_id, **update}) == 200
         assert "Welcome, Ida!" in fake.sent_to(9003)[-2].text
 
-    run_with_fake(monkeypatch, scenario)
+    run_with_fake(settings, scenario)
 
     profile = VolunteerProfile.objects.get(telegram_chat_id=9003)
     assert Membership.objects.filter(user=profile.user, organisation=organisation).exists()
 
 
-def test_a_redelivered_update_has_one_effect(
-    webhook_env: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_redelivered_update_has_one_effect(webhook_on: None, settings: Settings) -> None:
     async def scenario(fake: FakeTelegram, client: AsyncClient) -> None:
         jan = Person(fake, 9004, language_code="en")
         update = {"update_id": 42, **jan.message_update("/start")}
@@ -112,13 +111,13 @@ def test_a_redelivered_update_has_one_effect(
         results = await asyncio.gather(post(client, update), post(client, update))
         assert results == [200, 200]
 
-    fake = run_with_fake(monkeypatch, scenario)
+    fake = run_with_fake(settings, scenario)
 
     assert len(fake.sent_to(9004)) == 1
     assert ProcessedUpdate.objects.filter(update_id=42).count() == 1
 
 
-def test_malformed_bodies_are_rejected(webhook_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_bodies_are_rejected(webhook_on: None, settings: Settings) -> None:
     async def scenario(fake: FakeTelegram, client: AsyncClient) -> None:
         headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
         response = await client.post(
@@ -128,15 +127,15 @@ def test_malformed_bodies_are_rejected(webhook_env: None, monkeypatch: pytest.Mo
         response = await client.get(URL, headers=headers)
         assert response.status_code == 405
 
-    run_with_fake(monkeypatch, scenario)
+    run_with_fake(settings, scenario)
 
 
-def test_with_the_bot_off_the_webhook_answers_503(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+def test_with_the_bot_off_the_webhook_answers_503(settings: Settings) -> None:
+    settings.TELEGRAM_WEBHOOK_SECRET = SECRET
 
     async def scenario(fake: FakeTelegram, client: AsyncClient) -> None:
         update = {"update_id": 3, **Person(fake, 9005).message_update("/help")}
         assert await post(client, update) == 503
 
-    assert run_with_fake(monkeypatch, scenario).calls == []
+    assert run_with_fake(settings, scenario).calls == []
     assert not ProcessedUpdate.objects.exists()

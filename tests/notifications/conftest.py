@@ -12,7 +12,8 @@ import pytest
 from backend.accounts.models import User, VolunteerProfile
 from backend.notifications.worker import Worker
 from backend.organisations.models import Organisation, Role
-from bots.ratelimit import SharedLimiter
+from backend.telegram.client import BotApiClient
+from backend.telegram.ratelimit import SharedLimiter
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.factories import MembershipFactory
 
@@ -50,8 +51,7 @@ def fake() -> Iterator[FakeTelegram]:
 def worker(fake: FakeTelegram) -> Worker:
     """A worker with no spacing, so tests run at full speed (the limiter is tested apart)."""
     return Worker(
-        token=TOKEN,
-        base_url=fake.base_url,
+        client=BotApiClient(token=TOKEN, base_url=fake.base_url),
         limiter=SharedLimiter(per_second=0, chat_interval=0),
     )
 

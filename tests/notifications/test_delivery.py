@@ -13,8 +13,9 @@ from backend.notifications.models import Notification, Status
 from backend.notifications.worker import MAX_ATTEMPTS, Worker
 from backend.organisations.models import Organisation
 from backend.shifts.services import claim_create, shift_cancel
+from backend.telegram.client import BotApiClient
 from backend.telegram.models import TelegramAccount
-from bots.ratelimit import SharedLimiter
+from backend.telegram.ratelimit import SharedLimiter
 from tests.bots.fake_telegram import TOKEN, FakeTelegram
 from tests.conftest import client_for
 from tests.factories import shift_at
@@ -85,8 +86,7 @@ def test_network_failures_end_failed_with_the_reason_and_coordinators_see_it(
     row = _cancellation_for(organisation, on_telegram(603), coordinator)
     # Nothing listens on port 9 of localhost: every attempt is a connection error.
     unreachable = Worker(
-        token=TOKEN,
-        base_url="http://127.0.0.1:9/bot",
+        client=BotApiClient(token=TOKEN, base_url="http://127.0.0.1:9/bot"),
         limiter=SharedLimiter(per_second=0, chat_interval=0),
     )
     for _attempt in range(MAX_ATTEMPTS):
@@ -130,6 +130,25 @@ def test_a_volunteer_who_blocked_the_bot_is_marked_and_gets_nothing_more(
     second.refresh_from_db()
     assert second.status == Status.DROPPED
     assert len([c for c in fake.calls if c.chat_id == 604]) == 1
+
+
+def test_a_message_telegram_refuses_fails_at_once_and_the_chat_stays_reachable(
+    organisation: Organisation,
+    coordinator: User,
+    on_telegram: Callable[..., User],
+    fake: FakeTelegram,
+    worker: Worker,
+) -> None:
+    bram = on_telegram(605)
+    row = _cancellation_for(organisation, bram, coordinator)
+    fake.fail_once("sendMessage", 400, "Bad Request: message text is empty")
+    worker.run_until_idle()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.FAILED, 1)
+    assert row.last_error == "400 Bad Request: message text is empty"
+    assert len(fake.sent_to(605)) == 0 and len([c for c in fake.calls if c.chat_id == 605]) == 1
+    # Only a 403 says the volunteer blocked the bot.
+    assert not TelegramAccount.objects.filter(user=bram, unreachable_since__isnull=False).exists()
 
 
 def test_without_a_telegram_chat_nothing_is_sent_and_the_row_says_why(

@@ -8,11 +8,12 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from backend.notifications.worker import Worker
-from backend.telegram import conf
-from bots.ratelimit import shared_limiter
+from backend.telegram.client import BotApiClient
+from backend.telegram.ratelimit import shared_limiter
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +32,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        token = conf.bot_token()
+        client = BotApiClient(
+            token=settings.TELEGRAM_BOT_TOKEN, base_url=settings.TELEGRAM_API_BASE_URL
+        )
         limiter = shared_limiter()
         worker = Worker(
-            token=token,
-            base_url=conf.api_base_url(),
+            client=client,
             limiter=limiter,
             lease=dt.timedelta(seconds=options["lease"]),
             batch=options["batch"],
         )
-        if not token:
+        if not client.configured:
             self.stdout.write("worker: TELEGRAM_BOT_TOKEN not set, messages wait for the bot")
         self.stdout.write(
             "worker: rate limit "

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from telegram import Bot, Update
 
-from backend.telegram import conf
+# The bot's one door for backend/ (tests/test_layering.py allows this import only).
+from bots import webhook as bot_webhook
 
 
 class Command(BaseCommand):
@@ -19,33 +20,17 @@ class Command(BaseCommand):
         parser.add_argument("--delete", action="store_true", help="Go back to polling.")
 
     def handle(self, *args: Any, base_url: str | None, delete: bool, **options: Any) -> None:
-        token = conf.bot_token()
-        if not token:
+        if not settings.TELEGRAM_BOT_TOKEN:
             raise CommandError("TELEGRAM_BOT_TOKEN is not set.")
         if delete:
-            asyncio.run(self._delete(token))
+            asyncio.run(bot_webhook.unregister())
             self.stdout.write("Webhook removed; run `python -m bots` to poll.")
             return
-        secret = conf.webhook_secret()
+        secret = settings.TELEGRAM_WEBHOOK_SECRET
         if not secret:
             raise CommandError("TELEGRAM_WEBHOOK_SECRET is not set; the webhook would refuse all.")
         if not base_url:
             raise CommandError("Give the public base URL, e.g. https://inzet.example.org")
         url = base_url.rstrip("/") + "/telegram/webhook/"
-        asyncio.run(self._set(token, url, secret))
+        asyncio.run(bot_webhook.register(url=url, secret=secret))
         self.stdout.write(f"Webhook set to {url}")
-
-    @staticmethod
-    def _bot(token: str) -> Bot:
-        return Bot(token, base_url=conf.api_base_url(), base_file_url=conf.api_base_file_url())
-
-    async def _set(self, token: str, url: str, secret: str) -> None:
-        from bots.app import publish_command_menu
-
-        async with self._bot(token) as bot:
-            await bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
-            await publish_command_menu(bot)
-
-    async def _delete(self, token: str) -> None:
-        async with self._bot(token) as bot:
-            await bot.delete_webhook()

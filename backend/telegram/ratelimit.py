@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
@@ -30,10 +31,12 @@ logger = logging.getLogger(__name__)
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
-# Telegram's documented limit is 30 messages a second per bot. We aim a little lower: the
-# slots are evenly spaced, but network jitter can bunch requests up on arrival.
-BOT_MESSAGES_PER_SECOND = 29.5
-CHAT_INTERVAL_SECONDS = 1.0
+# After Redis failed, seconds to space sends in the process before asking Redis again (an
+# unreachable host would otherwise cost every send the connect timeout).
+RETRY_REDIS_AFTER = 5.0
+
+# Attempts after a 429 before the bot's request fails (the worker keeps its own count).
+MAX_RETRIES_AFTER_429 = 3
 
 # KEYS[1]: the bot's or a chat's key; ARGV[1]: its interval. Takes the next free moment
 # and returns how long the caller must wait for it (a string: Redis would truncate a float).
@@ -52,16 +55,19 @@ class SharedLimiter:
     waits for that (so a chat waiting its turn never holds a bot slot others could use).
 
     With ``redis_url`` the slots are shared by every process using the same Redis and bot
-    token (a generic cell rate: the next free moment is stored, never a count).
+    token (a generic cell rate: the next free moment is stored, never a count). The rates
+    come from settings through :func:`shared_limiter` (29.5 a second by default, a little
+    under Telegram's 30: slots are evenly spaced, but network jitter can bunch requests up on
+    arrival); tests give their own.
     """
 
     def __init__(
         self,
         *,
+        per_second: float,
+        chat_interval: float,
         redis_url: str = "",
         bot_key: str = "bot",
-        per_second: float = BOT_MESSAGES_PER_SECOND,
-        chat_interval: float = CHAT_INTERVAL_SECONDS,
     ) -> None:
         self.interval = 1 / per_second if per_second > 0 else 0.0
         self.chat_interval = chat_interval
@@ -78,6 +84,8 @@ class SharedLimiter:
             self._script = self._redis.register_script(_RESERVE_SCRIPT)
         self._lock = threading.Lock()
         self._next: dict[str, float] = {}
+        self._fell_back = False
+        self._failed_at = -RETRY_REDIS_AFTER
 
     @property
     def shared(self) -> bool:
@@ -86,8 +94,21 @@ class SharedLimiter:
     def _reserve(self, key: str, interval: float) -> float:
         if interval <= 0:
             return 0.0
-        if self._script is not None:
-            return max(float(self._script(keys=[key], args=[interval])), 0.0)
+        if self._script is not None and time.monotonic() - self._failed_at >= RETRY_REDIS_AFTER:
+            try:
+                return max(float(self._script(keys=[key], args=[interval])), 0.0)
+            except Exception as error:
+                self._failed_at = time.monotonic()
+                # Redis is down or restarting: space this process's sends on its own rather
+                # than fail them (a reminder or a bot answer is worth more than exact sharing;
+                # Telegram's 429 and its retry_after still guard the bot's limit).
+                if not self._fell_back:
+                    self._fell_back = True
+                    logger.warning(
+                        "shared Telegram rate limit unreachable (%s): spacing sends in this "
+                        "process until it is back (logged once per process)",
+                        type(error).__name__,
+                    )
         with self._lock:
             now = time.monotonic()
             if len(self._next) > 10_000:
@@ -128,11 +149,8 @@ class SharedLimiter:
 @cache
 def shared_limiter() -> SharedLimiter:
     """The process's limiter for the configured bot: shared through Redis if configured."""
-    from django.conf import settings
-
-    from backend.telegram import conf
-
-    bot_id = conf.bot_token().partition(":")[0] or "bot"
+    # The bot's id (the token's part before the colon) names the slots: two bots, two limits.
+    bot_id = settings.TELEGRAM_BOT_TOKEN.partition(":")[0] or "bot"
     return SharedLimiter(
         redis_url=settings.REDIS_URL,
         bot_key=bot_id,
@@ -154,24 +172,10 @@ def _seconds(error: RetryAfter) -> float:
 class PoliteRateLimiter(BaseRateLimiter[None]):
     """python-telegram-bot's hook for the bot's own requests. By default it uses the shared
     limiter (so web processes, the bot and the workers together stay within the limits);
-    tests give their own ``per_second``/``per_chat_interval`` for a private one."""
+    tests give a ``limiter`` of their own."""
 
-    def __init__(
-        self,
-        *,
-        per_second: float | None = None,
-        per_chat_interval: float | None = None,
-        max_retries: int = 3,
-    ) -> None:
-        self._limiter: SharedLimiter | None = None
-        if per_second is not None or per_chat_interval is not None:
-            self._limiter = SharedLimiter(
-                per_second=BOT_MESSAGES_PER_SECOND if per_second is None else per_second,
-                chat_interval=(
-                    CHAT_INTERVAL_SECONDS if per_chat_interval is None else per_chat_interval
-                ),
-            )
-        self._max_retries = max_retries
+    def __init__(self, *, limiter: SharedLimiter | None = None) -> None:
+        self._limiter = limiter
 
     async def initialize(self) -> None:
         pass
@@ -204,7 +208,7 @@ class PoliteRateLimiter(BaseRateLimiter[None]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 attempt += 1
-                if attempt > self._max_retries:
+                if attempt > MAX_RETRIES_AFTER_429:
                     raise
                 delay = _seconds(exc)
                 logger.warning("Telegram asked to wait %.1fs before %s", delay, endpoint)

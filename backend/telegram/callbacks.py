@@ -1,0 +1,90 @@
+"""The callback data of the bot's inline buttons: encoded and parsed in one place.
+
+Callback data is ``action:arg:arg`` (Telegram allows 64 bytes). The bot's keyboards
+(``bots/keyboards.py``) and the notification worker's reminder, follow-up and broadcast
+buttons both encode here, and the bot parses here what comes back, so a button the worker
+sends is one the bot understands. It is client input: every id in it is re-checked by the
+bot's bridge against the volunteer who pressed the button.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.accounts.models import Language, ModePreference
+
+# The values buttons may carry (the bot also offers its languages and modes from these).
+LANGUAGES = tuple(Language.values)
+MODES = tuple(ModePreference.values)
+LIST_KINDS = ("all", "online")
+# The reminder times the bot offers (minutes before the shift); the API takes any (up to 4).
+# Here because ``when:N`` names the Nth preset: reordering them changes what old buttons mean.
+REMINDER_PRESETS: tuple[tuple[int, ...], ...] = (
+    (24 * 60, 2 * 60),
+    (24 * 60,),
+    (2 * 60,),
+    (60,),
+    (2 * 24 * 60, 2 * 60),
+)
+
+# action -> the allowed values of each argument; ``int`` means a positive id or page number.
+_SCHEMA: dict[str, tuple[object, ...]] = {
+    "claim": (int,),
+    "page": (LIST_KINDS, int),
+    "cancel": (int,),
+    "cancelyes": (int,),
+    "cancelno": (int,),
+    "checkin": (int,),
+    "checkout": (int,),
+    # Reminder's "I'm coming" (claim id); follow-up score (claim id, 1-5).
+    "coming": (int,),
+    "score": (int, ("1", "2", "3", "4", "5")),
+    "set": (("lang", "mode", "rem", "when", "del"),),
+    "when": (tuple(str(n) for n in range(len(REMINDER_PRESETS))),),
+    "lang": (LANGUAGES,),
+    "mode": (MODES,),
+    "del": (("yes", "no"),),
+    "su": (("lang", "name", "mode", "pc"), (*LANGUAGES, *MODES, "keep", "skip")),
+}
+
+
+@dataclass(frozen=True)
+class Callback:
+    action: str
+    args: tuple[str | int, ...]
+
+    def int_arg(self, index: int = 0) -> int:
+        value = self.args[index]
+        assert isinstance(value, int)
+        return value
+
+    def str_arg(self, index: int = 0) -> str:
+        return str(self.args[index])
+
+
+def encode(action: str, *args: str | int) -> str:
+    data = ":".join([action, *(str(arg) for arg in args)])
+    if parse(data) is None or len(data.encode()) > 64:
+        raise ValueError(f"invalid callback data {data!r}")
+    return data
+
+
+def parse(data: str | None) -> Callback | None:
+    """The callback in ``data``, or None for anything we did not (or no longer) produce."""
+    if not data:
+        return None
+    action, *raw = data.split(":")
+    schema = _SCHEMA.get(action)
+    if schema is None or len(raw) != len(schema):
+        return None
+    args: list[str | int] = []
+    for value, allowed in zip(raw, schema, strict=True):
+        if allowed is int:
+            if not value.isdigit() or len(value) > 18:
+                return None
+            args.append(int(value))
+        elif isinstance(allowed, tuple) and value in allowed:
+            args.append(value)
+        else:
+            return None
+    return Callback(action, tuple(args))
