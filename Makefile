@@ -36,9 +36,11 @@ run: install
 	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 	exec $(BIN)/python scripts/run_dev.py --host $(HOST) --port $(PORT) --web-processes $(WEB_CONCURRENCY)
 
-# mypy first (config in pyproject.toml, cache in .mypy_cache): it imports the settings too.
+# mypy first (config in pyproject.toml, cache in .mypy_cache): it imports the settings too;
+# then the layering contracts (import-linter, [tool.importlinter] in pyproject.toml).
 test: install
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/mypy backend bots realtime
+	$(BIN)/lint-imports --no-cache
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

@@ -20,10 +20,11 @@ class ErrorSerializer(serializers.Serializer):
 
 
 _ERROR_DESCRIPTIONS = {
-    "400": "Invalid input (`invalid`, `malformed_request`, …)",
+    "400": "Invalid input (`invalid`, `malformed`, …)",
     "401": "Not authenticated (`not_authenticated`, `token_not_valid`, `invalid_credentials`)",
     "403": "Not allowed (`permission_denied`, `not_member`)",
     "404": "Not found, or not visible to you (`not_found`)",
+    "413": "Request body too large (`too_large`; Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB)",
     "429": "Too many requests (`throttled`)",
 }
 
@@ -36,6 +37,8 @@ class AutoSchema(BaseAutoSchema):
             if code == "401" and public:
                 continue
             if code == "404" and "{" not in self.path and self.method != "GET":
+                continue
+            if code == "413" and self.method not in ("POST", "PUT", "PATCH"):
                 continue
             if code not in responses:
                 body = self._get_response_for_code(ErrorSerializer, code, direction=direction)

@@ -7,11 +7,14 @@ views prefetch what they render (list endpoints have a constant query count).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,6 +28,7 @@ from backend.organisations.models import (
     VolunteerQualification,
 )
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftVisibility
+from backend.shifts.selectors import WhereToGo, where_to_go
 
 MAX_ID = 2**63 - 1
 
@@ -32,6 +36,56 @@ MAX_ID = 2**63 - 1
 class IdField(serializers.IntegerField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# No time zone is further from UTC (Kiribati +14:00, Baker Island -12:00). Python accepts
+# offsets up to a day and PostgreSQL up to 15:59, so a time further off is refused where it
+# comes in, in a body or a query string, rather than failing in the database.
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+UTC_OFFSET_ERROR = _("The UTC offset must be between -14:00 and +14:00.")
+
+# The dates the API takes: the figures' years. Far enough either way for any shift, and far
+# from the ends of Python's dates (years 1 and 9999), which a time shown in an organisation's
+# zone, or a week or series computed from a date, ran past (OverflowError: 500s).
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(2200, 12, 31)
+DATE_RANGE_ERROR = _("Dates must lie between the years 1970 and 2200.")
+
+
+def utc_offset_in_range(value: dt.datetime) -> bool:
+    offset = value.utcoffset()
+    return offset is None or abs(offset) <= MAX_UTC_OFFSET
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's, refusing UTC offsets no time zone has and times outside the API's years."""
+
+    default_error_messages = {"utc_offset": UTC_OFFSET_ERROR, "date_range": DATE_RANGE_ERROR}
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:
+                parsed = None  # DRF's own parsing reports it
+            if parsed is not None and not utc_offset_in_range(parsed):
+                self.fail("utc_offset")
+            # Before DRF puts it in the current time zone: near year 1 that overflows.
+            if parsed is not None and not FIRST_DAY <= parsed.date() <= LAST_DAY:
+                self.fail("date_range")
+        return super().to_internal_value(value)
+
+
+class DateField(serializers.DateField):
+    """DRF's, refusing dates outside the API's years."""
+
+    default_error_messages = {"date_range": DATE_RANGE_ERROR}
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        result: dt.date = super().to_internal_value(value)
+        if not FIRST_DAY <= result <= LAST_DAY:
+            self.fail("date_range")
+        return result
 
 
 # --- auth and me -----------------------------------------------------------------------------
@@ -165,6 +219,7 @@ class QualificationSerializer(serializers.ModelSerializer):
 
 class HolderSerializer(serializers.ModelSerializer):
     user_id = IdField()
+    expires_on = DateField(allow_null=True, required=False)
     display_name = serializers.CharField(source="user.profile.display_name", read_only=True)
 
     class Meta:
@@ -196,7 +251,7 @@ class ShiftSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     mode = serializers.ChoiceField(choices=ShiftMode.choices)
-    address = serializers.CharField()
+    address = serializers.SerializerMethodField()
     meeting_link = serializers.SerializerMethodField()
     time_zone = serializers.CharField(source="organisation.time_zone")
     starts_at = serializers.SerializerMethodField()
@@ -229,16 +284,24 @@ class ShiftSerializer(serializers.Serializer):
     def get_ends_at(self, shift: Shift) -> str:
         return shift.ends_at.astimezone(ZoneInfo(shift.organisation.time_zone)).isoformat()
 
+    def _where(self, shift: Shift) -> WhereToGo:
+        claim: Claim | None = self.context.get("claims", {}).get(shift.pk)
+        return where_to_go(
+            shift,
+            claim_status=claim.status if claim is not None else None,
+            manages=shift.organisation_id in self.context.get("managed", set()),
+        )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_address(self, shift: Shift) -> str | None:
+        """Shown to the organisation's coordinators and to volunteers whose claim is
+        confirmed; null for everyone else."""
+        return self._where(shift).address
+
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_meeting_link(self, shift: Shift) -> str | None:
-        if shift.mode != ShiftMode.ONLINE:
-            return None
-        if shift.organisation_id in self.context.get("managed", set()):
-            return shift.meeting_link
-        claim: Claim | None = self.context.get("claims", {}).get(shift.pk)
-        if claim is not None and claim.status == ClaimStatus.CONFIRMED:
-            return shift.meeting_link
-        return None
+        """Like ``address``: coordinators and confirmed volunteers only."""
+        return self._where(shift).meeting_link
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_required_qualifications(self, shift: Shift) -> list[int]:
@@ -267,8 +330,8 @@ class ShiftWriteSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=ShiftMode.choices, default=ShiftMode.ON_SITE)
     address = serializers.CharField(max_length=300, allow_blank=True, default="")
     meeting_link = serializers.URLField(max_length=500, allow_blank=True, default="")
-    starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    starts_at = DateTimeField()
+    ends_at = DateTimeField()
     capacity = serializers.IntegerField(min_value=1, max_value=500)
     waitlist_enabled = serializers.BooleanField(default=True)
     cancellation_deadline_hours = serializers.IntegerField(min_value=0, max_value=336, default=24)
@@ -276,7 +339,7 @@ class ShiftWriteSerializer(serializers.Serializer):
         choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )
     required_qualifications = serializers.ListField(child=IdField(), default=list, max_length=50)
-    claims_open_at = serializers.DateTimeField(allow_null=True, required=False)
+    claims_open_at = DateTimeField(allow_null=True, required=False)
     publish = serializers.BooleanField(default=False, write_only=True)
 
 
@@ -321,20 +384,13 @@ class ClaimSerializer(serializers.Serializer):
         positions: dict[int, int] = self.context.get("positions", {})
         return positions.get(claim.pk)
 
-    def _revealed(self, claim: Claim) -> bool:
-        return claim.status in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED)
-
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_address(self, claim: Claim) -> str | None:
-        if claim.shift.mode == ShiftMode.ON_SITE:
-            return claim.shift.address
-        return None
+        return where_to_go(claim.shift, claim_status=claim.status, manages=False).address
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_meeting_link(self, claim: Claim) -> str | None:
-        if claim.shift.mode == ShiftMode.ONLINE and self._revealed(claim):
-            return claim.shift.meeting_link
-        return None
+        return where_to_go(claim.shift, claim_status=claim.status, manages=False).meeting_link
 
 
 class ShiftClaimSerializer(serializers.Serializer):

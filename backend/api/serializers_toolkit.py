@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.api.serializers import IdField
+from backend.api.serializers import DateField, DateTimeField, IdField
 from backend.shifts.models import Claim, ClaimStatus, SeriesFrequency, ShiftMode, ShiftVisibility
 
 
@@ -116,11 +116,11 @@ class SeriesSerializer(serializers.Serializer):
         max_length=7,
         help_text="Weekly rules: 0 = Monday .. 6 = Sunday.",
     )
-    starts_on = serializers.DateField()
-    until = serializers.DateField()
+    starts_on = DateField()
+    until = DateField()
     start_time = serializers.TimeField(help_text="Local wall-clock time.")
     end_time = serializers.TimeField(help_text="Local; earlier than start_time = next day.")
-    claims_open_at = serializers.DateTimeField(allow_null=True, default=None)
+    claims_open_at = DateTimeField(allow_null=True, default=None)
     publish = serializers.BooleanField(default=False, write_only=True)
     occurrences = serializers.SerializerMethodField()
 
@@ -136,8 +136,8 @@ class SeriesUpdateSerializer(SeriesSerializer):
 
 class CopyWeekSerializer(serializers.Serializer):
     organisation = IdField()
-    from_week = serializers.DateField(help_text="Any day of the week to copy (Monday to Sunday).")
-    to_week = serializers.DateField(help_text="Any day of the week to copy to.")
+    from_week = DateField(help_text="Any day of the week to copy (Monday to Sunday).")
+    to_week = DateField(help_text="Any day of the week to copy to.")
     publish = serializers.BooleanField(default=False)
 
 

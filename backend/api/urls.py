@@ -122,12 +122,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/calendar/", calendar.CalendarLinksView.as_view(), name="my-calendar"),
     path("me/calendar/rotate/", calendar.CalendarRotateView.as_view(), name="my-calendar-rotate"),
     path(
-        "calendar/<str:token>/shifts.ics",
+        # The token is secrets.token_urlsafe: a slug. Anything else (a NUL byte, which
+        # PostgreSQL refuses in a query) matches no route.
+        "calendar/<slug:token>/shifts.ics",
         calendar.MyCalendarFeedView.as_view(),
         name="calendar-mine",
     ),
     path(
-        "calendar/<str:token>/organisations/<id:organisation_id>.ics",
+        "calendar/<slug:token>/organisations/<id:organisation_id>.ics",
         calendar.OrganisationCalendarFeedView.as_view(),
         name="calendar-organisation",
     ),

@@ -11,8 +11,13 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from backend.api.views.schema import warm_schema  # noqa: E402
 from realtime.auth import websocket_auth_stack  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
+
+# Before the server listens: the first requests of a fresh process would otherwise all
+# generate the OpenAPI schema at once (see backend/api/views/schema.py).
+warm_schema()
 
 application = ProtocolTypeRouter(
     {

@@ -1,6 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularSwaggerView
+
+from backend.api.errors import api_not_found
+from backend.api.views.schema import SchemaView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -8,8 +11,10 @@ urlpatterns = [
     path("api/v1/", include("backend.api.urls")),
     path("board/", include("backend.board.urls")),
     path("accounts/", include("backend.board.account_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Last: any other /api/ URL answers the JSON 404, with DEBUG too (see api_not_found).
+    re_path(r"^api/", api_not_found, name="api-not-found"),
 ]
 
 handler404 = "backend.api.errors.json_404"

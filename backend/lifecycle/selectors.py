@@ -1,4 +1,4 @@
-"""Reads about users: everything Inzet holds about a person, for their data export."""
+"""Everything Inzet holds about a person, across the apps, for their data export."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import datetime as dt
 from typing import Any, TypedDict
 
 from backend.accounts.models import User, VolunteerProfile
+from backend.organisations.models import Membership, PastMembership, VolunteerQualification
+from backend.shifts.models import Claim
+from backend.telegram.models import TelegramAccount
 
 
 class PersonalData(TypedDict):
@@ -25,10 +28,6 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
 
 def personal_data_export(*, user: User, now: dt.datetime) -> PersonalData:
     """All personal data of ``user`` (GDPR art. 15 and 20), in a constant number of queries."""
-    from backend.organisations.models import Membership, PastMembership, VolunteerQualification
-    from backend.shifts.models import Claim
-    from backend.telegram.models import TelegramAccount
-
     profile = VolunteerProfile.objects.filter(user=user).first()
     telegram = TelegramAccount.objects.filter(user=user).first()
     return {

@@ -20,12 +20,12 @@ from backend.organisations.models import (
     MembershipRoleChange,
     Organisation,
     OrganisationKind,
-    PastMembership,
     Qualification,
     Role,
     VolunteerQualification,
 )
-from backend.organisations.selectors import require_manager
+from backend.organisations.selectors import may_administer, require_manager
+from realtime.events import publish_access_changed_on_commit
 
 
 def _unique_slug(name: str) -> str:
@@ -73,12 +73,7 @@ def invite_create(
     require_manager(user=actor, organisation_id=organisation.pk)
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Unknown role.")]})
-    if role == Role.ADMIN and not (
-        actor.is_staff
-        or Membership.objects.filter(
-            user=actor, organisation=organisation, role=Role.ADMIN
-        ).exists()
-    ):
+    if role == Role.ADMIN and not (may_administer(user=actor, organisation_id=organisation.pk)):
         raise ValidationFailed(fields={"role": [_("Only admins can invite admins.")]})
     return InviteCode.objects.create(
         organisation=organisation,
@@ -140,10 +135,7 @@ def organisation_update(
     organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
     if organisation is None:
         raise NotFound()
-    is_admin = Membership.objects.filter(
-        user=actor, organisation_id=organisation_id, role=Role.ADMIN
-    ).exists()
-    if not (actor.is_staff or is_admin):
+    if not may_administer(user=actor, organisation_id=organisation_id):
         raise PermissionDenied(_("Only admins can change the organisation's settings."))
     if no_show_limit is not None:
         low, high = NO_SHOW_LIMIT_RANGE
@@ -159,65 +151,18 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
     require_manager(user=actor, organisation_id=membership.organisation_id)
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Unknown role.")]})
-    actor_is_admin = (
-        actor.is_staff
-        or Membership.objects.filter(
-            user=actor, organisation_id=membership.organisation_id, role=Role.ADMIN
-        ).exists()
-    )
+    actor_is_admin = may_administer(user=actor, organisation_id=membership.organisation_id)
     if Role.ADMIN in (role, membership.role) and not actor_is_admin:
         raise ValidationFailed(
             fields={"role": [_("Only admins can grant or take the admin role.")]}
         )
     if role != membership.role:
         _change_role(membership, role)
-    return membership
-
-
-@transaction.atomic
-def membership_end(*, actor: User, membership_id: int) -> PastMembership:
-    """End a membership: the member leaves, or a coordinator removes them.
-
-    The row moves to PastMembership with its dates (figures for past years need them) and the
-    person's upcoming claims in the organisation are cancelled, so waitlists promote.
-    """
-    from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
-    from backend.shifts.services import claim_cancel
-
-    try:
-        membership = Membership.objects.select_for_update().get(pk=membership_id)
-    except Membership.DoesNotExist:
-        raise NotFound() from None
-    organisation_id = membership.organisation_id
-    if membership.user_id != actor.pk:
-        require_manager(user=actor, organisation_id=organisation_id)
-    if (
-        membership.role == Role.ADMIN
-        and not Membership.objects.filter(organisation_id=organisation_id, role=Role.ADMIN)
-        .exclude(pk=membership.pk)
-        .exists()
-    ):
-        raise ValidationFailed(
-            fields={"role": [_("The last admin cannot leave; make someone else admin first.")]}
+        # A coordinator made a volunteer loses the board: its open sockets close (4403).
+        publish_access_changed_on_commit(
+            user_id=membership.user_id, organisation_ids=[membership.organisation_id]
         )
-    now = timezone.now()
-    upcoming = Claim.objects.filter(
-        volunteer_id=membership.user_id,
-        shift__organisation_id=organisation_id,
-        status__in=ACTIVE_CLAIM_STATUSES,
-        shift__starts_at__gt=now,
-    ).values_list("pk", flat=True)
-    for claim_id in list(upcoming):
-        claim_cancel(actor=membership.user, claim_id=claim_id)
-    past = PastMembership.objects.create(
-        user_id=membership.user_id,
-        organisation_id=organisation_id,
-        role=membership.role,
-        joined_at=min(membership.joined_at, now),
-        ended_at=now,
-    )
-    membership.delete()
-    return past
+    return membership
 
 
 def membership_clear_claim_block(*, actor: User, membership: Membership) -> Membership:

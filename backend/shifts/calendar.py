@@ -17,7 +17,8 @@ from icalendar import Calendar, Event
 
 from backend.accounts.models import User
 from backend.organisations.models import Organisation
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.selectors import NOWHERE, WhereToGo, where_to_go
 
 # Feeds show shifts that ended at most this long ago, and everything ahead.
 PAST_WINDOW = dt.timedelta(days=60)
@@ -33,7 +34,7 @@ def _calendar(name: str) -> Calendar:
     return calendar
 
 
-def _event(shift: Shift, *, now: dt.datetime, cancelled: bool, meeting_link: bool) -> Event:
+def _event(shift: Shift, *, now: dt.datetime, cancelled: bool, where: WhereToGo) -> Event:
     zone = ZoneInfo(shift.organisation.time_zone)
     event = Event()
     event.add("uid", f"shift-{shift.pk}@inzet")
@@ -44,11 +45,11 @@ def _event(shift: Shift, *, now: dt.datetime, cancelled: bool, meeting_link: boo
     event.add("summary", f"{shift.title} ({shift.organisation.name})")
     if shift.description:
         event.add("description", shift.description)
-    if shift.mode == ShiftMode.ON_SITE and shift.address:
-        event.add("location", shift.address)
-    elif shift.mode == ShiftMode.ONLINE and meeting_link and shift.meeting_link:
-        event.add("location", shift.meeting_link)
-        event.add("url", shift.meeting_link)
+    if where.address:
+        event.add("location", where.address)
+    elif where.meeting_link:
+        event.add("location", where.meeting_link)
+        event.add("url", where.meeting_link)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
 
@@ -76,7 +77,7 @@ def volunteer_calendar(*, user: User, now: dt.datetime) -> bytes:
                 claim.shift,
                 now=now,
                 cancelled=claim.shift.status == ShiftStatus.CANCELLED,
-                meeting_link=claim.status == ClaimStatus.CONFIRMED,
+                where=where_to_go(claim.shift, claim_status=claim.status, manages=False),
             )
             for claim in claims.order_by("shift__starts_at", "id")
         ),
@@ -84,7 +85,8 @@ def volunteer_calendar(*, user: User, now: dt.datetime) -> bytes:
 
 
 def organisation_calendar(*, organisation: Organisation, now: dt.datetime) -> bytes:
-    """The organisation's published shifts, cancelled ones as cancelled (no meeting links)."""
+    """The organisation's published shifts, cancelled ones as cancelled (no addresses or
+    meeting links: see ``where_to_go``)."""
     shifts = (
         Shift.objects.filter(
             organisation=organisation,
@@ -101,7 +103,8 @@ def organisation_calendar(*, organisation: Organisation, now: dt.datetime) -> by
                 shift,
                 now=now,
                 cancelled=shift.status == ShiftStatus.CANCELLED,
-                meeting_link=False,
+                # A feed of everything on offer: where to go is for those confirmed.
+                where=NOWHERE,
             )
             for shift in shifts
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
@@ -11,7 +12,14 @@ from django.db.models.functions import RowNumber
 
 from backend.accounts.models import User
 from backend.organisations.models import MANAGER_ROLES
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus, ShiftVisibility
+from backend.shifts.models import (
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftMode,
+    ShiftStatus,
+    ShiftVisibility,
+)
 
 
 def shifts_visible_to(*, user: User) -> QuerySet[Shift]:
@@ -109,3 +117,31 @@ def volunteer_history(*, user: User, now: dt.datetime) -> VolunteerHistory:
         "totals": totals,
         "total_hours": round(sum(t["hours"] for t in totals), 2),
     }
+
+
+# Who may see where a shift takes place: its managers, and volunteers whose claim on it is
+# confirmed (or, afterwards, completed). In home care the address is a client's home, and a
+# meeting link let out opens the session to anyone: a waitlisted volunteer, a volunteer
+# browsing, a no-show or the organisation's calendar feed learn neither.
+REVEALING_STATUSES = frozenset({ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED})
+
+
+@dataclass(frozen=True)
+class WhereToGo:
+    address: str | None
+    meeting_link: str | None
+
+
+NOWHERE = WhereToGo(address=None, meeting_link=None)
+
+
+def where_to_go(shift: Shift, *, claim_status: str | None, manages: bool) -> WhereToGo:
+    """The address and meeting link this viewer may see: the one place every interface asks
+    (API serializers, the bot, calendar feeds, the worker's messages)."""
+    if manages:
+        return WhereToGo(address=shift.address or None, meeting_link=shift.meeting_link or None)
+    if claim_status not in REVEALING_STATUSES:
+        return NOWHERE
+    if shift.mode == ShiftMode.ON_SITE:
+        return WhereToGo(address=shift.address or None, meeting_link=None)
+    return WhereToGo(address=None, meeting_link=shift.meeting_link or None)

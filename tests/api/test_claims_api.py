@@ -79,10 +79,27 @@ def test_a_draft_shift_cannot_be_claimed_even_by_its_coordinator(organisation, c
     assert (response.status_code, response.json()["code"]) == (409, "shift_not_open")
 
 
-def test_claiming_a_public_shift_makes_you_a_member(organisation, outsider):
+def test_claiming_a_public_shift_shows_you_that_shift_and_nothing_else_of_the_organisation(
+    organisation, outsider
+):
     shift = ShiftFactory(organisation=organisation, visibility="public")
+    members_only = ShiftFactory(organisation=organisation)
     assert claim(outsider, shift).status_code == 201
-    assert Membership.objects.get(user=outsider, organisation=organisation).role == "volunteer"
+    assert not Membership.objects.filter(user=outsider, organisation=organisation).exists()
+    client = client_for(outsider)
+    listed = client.get("/api/v1/shifts/", {"organisation": organisation.pk}).json()
+    ids = [row["id"] for row in listed["results"]]
+    assert shift.pk in ids and members_only.pk not in ids
+    assert client.get(f"/api/v1/shifts/{members_only.pk}/").status_code == 404
+    assert client.get(f"/api/v1/organisations/{organisation.pk}/").status_code == 404
+
+
+def test_claiming_a_draft_answers_404_like_reading_it(organisation, volunteer):
+    draft = ShiftFactory(organisation=organisation, status="draft")
+    response = claim(volunteer, draft)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert client_for(volunteer).get(f"/api/v1/shifts/{draft.pk}/").status_code == 404
 
 
 def test_volunteers_hold_at_most_the_configured_number_of_upcoming_claims(
@@ -102,7 +119,15 @@ def test_volunteers_hold_at_most_the_configured_number_of_upcoming_claims(
 
 
 def test_cancelling_frees_the_seat_for_the_first_in_line(organisation, make_volunteer):
-    shift = ShiftFactory(organisation=organisation, capacity=1)
+    # Three days ahead: before the 24-hour deadline whatever the time of day (the factory's
+    # "tomorrow 14:00" is past it every afternoon).
+    start = timezone.now() + dt.timedelta(days=3)
+    shift = ShiftFactory(
+        organisation=organisation,
+        capacity=1,
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=2),
+    )
     first, second = make_volunteer(), make_volunteer()
     claim(first, shift)
     claim(second, shift)

@@ -17,7 +17,7 @@ def api_paths() -> set[str]:
             if isinstance(pattern, URLResolver):
                 walk(pattern.url_patterns, route)
             elif isinstance(pattern, URLPattern) and route.startswith("api/v1/"):
-                for converter in ("id", "int", "str"):
+                for converter in ("id", "int", "str", "slug"):
                     route = route.replace(f"<{converter}:", "<")
                 paths.add("/" + route.replace("<", "{").replace(">", "}"))
 

@@ -24,7 +24,7 @@ from backend.core.errors import (
 from backend.organisations.models import Membership, Organisation, Role
 from backend.organisations.services import qualification_grant
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus, ShiftVisibility
-from backend.shifts.selectors import waitlist_position
+from backend.shifts.selectors import shifts_visible_to, waitlist_position
 from backend.shifts.services import claim_cancel, claim_create
 from tests.backend.conftest import MakeShift, MakeVolunteer
 from tests.factories import (
@@ -57,11 +57,10 @@ def test_claiming_a_free_seat_confirms_the_claim_and_takes_the_seat(
     assert counts(shift) == (1, 0)
 
 
-@pytest.mark.parametrize("status", [ShiftStatus.DRAFT, ShiftStatus.CANCELLED])
-def test_a_shift_that_is_not_published_cannot_be_claimed(
-    status: str, volunteer: User, organisation: Organisation, make_shift: MakeShift
+def test_a_cancelled_shift_cannot_be_claimed(
+    volunteer: User, organisation: Organisation, make_shift: MakeShift
 ) -> None:
-    shift = make_shift(organisation, status=status)
+    shift = make_shift(organisation, status=ShiftStatus.CANCELLED)
 
     with pytest.raises(ShiftNotOpen):
         claim_create(volunteer=volunteer, shift_id=shift.pk)
@@ -101,17 +100,22 @@ def test_a_member_of_another_organisation_cannot_claim_a_members_only_shift(
     assert not Membership.objects.filter(user=outsider, organisation=organisation).exists()
 
 
-def test_any_registered_volunteer_may_claim_a_public_shift_and_becomes_a_volunteer_member(
+def test_any_registered_volunteer_may_claim_a_public_shift_without_becoming_a_member(
     organisation: Organisation, make_shift: MakeShift
 ) -> None:
     newcomer = UserFactory()
     shift = make_shift(organisation, visibility=ShiftVisibility.PUBLIC)
+    members_only = make_shift(organisation)
 
     result = claim_create(volunteer=newcomer, shift_id=shift.pk)
 
     assert result.claim.status == ClaimStatus.CONFIRMED
-    membership = Membership.objects.get(user=newcomer, organisation=organisation)
-    assert membership.role == Role.VOLUNTEER
+    assert not Membership.objects.filter(user=newcomer, organisation=organisation).exists()
+    # They see the public shift, and nothing else of the organisation.
+    visible = set(shifts_visible_to(user=newcomer).values_list("pk", flat=True))
+    assert shift.pk in visible and members_only.pk not in visible
+    with pytest.raises(NotMember):
+        claim_create(volunteer=newcomer, shift_id=members_only.pk)
 
 
 def test_a_coordinator_claiming_a_public_shift_of_their_organisation_stays_coordinator(
@@ -380,3 +384,15 @@ def test_waitlisted_claims_count_toward_the_limit_but_cancelled_and_past_ones_do
 
     active = Claim.objects.filter(volunteer=volunteer, status__in=["confirmed", "waitlisted"])
     assert active.count() == 2
+
+
+def test_a_volunteer_claiming_a_draft_learns_nothing_of_it(
+    organisation: Organisation, volunteer: User, coordinator: User, make_shift: MakeShift
+) -> None:
+    draft = make_shift(organisation, status=ShiftStatus.DRAFT)
+    with pytest.raises(NotFound):
+        claim_create(volunteer=volunteer, shift_id=draft.pk)
+    # Its coordinator knows it exists: they hear it is not open yet.
+    with pytest.raises(ShiftNotOpen):
+        claim_create(volunteer=coordinator, shift_id=draft.pk)
+    assert not Claim.objects.filter(shift=draft).exists()

@@ -17,19 +17,10 @@ from backend.shifts.services import claim_cancel, claim_create
 from tests.backend.conftest import MakeVolunteer
 from tests.conftest import client_for
 from tests.factories import shift_at
+from tests.faults.servers import deadlocks
 from tests.realtime.live import test_database_url as database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _deadlocks() -> int:
-    with psycopg.connect(database_url(), autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_clear_snapshot()")
-        row = conn.execute(
-            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 def _postgresql_only() -> None:
@@ -92,7 +83,7 @@ def test_a_deadlock_victim_is_run_again_and_the_cancellation_goes_through(
     shift = shift_at(organisation, capacity=1)
     seat = claim_create(volunteer=seated, shift_id=shift.pk).claim
     claim_create(volunteer=waiting, shift_id=shift.pk)
-    before = _deadlocks()
+    before = deadlocks()
     locked_shift = threading.Event()
     other_error: list[BaseException] = []
 
@@ -118,7 +109,7 @@ def test_a_deadlock_victim_is_run_again_and_the_cancellation_goes_through(
     cancelled = claim_cancel(actor=seated, claim_id=seat.pk)
     thread.join(10)
 
-    assert _deadlocks() - before == 1  # PostgreSQL broke one, and it was ours
+    assert deadlocks() - before == 1  # PostgreSQL broke one, and it was ours
     assert not other_error
     assert cancelled.status == ClaimStatus.CANCELLED
     assert Claim.objects.get(volunteer=waiting).status == ClaimStatus.CONFIRMED

@@ -12,9 +12,11 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import psycopg
 from django.conf import settings
 
 from tests.realtime.live import ARTIFACTS, ROOT, free_port, process_env
+from tests.realtime.live import test_database_url as database_url
 
 
 @contextlib.contextmanager
@@ -72,3 +74,14 @@ def running_web(processes: int = 2, **env_vars: str) -> Iterator[str]:
         else:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+def deadlocks() -> int:
+    """Deadlocks PostgreSQL has detected in the test database so far (its own counter)."""
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])

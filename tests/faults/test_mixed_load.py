@@ -16,7 +16,6 @@ import time
 from collections import Counter
 
 import httpx
-import psycopg
 import pytest
 from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
@@ -25,24 +24,13 @@ from backend.accounts.models import User
 from backend.organisations.models import Organisation, Role
 from backend.shifts.models import Claim, ClaimStatus, Shift
 from tests.factories import MembershipFactory, shift_at
-from tests.faults.servers import running_web
-from tests.realtime.live import test_database_url as database_url
+from tests.faults.servers import deadlocks, running_web
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SECONDS = float(os.environ.get("INZET_MIXED_LOAD_SECONDS", "60"))
 CLIENTS = 20
 COORDINATORS = 2
-
-
-def _deadlocks() -> int:
-    with psycopg.connect(database_url(), autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_clear_snapshot()")
-        row = conn.execute(
-            "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
-        ).fetchone()
-    assert row is not None
-    return int(row[0])
 
 
 class Client(threading.Thread):
@@ -130,7 +118,7 @@ def test_a_minute_of_mixed_load_has_no_deadlock_no_5xx_and_right_counters(
         for i in range(CLIENTS)
     ]
     shift_ids = [s.pk for s in shifts]
-    before = _deadlocks()
+    before = deadlocks()
     with running_web() as url:
         until = time.monotonic() + SECONDS
         clients = [
@@ -141,7 +129,7 @@ def test_a_minute_of_mixed_load_has_no_deadlock_no_5xx_and_right_counters(
             client.start()
         for client in clients:
             client.join(timeout=SECONDS + 60)
-    after = _deadlocks()
+    after = deadlocks()
 
     totals: Counter[tuple[str, int]] = Counter()
     for client in clients:

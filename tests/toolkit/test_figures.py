@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from backend.accounts.models import User
-from backend.accounts.services import user_erase
+from backend.lifecycle.services import membership_end, user_erase
 from backend.organisations.models import Membership, Organisation, Role
-from backend.organisations.services import membership_end, membership_set_role
+from backend.organisations.services import membership_set_role
 from backend.shifts.figures import organisation_figures
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
 from tests.conftest import client_for

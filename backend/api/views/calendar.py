@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from backend.accounts.models import User, VolunteerProfile
 from backend.accounts.services import calendar_token_get, calendar_token_rotate
 from backend.api.serializers_toolkit import CalendarLinksSerializer
+from backend.api.views.formats import OtherFormatView
 from backend.core.errors import NotFound
 from backend.organisations.models import Membership, Organisation
 from backend.shifts.calendar import organisation_calendar, volunteer_calendar
@@ -74,17 +75,11 @@ class ICalendarRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else b""
 
 
-class FeedView(APIView):
+class FeedView(OtherFormatView):
     # The secret in the URL is the credential: calendar apps send no Authorization header.
     authentication_classes = ()
     permission_classes = (AllowAny,)
     renderer_classes = (JSONRenderer, ICalendarRenderer)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Errors are the API's JSON error shape, whatever the calendar app asked for.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
 
 def _owner(token: str) -> User:

@@ -15,8 +15,8 @@ from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from backend.api.views.formats import OtherFormatView
 from backend.api.views.organisations import organisation_for
 from backend.core.errors import ValidationFailed
 from backend.shifts.figures import figures_rows, organisation_figures
@@ -46,7 +46,7 @@ class YearSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=1970, max_value=2200, required=False)
 
 
-class FiguresView(APIView):
+class FiguresView(OtherFormatView):
     renderer_classes = (JSONRenderer, FiguresCSVRenderer)
 
     @extend_schema(
@@ -79,9 +79,3 @@ class FiguresView(APIView):
             name = f"{organisation.slug}-{year}.csv"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-
-    def handle_exception(self, exc: Exception) -> Response:
-        # Errors are always the JSON error shape, whatever format was asked for.
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)

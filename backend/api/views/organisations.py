@@ -26,7 +26,6 @@ from backend.api.serializers import (
     QualificationSerializer,
 )
 from backend.api.users import request_user
-from backend.core.errors import NotFound
 from backend.organisations import services
 from backend.organisations.models import (
     InviteCode,
@@ -35,19 +34,15 @@ from backend.organisations.models import (
     Qualification,
     VolunteerQualification,
 )
-from backend.organisations.selectors import membership_role, require_manager
+from backend.organisations.selectors import access_organisation, membership_role
 
 
 def organisation_for(request: Request, organisation_id: int, *, manage: bool) -> Organisation:
     """The organisation if the user belongs to it (404 otherwise: outsiders don't learn it
     exists); with ``manage``, members who are not coordinators get 403."""
-    organisation = get_object_or_404(Organisation, pk=organisation_id)
-    user: User = request.user  # type: ignore[assignment]
-    if not user.is_staff and membership_role(user=user, organisation_id=organisation.pk) is None:
-        raise NotFound()
-    if manage:
-        require_manager(user=user, organisation_id=organisation.pk)
-    return organisation
+    return access_organisation(
+        user=request_user(request), organisation_id=organisation_id, manage=manage
+    )
 
 
 class OrganisationListView(generics.ListAPIView):

@@ -24,8 +24,8 @@ from backend.api.users import request_user
 from backend.core.errors import NotFound, ValidationFailed
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import (
-    is_manager,
     managed_organisation_ids,
+    may_manage,
 )
 from backend.shifts import services
 from backend.shifts.models import Shift, ShiftSeries
@@ -55,10 +55,7 @@ def _render(series: ShiftSeries, code: int = status.HTTP_200_OK) -> Response:
 
 def _managed_series(request: Request, series_id: int) -> ShiftSeries:
     series = get_object_or_404(ShiftSeries.objects.select_related("organisation"), pk=series_id)
-    if not (
-        request_user(request).is_staff
-        or is_manager(user=request_user(request), organisation_id=series.organisation_id)
-    ):
+    if not may_manage(user=request_user(request), organisation_id=series.organisation_id):
         raise NotFound()  # others don't learn the series exists
     return series
 

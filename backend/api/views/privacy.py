@@ -12,11 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.selectors import personal_data_export
-from backend.accounts.services import user_erase
 from backend.api.views.me import MeView
+from backend.lifecycle.selectors import personal_data_export
+from backend.lifecycle.services import membership_end, user_erase
 from backend.organisations.models import Membership
-from backend.organisations.services import membership_end
 
 
 class MeWithErasureView(MeView):

@@ -1,0 +1,67 @@
+"""The claim's compiled read (built once, run with each claim's values) gives exactly the row
+the plain ORM query gives, on the database in use (PostgreSQL in CI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import router
+from django.utils import timezone
+
+from backend.organisations.models import Membership
+from backend.shifts.models import Shift
+from backend.shifts.services import claim_create
+from backend.shifts.services.claims import _CLAIM_READ, _claim_read
+from tests.factories import QualificationFactory, UserFactory, shift_at
+
+pytestmark = pytest.mark.django_db
+
+ANNOTATIONS = (
+    "my_claim_id",
+    "my_claim_status",
+    "is_member",
+    "claims_blocked",
+    "overlapping",
+    "upcoming",
+    "required_count",
+)
+
+
+def _row(shift: Shift) -> dict[str, object]:
+    values = {f.attname: getattr(shift, f.attname) for f in Shift._meta.concrete_fields}
+    values |= {name: getattr(shift, name) for name in ANNOTATIONS}
+    values["organisation.time_zone"] = shift.organisation.time_zone
+    return values
+
+
+def test_the_compiled_read_equals_the_orm_query_in_every_situation(organisation, make_volunteer):
+    now = timezone.now()
+    volunteer, blocked = make_volunteer(), make_volunteer()
+    outsider = UserFactory()
+    Membership.objects.filter(user=blocked).update(claims_blocked_at=now)
+    plain = shift_at(organisation, starts_in=dt.timedelta(days=3))
+    needs = shift_at(organisation, starts_in=dt.timedelta(days=3, hours=1))
+    needs.required_qualifications.add(QualificationFactory(organisation=organisation))
+    held = shift_at(organisation, starts_in=dt.timedelta(days=5))
+    claim_create(volunteer=volunteer, shift_id=held.pk)
+    claim_create(volunteer=volunteer, shift_id=plain.pk)  # overlaps `needs`
+
+    compared = 0
+    for user in (volunteer, blocked, outsider):
+        for shift in (plain, needs, held):
+            compiled = _CLAIM_READ.first(
+                using=router.db_for_read(Shift), volunteer_id=user.pk, shift_id=shift.pk, now=now
+            )
+            orm = _claim_read(user.pk, shift.pk, now).first()
+            assert compiled is not None and orm is not None
+            assert _row(compiled) == _row(orm), (user, shift)
+            compared += 1
+    assert compared == 9
+    # And a shift that does not exist is None both ways.
+    assert _CLAIM_READ.first(volunteer_id=volunteer.pk, shift_id=10**9, now=now) is None
+    assert _claim_read(volunteer.pk, 10**9, now).first() is None
+    # The rows really differ between situations (so equality above means something).
+    assert _row(_claim_read(volunteer.pk, needs.pk, now).first())["overlapping"] is True
+    assert _row(_claim_read(blocked.pk, needs.pk, now).first())["claims_blocked"] is True
+    assert _row(_claim_read(outsider.pk, plain.pk, now).first())["is_member"] is False
