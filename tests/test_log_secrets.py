@@ -17,7 +17,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ from backend.accounts.services import calendar_token_get, calendar_token_rotate
 from backend.core.logging import REDACTED, RedactSecrets
 from backend.organisations.models import Organisation
 from tests.bots.conftest import telegram_volunteer
-from tests.bots.fake_telegram import TOKEN, FakeTelegram, Person
+from tests.bots.fake_telegram import TOKEN, FakeTelegram, Person, fake_in_a_thread
 from tests.conftest import require_service
 from tests.notifications.bulk import due_reminders
 from tests.realtime.live import free_port, wait_for_port
@@ -48,24 +47,8 @@ SHAPED_BOT_TOKEN = f"123456789:{'A' * 20}b_c-{'9' * 11}"
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     """The fake Bot API in a thread of its own, for the processes started here to call."""
-    fake = FakeTelegram()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(fake.start())
-        ready.set()
-        loop.run_forever()
-
-    fake.loop = loop
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(5)
-    yield fake
-    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with fake_in_a_thread() as fake:
+        yield fake
 
 
 def process_env(fake: FakeTelegram, **extra: str) -> dict[str, str]:

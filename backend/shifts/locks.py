@@ -10,7 +10,7 @@ transactions can never wait for each other in a circle (a deadlock):
 3. shifts, by id (``lock_shift``, and the conditional UPDATEs of claim_create that take a seat
    or a ticket);
 4. claims (``lock_claim``);
-5. memberships (``lock_membership``).
+5. memberships are only written, last (the no-show counter is one conditional UPDATE).
 
 Each lock is ``FOR NO KEY UPDATE OF`` the one table meant. A plain ``FOR UPDATE`` also
 conflicts with the KEY SHARE locks that foreign-key checks take (inserting a claim or a
@@ -39,7 +39,6 @@ from django.db import OperationalError, connection, transaction
 
 from backend.accounts.models import VolunteerProfile
 from backend.core.errors import CONTENTION, LOCK_NOT_AVAILABLE, Busy, NotFound, sqlstate
-from backend.organisations.models import Membership
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftSeries
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ _promotion_profiles: ContextVar[frozenset[int] | None] = ContextVar(
 # The highest level this transaction has locked so far; None outside ``transaction_retrying``.
 _level: ContextVar[int | None] = ContextVar("lock_level", default=None)
 
-PROFILES, SERIES, SHIFTS, CLAIMS, MEMBERSHIPS = 1, 2, 3, 4, 5
+PROFILES, SERIES, SHIFTS, CLAIMS = 1, 2, 3, 4
 
 
 class LockOrderError(RuntimeError):
@@ -224,13 +223,3 @@ def lock_claim(claim_id: int) -> Claim:
         )
     except Claim.DoesNotExist:
         raise NotFound() from None
-
-
-def lock_membership(*, user_id: int, organisation_id: int) -> Membership | None:
-    """Level 5: one membership row, or None if the user is no member."""
-    _enter(MEMBERSHIPS)
-    return (
-        Membership.objects.select_for_update(no_key=True, of=("self",))
-        .filter(user_id=user_id, organisation_id=organisation_id)
-        .first()
-    )

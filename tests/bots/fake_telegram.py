@@ -13,7 +13,9 @@ import collections
 import contextlib
 import itertools
 import json
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -319,3 +321,27 @@ class Person:
 
     async def share_contact(self, phone: str, *, own: bool = True) -> list[Call]:
         return await self._exchange(self.contact_update(phone, own=own))
+
+
+@contextlib.contextmanager
+def fake_in_a_thread() -> Iterator[FakeTelegram]:
+    """The fake Bot API serving from a thread of its own, for synchronous code and other
+    processes to call (the worker, ``python -m bots``)."""
+    fake = FakeTelegram()
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(fake.start())
+        ready.set()
+        loop.run_forever()
+
+    fake.loop = loop
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(5)
+    yield fake
+    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,7 +12,7 @@ from backend.notifications.worker import Worker
 from backend.organisations.models import Organisation, Role
 from backend.telegram.client import BotApiClient
 from backend.telegram.ratelimit import SharedLimiter
-from tests.bots.fake_telegram import TOKEN, FakeTelegram
+from tests.bots.fake_telegram import TOKEN, FakeTelegram, fake_in_a_thread
 from tests.factories import MembershipFactory
 
 
@@ -27,24 +25,8 @@ def _quiet_http_logs() -> None:
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
     """The fake Bot API in its own thread: the worker is synchronous code."""
-    fake = FakeTelegram()
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(fake.start())
-        ready.set()
-        loop.run_forever()
-
-    fake.loop = loop
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(5)
-    yield fake
-    asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with fake_in_a_thread() as fake:
+        yield fake
 
 
 @pytest.fixture
