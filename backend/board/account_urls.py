@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from backend.board.views import LoginView
+from backend.board.views.auth import LoginView
 
 urlpatterns = [
     path("login/", LoginView.as_view(), name="login"),

@@ -1,12 +1,29 @@
+"""The cockpit's URLs under /board/: each area's module brings its own ``urlpatterns``."""
+
 from django.urls import path
 from django.views.i18n import set_language
 
-from backend.board import views
+from backend.board.views import (
+    figures,
+    follow_ups,
+    invites,
+    live,
+    people,
+    planning,
+    settings,
+    shift_panel,
+)
 
 app_name = "board"
 
 urlpatterns = [
-    path("", views.board_index, name="index"),
     path("language/", set_language, name="set_language"),
-    path("<slug:slug>/", views.board_page, name="page"),
+    *live.urlpatterns,
+    *shift_panel.urlpatterns,
+    *planning.urlpatterns,
+    *people.urlpatterns,
+    *invites.urlpatterns,
+    *follow_ups.urlpatterns,
+    *figures.urlpatterns,
+    *settings.urlpatterns,
 ]

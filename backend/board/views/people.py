@@ -1,0 +1,7 @@
+"""Cockpit area: people (being built)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
