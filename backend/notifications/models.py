@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     LATE_CANCELLATION = "late_cancellation", "late cancellation"
     LATE_CANCELLATION_NOTICE = "late_cancel_notice", "late cancellation (to a coordinator)"
     BROADCAST = "broadcast", "coordinator broadcast"
+    CLAIM_CANCELLED = "claim_cancelled", "claim cancelled by a coordinator"
 
 
 class Status(models.TextChoices):
@@ -120,6 +121,16 @@ class ClaimFeedback(models.Model):
     awaiting_comment_until = models.DateTimeField(null=True, blank=True)
     # A low score or a worrying comment: on the coordinators' follow-up list.
     needs_follow_up = models.BooleanField(default=False)
+    # A coordinator dealt with it (the cockpit's follow-ups page): when, who, and their note.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_note = models.TextField(blank=True)
 
     class Meta:
         constraints = [

@@ -186,6 +186,16 @@ class Claim(models.Model):
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
     cancelled_by_shift = models.BooleanField(default=False)
+    # Set when a coordinator cancelled the claim (not the volunteer): who, and the reason the
+    # volunteer is told.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancellation_reason = models.TextField(blank=True)
     # Minutes volunteered, set when the claim is completed (from check-in/out, or the shift's
     # times when a coordinator confirms attendance). Kept through erasure: figures need it.
     minutes_volunteered = models.PositiveIntegerField(null=True, blank=True)

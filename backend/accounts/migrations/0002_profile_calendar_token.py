@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='volunteerprofile',
-            name='calendar_token',
+            model_name="volunteerprofile",
+            name="calendar_token",
             field=models.CharField(blank=True, max_length=64, null=True, unique=True),
         ),
     ]

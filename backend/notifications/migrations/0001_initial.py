@@ -7,65 +7,171 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0002_membership_history_and_no_show_block'),
-        ('shifts', '0003_shift_series_date'),
+        ("organisations", "0002_membership_history_and_no_show_block"),
+        ("shifts", "0003_shift_series_date"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderSettings',
+            name="ReminderSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('offsets_minutes', models.JSONField(default=list)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='reminder_settings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("offsets_minutes", models.JSONField(default=list)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminder_settings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ClaimFeedback',
+            name="ClaimFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('attendance_confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('comment', models.TextField(blank=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('awaiting_comment_until', models.DateTimeField(blank=True, null=True)),
-                ('needs_follow_up', models.BooleanField(default=False)),
-                ('claim', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='shifts.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("attendance_confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("comment", models.TextField(blank=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("awaiting_comment_until", models.DateTimeField(blank=True, null=True)),
+                ("needs_follow_up", models.BooleanField(default=False)),
+                (
+                    "claim",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feedback",
+                        to="shifts.claim",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 1), ('score__lte', 5)), _connector='OR'), name='feedback_score_1_to_5')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("score__isnull", True),
+                            models.Q(("score__gte", 1), ("score__lte", 5)),
+                            _connector="OR",
+                        ),
+                        name="feedback_score_1_to_5",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('kind', models.CharField(choices=[('plan', 'plan reminders'), ('reminder', 'reminder'), ('follow_up', 'follow-up'), ('promoted', 'promoted from the waitlist'), ('shift_changed', 'shift time changed'), ('shift_cancelled', 'shift cancelled'), ('late_cancellation', 'late cancellation'), ('late_cancel_notice', 'late cancellation (to a coordinator)'), ('broadcast', 'coordinator broadcast')], max_length=20)),
-                ('shift_starts_at', models.DateTimeField()),
-                ('scheduled_for', models.DateTimeField()),
-                ('due_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('sending', 'being sent'), ('sent', 'sent'), ('dropped', 'dropped'), ('failed', 'failed')], default='pending', max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
-                ('locked_by', models.CharField(blank=True, max_length=40)),
-                ('payload', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shifts.claim')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation')),
-                ('shift', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shifts.shift')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("plan", "plan reminders"),
+                            ("reminder", "reminder"),
+                            ("follow_up", "follow-up"),
+                            ("promoted", "promoted from the waitlist"),
+                            ("shift_changed", "shift time changed"),
+                            ("shift_cancelled", "shift cancelled"),
+                            ("late_cancellation", "late cancellation"),
+                            ("late_cancel_notice", "late cancellation (to a coordinator)"),
+                            ("broadcast", "coordinator broadcast"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("shift_starts_at", models.DateTimeField()),
+                ("scheduled_for", models.DateTimeField()),
+                ("due_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("sending", "being sent"),
+                            ("sent", "sent"),
+                            ("dropped", "dropped"),
+                            ("failed", "failed"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
+                ("locked_by", models.CharField(blank=True, max_length=40)),
+                ("payload", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shifts.claim",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "shift",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shifts.shift",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at', 'id'],
-                'indexes': [models.Index(condition=models.Q(('status__in', ['pending', 'sending'])), fields=['due_at'], name='notification_due'), models.Index(fields=['organisation', 'status'], name='notification_org_status'), models.Index(fields=['claim', 'kind'], name='notification_claim_kind')],
+                "ordering": ["due_at", "id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status__in", ["pending", "sending"])),
+                        fields=["due_at"],
+                        name="notification_due",
+                    ),
+                    models.Index(fields=["organisation", "status"], name="notification_org_status"),
+                    models.Index(fields=["claim", "kind"], name="notification_claim_kind"),
+                ],
             },
         ),
     ]

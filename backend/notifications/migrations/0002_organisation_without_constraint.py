@@ -5,16 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
-        ('organisations', '0003_membership_role_change'),
+        ("notifications", "0001_initial"),
+        ("organisations", "0003_membership_role_change"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='organisation',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organisations.organisation'),
+            model_name="notification",
+            name="organisation",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="organisations.organisation",
+            ),
         ),
     ]

@@ -6,41 +6,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='claims_blocked_at',
+            model_name="membership",
+            name="claims_blocked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='no_show_count',
+            model_name="membership",
+            name="no_show_count",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='organisation',
-            name='no_show_limit',
+            model_name="organisation",
+            name="no_show_limit",
             field=models.PositiveSmallIntegerField(default=2),
         ),
         migrations.CreateModel(
-            name='PastMembership',
+            name="PastMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('volunteer', 'volunteer'), ('coordinator', 'coordinator'), ('admin', 'admin')], max_length=16)),
-                ('joined_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='past_memberships', to='organisations.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='past_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("volunteer", "volunteer"),
+                            ("coordinator", "coordinator"),
+                            ("admin", "admin"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("joined_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="past_memberships",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="past_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'ended_at'], name='past_membership_org_end')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ended_at__gte', models.F('joined_at'))), name='past_membership_ends_after_start')],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "ended_at"], name="past_membership_org_end"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ended_at__gte", models.F("joined_at"))),
+                        name="past_membership_ends_after_start",
+                    )
+                ],
             },
         ),
     ]

@@ -6,25 +6,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0002_membership_history_and_no_show_block'),
+        ("organisations", "0002_membership_history_and_no_show_block"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MembershipRoleChange',
+            name="MembershipRoleChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_role', models.CharField(choices=[('volunteer', 'volunteer'), ('coordinator', 'coordinator'), ('admin', 'admin')], max_length=16)),
-                ('to_role', models.CharField(choices=[('volunteer', 'volunteer'), ('coordinator', 'coordinator'), ('admin', 'admin')], max_length=16)),
-                ('changed_at', models.DateTimeField()),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_changes', to='organisations.organisation')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_changes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_role",
+                    models.CharField(
+                        choices=[
+                            ("volunteer", "volunteer"),
+                            ("coordinator", "coordinator"),
+                            ("admin", "admin"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_role",
+                    models.CharField(
+                        choices=[
+                            ("volunteer", "volunteer"),
+                            ("coordinator", "coordinator"),
+                            ("admin", "admin"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("changed_at", models.DateTimeField()),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_changes",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_changes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organisation', 'user', 'changed_at'], name='role_change_org_user_at')],
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "user", "changed_at"],
+                        name="role_change_org_user_at",
+                    )
+                ],
             },
         ),
     ]

@@ -6,121 +6,247 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('organisations', '0001_initial'),
+        ("organisations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Shift',
+            name="Shift",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('mode', models.CharField(choices=[('on_site', 'on site'), ('online', 'online')], default='on_site', max_length=8)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('meeting_link', models.URLField(blank=True, max_length=500)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('capacity', models.PositiveIntegerField()),
-                ('confirmed_count', models.PositiveIntegerField(default=0)),
-                ('waitlist_count', models.PositiveIntegerField(default=0)),
-                ('waitlist_seq', models.PositiveIntegerField(default=0)),
-                ('waitlist_enabled', models.BooleanField(default=True)),
-                ('cancellation_deadline_hours', models.PositiveIntegerField(default=24)),
-                ('visibility', models.CharField(choices=[('members', 'members of the organisation'), ('public', 'every registered volunteer')], default='members', max_length=8)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('published', 'published'), ('cancelled', 'cancelled')], default='draft', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shifts', to='organisations.organisation')),
-                ('required_qualifications', models.ManyToManyField(blank=True, related_name='shifts', to='organisations.qualification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("on_site", "on site"), ("online", "online")],
+                        default="on_site",
+                        max_length=8,
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("meeting_link", models.URLField(blank=True, max_length=500)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("capacity", models.PositiveIntegerField()),
+                ("confirmed_count", models.PositiveIntegerField(default=0)),
+                ("waitlist_count", models.PositiveIntegerField(default=0)),
+                ("waitlist_seq", models.PositiveIntegerField(default=0)),
+                ("waitlist_enabled", models.BooleanField(default=True)),
+                ("cancellation_deadline_hours", models.PositiveIntegerField(default=24)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("members", "members of the organisation"),
+                            ("public", "every registered volunteer"),
+                        ],
+                        default="members",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("published", "published"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shifts",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "required_qualifications",
+                    models.ManyToManyField(
+                        blank=True, related_name="shifts", to="organisations.qualification"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('confirmed', 'confirmed'), ('waitlisted', 'waitlisted'), ('cancelled', 'cancelled'), ('completed', 'completed'), ('no_show', 'no show')], max_length=12)),
-                ('waitlist_ticket', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('promoted_at', models.DateTimeField(blank=True, null=True)),
-                ('late_cancellation', models.BooleanField(default=False)),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True)),
-                ('checked_out_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_by_shift', models.BooleanField(default=False)),
-                ('volunteer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to=settings.AUTH_USER_MODEL)),
-                ('shift', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='shifts.shift')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "confirmed"),
+                            ("waitlisted", "waitlisted"),
+                            ("cancelled", "cancelled"),
+                            ("completed", "completed"),
+                            ("no_show", "no show"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("waitlist_ticket", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("promoted_at", models.DateTimeField(blank=True, null=True)),
+                ("late_cancellation", models.BooleanField(default=False)),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True)),
+                ("checked_out_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_by_shift", models.BooleanField(default=False)),
+                (
+                    "volunteer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shift",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to="shifts.shift",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='ShiftChange',
+            name="ShiftChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('fields', models.JSONField(default=list)),
-                ('old_starts_at', models.DateTimeField(blank=True, null=True)),
-                ('old_ends_at', models.DateTimeField(blank=True, null=True)),
-                ('new_starts_at', models.DateTimeField(blank=True, null=True)),
-                ('new_ends_at', models.DateTimeField(blank=True, null=True)),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('shift', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='shifts.shift')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                ("fields", models.JSONField(default=list)),
+                ("old_starts_at", models.DateTimeField(blank=True, null=True)),
+                ("old_ends_at", models.DateTimeField(blank=True, null=True)),
+                ("new_starts_at", models.DateTimeField(blank=True, null=True)),
+                ("new_ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shift",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="shifts.shift",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['changed_at', 'id'],
+                "ordering": ["changed_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='shift',
-            index=models.Index(fields=['organisation', 'starts_at'], name='shift_org_start'),
+            model_name="shift",
+            index=models.Index(fields=["organisation", "starts_at"], name="shift_org_start"),
         ),
         migrations.AddIndex(
-            model_name='shift',
-            index=models.Index(fields=['status', 'starts_at'], name='shift_status_start'),
+            model_name="shift",
+            index=models.Index(fields=["status", "starts_at"], name="shift_status_start"),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='shift_ends_after_start'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="shift_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1), ('capacity__lte', 500)), name='shift_capacity_range'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1), ("capacity__lte", 500)),
+                name="shift_capacity_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_count__gte', 0), ('confirmed_count__lte', models.F('capacity'))), name='shift_confirmed_within_capacity'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confirmed_count__gte", 0), ("confirmed_count__lte", models.F("capacity"))
+                ),
+                name="shift_confirmed_within_capacity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('waitlist_count__gte', 0)), name='shift_waitlist_count_nonnegative'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("waitlist_count__gte", 0)),
+                name="shift_waitlist_count_nonnegative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['volunteer', 'status'], name='claim_volunteer_status'),
+            model_name="claim",
+            index=models.Index(fields=["volunteer", "status"], name="claim_volunteer_status"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['shift', 'status', 'waitlist_ticket'], name='claim_waitlist'),
+            model_name="claim",
+            index=models.Index(
+                fields=["shift", "status", "waitlist_ticket"], name="claim_waitlist"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(fields=('shift', 'volunteer'), name='claim_unique'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(fields=("shift", "volunteer"), name="claim_unique"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'waitlisted'), ('waitlist_ticket__isnull', False)), models.Q(('status', 'waitlisted'), _negated=True), _connector='OR'), name='claim_waitlisted_has_ticket'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "waitlisted"), ("waitlist_ticket__isnull", False)),
+                    models.Q(("status", "waitlisted"), _negated=True),
+                    _connector="OR",
+                ),
+                name="claim_waitlisted_has_ticket",
+            ),
         ),
     ]

@@ -6,64 +6,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0002_membership_history_and_no_show_block'),
-        ('shifts', '0001_initial'),
+        ("organisations", "0002_membership_history_and_no_show_block"),
+        ("shifts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claim',
-            name='minutes_volunteered',
+            model_name="claim",
+            name="minutes_volunteered",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='shift',
-            name='claims_open_at',
+            model_name="shift",
+            name="claims_open_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='shift',
-            name='series_detached',
+            model_name="shift",
+            name="series_detached",
             field=models.BooleanField(default=False),
         ),
         migrations.CreateModel(
-            name='ShiftSeries',
+            name="ShiftSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('mode', models.CharField(choices=[('on_site', 'on site'), ('online', 'online')], default='on_site', max_length=8)),
-                ('address', models.CharField(blank=True, max_length=300)),
-                ('meeting_link', models.URLField(blank=True, max_length=500)),
-                ('capacity', models.PositiveIntegerField()),
-                ('waitlist_enabled', models.BooleanField(default=True)),
-                ('cancellation_deadline_hours', models.PositiveIntegerField(default=24)),
-                ('visibility', models.CharField(choices=[('members', 'members of the organisation'), ('public', 'every registered volunteer')], default='members', max_length=8)),
-                ('frequency', models.CharField(choices=[('daily', 'daily'), ('weekly', 'weekly')], max_length=8)),
-                ('interval', models.PositiveSmallIntegerField(default=1)),
-                ('weekdays', models.JSONField(blank=True, default=list)),
-                ('starts_on', models.DateField()),
-                ('until', models.DateField()),
-                ('start_time', models.TimeField()),
-                ('duration_minutes', models.PositiveIntegerField()),
-                ('claims_open_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shift_series', to='organisations.organisation')),
-                ('required_qualifications', models.ManyToManyField(blank=True, related_name='series', to='organisations.qualification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[("on_site", "on site"), ("online", "online")],
+                        default="on_site",
+                        max_length=8,
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=300)),
+                ("meeting_link", models.URLField(blank=True, max_length=500)),
+                ("capacity", models.PositiveIntegerField()),
+                ("waitlist_enabled", models.BooleanField(default=True)),
+                ("cancellation_deadline_hours", models.PositiveIntegerField(default=24)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("members", "members of the organisation"),
+                            ("public", "every registered volunteer"),
+                        ],
+                        default="members",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("daily", "daily"), ("weekly", "weekly")], max_length=8
+                    ),
+                ),
+                ("interval", models.PositiveSmallIntegerField(default=1)),
+                ("weekdays", models.JSONField(blank=True, default=list)),
+                ("starts_on", models.DateField()),
+                ("until", models.DateField()),
+                ("start_time", models.TimeField()),
+                ("duration_minutes", models.PositiveIntegerField()),
+                ("claims_open_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shift_series",
+                        to="organisations.organisation",
+                    ),
+                ),
+                (
+                    "required_qualifications",
+                    models.ManyToManyField(
+                        blank=True, related_name="series", to="organisations.qualification"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='shift',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='shifts', to='shifts.shiftseries'),
+            model_name="shift",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="shifts",
+                to="shifts.shiftseries",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shiftseries',
-            constraint=models.CheckConstraint(condition=models.Q(('until__gte', models.F('starts_on'))), name='series_until_after_start'),
+            model_name="shiftseries",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("until__gte", models.F("starts_on"))),
+                name="series_until_after_start",
+            ),
         ),
     ]

@@ -5,21 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0002_membership_history_and_no_show_block'),
-        ('shifts', '0002_series_claims_open_at_and_hours'),
+        ("organisations", "0002_membership_history_and_no_show_block"),
+        ("shifts", "0002_series_claims_open_at_and_hours"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shift',
-            name='series_date',
+            model_name="shift",
+            name="series_date",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.UniqueConstraint(fields=('series', 'series_date'), name='shift_one_occurrence_per_series_date'),
+            model_name="shift",
+            constraint=models.UniqueConstraint(
+                fields=("series", "series_date"), name="shift_one_occurrence_per_series_date"
+            ),
         ),
     ]

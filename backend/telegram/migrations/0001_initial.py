@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,45 +15,77 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ProcessedUpdate',
+            name="ProcessedUpdate",
             fields=[
-                ('update_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("update_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                (
+                    "received_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SignupDraft',
+            name="SignupDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chat_id', models.BigIntegerField(unique=True)),
-                ('step', models.CharField(max_length=16)),
-                ('language', models.CharField(default='nl', max_length=2)),
-                ('telegram_first_name', models.CharField(blank=True, max_length=100)),
-                ('display_name', models.CharField(blank=True, max_length=100)),
-                ('mode_preference', models.CharField(blank=True, max_length=8)),
-                ('postcode', models.CharField(blank=True, max_length=64)),
-                ('invite_code', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chat_id", models.BigIntegerField(unique=True)),
+                ("step", models.CharField(max_length=16)),
+                ("language", models.CharField(default="nl", max_length=2)),
+                ("telegram_first_name", models.CharField(blank=True, max_length=100)),
+                ("display_name", models.CharField(blank=True, max_length=100)),
+                ("mode_preference", models.CharField(blank=True, max_length=8)),
+                ("postcode", models.CharField(blank=True, max_length=64)),
+                ("invite_code", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='LinkCode',
+            name="LinkCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='telegram_link_codes', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="telegram_link_codes",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TelegramAccount',
+            name="TelegramAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reminders_enabled', models.BooleanField(default=True)),
-                ('unreachable_since', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='telegram_account', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reminders_enabled", models.BooleanField(default=True)),
+                ("unreachable_since", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="telegram_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]
