@@ -15,12 +15,16 @@ Method
        waitlist: every request still takes the shift's row lock).
    Every answer must be 201; the database is checked afterwards (no shift over capacity,
    one claim row per successful request).
-4. Reference, in the same run: pgbench with 50 clients runs the same conditional UPDATE of a
+4. The floor, in the same run and on the same server (its settings add bench/floor/urls.py's
+   do-nothing endpoints to the project's URLs): wrk POSTs and GETs /floor/drf-jwt/, a DRF view
+   that authenticates the bearer token as the claim endpoint does and nothing else, with the
+   same tokens and connections. Every figure is also printed as a ratio of it.
+5. Reference, in the same run: pgbench with 50 clients runs the same conditional UPDATE of a
    seat counter plus the INSERT of a claim row, spread over 1,000 rows and on one hot row.
-5. The domain service alone: ``claim_create`` called in the benchmark's own process for
+6. The domain service alone: ``claim_create`` called in the benchmark's own process for
    1,000 more claims, one after the other (no HTTP), with publishing to Redis: CPU and wall
    time per claim, the floor under what any web stack could add.
-6. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
+7. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
    duration; p95 latency, and queries per request counted in-process on the same code.
 
 Run: python bench/claims.py [--seconds 10] [--processes N]   (needs PostgreSQL, Redis, wrk)
@@ -249,8 +253,17 @@ def main() -> None:
     setup_django(database_url, args.redis_url)
     data = seed()
     server_env = production_env(database_url, args.redis_url, args.processes)
+    # The project's URLs plus the floor's do-nothing views, on the same server.
+    server_env["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
     results: dict[str, object] = {"machine": machine(), "processes": args.processes}
     with tempfile.TemporaryDirectory() as tmp, Server(server_env, args.processes) as server:
+        tokens = [line.rsplit(" ", 1)[1] for line in data["spread_lines"][:200]]  # type: ignore[index]
+        for method in ("POST", "GET"):
+            pairs = Path(tmp) / f"floor-{method}.txt"
+            pairs.write_text("".join(f"{method} /floor/drf-jwt/ {t}\n" for t in tokens))
+            name = f"floor_{method.lower()}"
+            results[name] = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
+            print(name, results[name], flush=True)
         for name in ("spread", "hot"):
             pairs = Path(tmp) / f"{name}.txt"
             pairs.write_text("\n".join(data[f"{name}_lines"]) + "\n")  # type: ignore[arg-type]
@@ -267,16 +280,24 @@ def main() -> None:
     ref_spread, ref_hot = reference(args.seconds)
     results["reference"] = {"spread_per_second": ref_spread, "hot_per_second": ref_hot}
     spread, hot = results["spread"], results["hot"]
+    floor_post, floor_get = results["floor_post"], results["floor_get"]
     print(json.dumps(results, indent=2))
+    floor_rate = floor_post["per_second"]  # type: ignore[index]
     print(
-        f"\nspread: {spread['per_second']:.0f} claims/s, p50 {spread['p50_ms']:.1f} ms, "  # type: ignore[index]
-        f"p99 {spread['p99_ms']:.1f} ms; reference {ref_spread:.0f}/s -> "  # type: ignore[index]
-        f"{spread['per_second'] / ref_spread:.3f}x (goal 0.15x, p99 < 100 ms)"  # type: ignore[index]
+        f"\nfloor:  DRF+JWT do-nothing view {floor_rate:.0f} req/s POST "
+        f"(p95 {floor_post['p95_ms']:.1f} ms), {floor_get['per_second']:.0f} req/s GET "  # type: ignore[index]
+        f"(p95 {floor_get['p95_ms']:.1f} ms); pgbench claim reference {ref_spread:.0f}/s spread, "  # type: ignore[index]
+        f"{ref_hot:.0f}/s hot"
+    )
+    print(
+        f"spread: {spread['per_second']:.0f} claims/s, p50 {spread['p50_ms']:.1f} ms, "  # type: ignore[index]
+        f"p99 {spread['p99_ms']:.1f} ms -> {spread['per_second'] / floor_rate:.3f}x floor "  # type: ignore[index]
+        f"(goal 0.35x), {spread['per_second'] / ref_spread:.3f}x pgbench"  # type: ignore[index]
     )
     print(
         f"hot:    {hot['per_second']:.0f} claims/s, p50 {hot['p50_ms']:.1f} ms, "  # type: ignore[index]
-        f"p99 {hot['p99_ms']:.1f} ms; reference {ref_hot:.0f}/s -> "  # type: ignore[index]
-        f"{hot['per_second'] / ref_hot:.3f}x (goal 0.5x)"  # type: ignore[index]
+        f"p99 {hot['p99_ms']:.1f} ms -> {hot['per_second'] / floor_rate:.3f}x floor "  # type: ignore[index]
+        f"(goal 0.3x), {hot['per_second'] / ref_hot:.3f}x pgbench"  # type: ignore[index]
     )
     alone = results["service_alone"]
     print(
@@ -286,7 +307,9 @@ def main() -> None:
     listing = results["list"]
     print(
         f"list:   {listing['per_second']:.0f} req/s, p95 {listing['p95_ms']:.1f} ms at "  # type: ignore[index]
-        f"{LIST_SHIFTS} shifts, {results['list_queries_per_request']} queries per request"
+        f"{LIST_SHIFTS} shifts, {results['list_queries_per_request']} queries per request -> "
+        f"{listing['per_second'] / floor_get['per_second']:.3f}x floor (goal 0.5x), p95 "  # type: ignore[index]
+        f"{listing['p95_ms'] / floor_get['p95_ms']:.1f}x the floor's (goal at most 3x)"  # type: ignore[index]
     )
 
 

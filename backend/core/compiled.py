@@ -59,6 +59,10 @@ class CompiledQuery(Generic[M]):
             return None
         return compiled.instance(row)  # type: ignore[return-value]
 
+    def prepare(self, using: str = "default") -> None:
+        """Build and compile now (no database connection needed), not on the first call."""
+        self._compiled.get(using) or self._compile(using)
+
     def _compile(self, using: str) -> _Compiled:
         with self._lock:
             if using not in self._compiled:

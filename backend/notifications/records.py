@@ -47,6 +47,15 @@ def record_claim_confirmed(*, claim: Claim, shift: Shift, now: dt.datetime) -> N
     _insert([_row(Kind.PLAN, f"plan:{claim.pk}:{_ts(claim.confirmed_at)}", shift, claim, now)])
 
 
+def claim_confirmed_row(
+    *, claim: Claim, shift: Shift, now: dt.datetime
+) -> tuple[Notification, str]:
+    """The row ``record_claim_confirmed`` inserts, for a claim not inserted yet: its key is
+    ``"plan:" + <the claim's id> + <the suffix returned>`` (the claim path writes both rows in
+    one statement, backend/shifts/services/seats.py)."""
+    return _row(Kind.PLAN, "", shift, claim, now), f":{_ts(claim.confirmed_at)}"
+
+
 def record_promotions(*, claims: Iterable[Claim], shift: Shift, now: dt.datetime) -> None:
     """Tell each promoted volunteer at once; their reminders are planned when it is sent."""
     _insert(
@@ -94,6 +103,23 @@ def record_late_cancellation(*, claim: Claim, shift: Shift, now: dt.datetime) ->
                 shift,
                 claim,
                 now,
+            )
+        ]
+    )
+
+
+def record_claim_cancelled(*, claim: Claim, shift: Shift, now: dt.datetime) -> None:
+    """A coordinator cancelled the volunteer's claim: tell them, with the coordinator's
+    reason (the worker writes it in the volunteer's language)."""
+    _insert(
+        [
+            _row(
+                Kind.CLAIM_CANCELLED,
+                f"claim_cancelled:{claim.pk}:{_ts(claim.cancelled_at)}",
+                shift,
+                claim,
+                now,
+                reason=claim.cancellation_reason,
             )
         ]
     )

@@ -138,9 +138,17 @@ def lock_profiles(user_ids: Iterable[int]) -> None:
 
 
 def lock_profile(user_id: int) -> bool:
-    """Level 1: lock one volunteer's profile; False if they have none (yet)."""
+    """Level 1: lock one volunteer's profile; False if they have none (yet).
+
+    Every claim starts here, so the statement is written once rather than built by the ORM
+    each time (what ``select_for_update(no_key=True).filter(user_id=...).exists()`` sends).
+    """
     _enter(PROFILES)
-    return VolunteerProfile.objects.select_for_update(no_key=True).filter(user_id=user_id).exists()
+    table = connection.ops.quote_name(VolunteerProfile._meta.db_table)
+    lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE user_id = %s LIMIT 1{lock}", [user_id])
+        return cursor.fetchone() is not None
 
 
 def lock_waitlists(shift_ids: Iterable[int]) -> frozenset[int]:

@@ -36,6 +36,9 @@ class DrfJwtView(APIView):
     def post(self, request: Request) -> Response:
         return Response({"user": request.user.pk})
 
+    def get(self, request: Request) -> Response:
+        return Response({"user": request.user.pk})
+
 
 urlpatterns = [
     path("floor/django/", django_view),

@@ -4,6 +4,9 @@ the plain ORM query gives, on the database in use (PostgreSQL in CI)."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 from django.db import router
@@ -12,7 +15,7 @@ from django.utils import timezone
 from backend.organisations.models import Membership
 from backend.shifts.models import Shift
 from backend.shifts.services import claim_create
-from backend.shifts.services.claims import _CLAIM_READ, _claim_read
+from backend.shifts.services.claims import _CLAIM_READ, _claim_read, _read_for_claim
 from tests.factories import QualificationFactory, UserFactory, shift_at
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +68,38 @@ def test_the_compiled_read_equals_the_orm_query_in_every_situation(organisation,
     assert _row(_claim_read(volunteer.pk, needs.pk, now).first())["overlapping"] is True
     assert _row(_claim_read(blocked.pk, needs.pk, now).first())["claims_blocked"] is True
     assert _row(_claim_read(outsider.pk, plain.pk, now).first())["is_member"] is False
+
+
+def test_the_typed_read_carries_what_the_query_found(organisation, make_volunteer):
+    volunteer = make_volunteer()
+    shift = shift_at(organisation, starts_in=dt.timedelta(days=3))
+    needs = shift_at(organisation, starts_in=dt.timedelta(days=3, hours=1))
+    needs.required_qualifications.add(QualificationFactory(organisation=organisation))
+    claim = claim_create(volunteer=volunteer, shift_id=shift.pk).claim
+    read = _read_for_claim(volunteer.pk, shift.pk, timezone.now())
+    assert read.shift.pk == shift.pk and read.shift.organisation.time_zone == "Europe/Brussels"
+    assert (read.my_claim_id, read.my_claim_status) == (claim.pk, "confirmed")
+    assert (read.is_member, read.claims_blocked, read.upcoming) == (True, False, 1)
+    other = _read_for_claim(volunteer.pk, needs.pk, timezone.now())
+    assert (other.my_claim_id, other.overlapping, other.required_count) == (None, True, 1)
+
+
+def test_the_claim_read_is_compiled_when_the_app_starts() -> None:
+    """In a fresh process, django.setup() alone (no claim, no database connection: the
+    database URL points at a closed port) leaves the read compiled."""
+    script = (
+        "import django; django.setup(); "
+        "from django.db import connection; "
+        "from backend.shifts.services.claims import _CLAIM_READ; "
+        "print(sorted(_CLAIM_READ._compiled), connection.connection is None)"
+    )
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="backend.config.settings",
+        DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
+        SECRET_KEY="x" * 50,
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "['default'] True"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, router
+from django.db import IntegrityError, router
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -23,6 +24,7 @@ from backend.core.errors import (
     ShiftFull,
     ShiftNotOpen,
     ShiftStarted,
+    ValidationFailed,
 )
 from backend.notifications import records as notification_records
 from backend.organisations.models import (
@@ -38,6 +40,7 @@ from backend.shifts.models import (
     Shift,
     ShiftStatus,
 )
+from backend.shifts.services import seats
 from backend.shifts.services.eligibility import (
     Facts,
     eligibility_error,
@@ -120,13 +123,48 @@ _CLAIM_READ = CompiledQuery(
 )
 
 
-def _shift_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> Shift:
+@dataclass(frozen=True)
+class ClaimRead:
+    """What the claim read returns: the shift (with its organisation) and, typed, what it
+    found about this volunteer (the annotations of ``_claim_read``)."""
+
+    shift: Shift
+    my_claim_id: int | None
+    my_claim_status: str | None
+    is_member: bool
+    claims_blocked: bool
+    overlapping: bool
+    upcoming: int
+    required_count: int
+
+    @classmethod
+    def of(cls, shift: Shift) -> ClaimRead:
+        found = vars(shift)
+        return cls(
+            shift=shift,
+            my_claim_id=found["my_claim_id"],
+            my_claim_status=found["my_claim_status"],
+            is_member=found["is_member"],
+            claims_blocked=found["claims_blocked"],
+            overlapping=found["overlapping"],
+            upcoming=found["upcoming"],
+            required_count=found["required_count"],
+        )
+
+
+def prepare_claim_path() -> None:
+    """Build and compile the claim read now (at app start, see ShiftsConfig.ready) rather than
+    in the first claim of each process. It needs no database connection."""
+    _CLAIM_READ.prepare()
+
+
+def _read_for_claim(volunteer_id: int, shift_id: int, now: dt.datetime) -> ClaimRead:
     shift = _CLAIM_READ.first(
         using=router.db_for_read(Shift), volunteer_id=volunteer_id, shift_id=shift_id, now=now
     )
     if shift is None:
         raise NotFound()
-    return shift
+    return ClaimRead.of(shift)
 
 
 @transaction_retrying
@@ -137,14 +175,14 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
     if not locks.lock_profile(volunteer.pk):
         profile_ensure(user=volunteer)
         locks.lock_profile(volunteer.pk)
-    shift = _shift_for_claim(volunteer.pk, shift_id, now)
+    read = _read_for_claim(volunteer.pk, shift_id, now)
+    shift = read.shift
     existing: Claim | None = None
-    if shift.my_claim_id is not None:  # type: ignore[attr-defined]
-        existing = Claim.objects.get(pk=shift.my_claim_id)  # type: ignore[attr-defined]
+    if read.my_claim_id is not None:
+        existing = Claim.objects.get(pk=read.my_claim_id)
         existing.shift = shift
         if existing.status in ACTIVE_CLAIM_STATUSES:
             return ClaimResult(existing, created=False)
-    is_member: bool = shift.is_member  # type: ignore[attr-defined]
     if shift.status == ShiftStatus.DRAFT and not may_manage(
         user=volunteer, organisation_id=shift.organisation_id
     ):
@@ -152,7 +190,7 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
         # when they try to read it.
         raise NotFound()
     # Before any other check, so outsiders learn nothing about the shift's state.
-    if (outsider := membership_error(shift, is_member=is_member)) is not None:
+    if (outsider := membership_error(shift, is_member=read.is_member)) is not None:
         raise outsider
     if shift.status != ShiftStatus.PUBLISHED:
         raise ShiftNotOpen()
@@ -163,99 +201,75 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
         raise ClaimsNotOpen(
             _("Claims for this shift open on %(when)s.") % {"when": f"{opens:%Y-%m-%d %H:%M}"}
         )
-    required_count: int = shift.required_count  # type: ignore[attr-defined]
     facts = Facts(
-        is_member=is_member,
-        claims_blocked=shift.claims_blocked,  # type: ignore[attr-defined]
-        qualified=not required_count
-        or qualified_for(volunteer.pk, shift, required_count=required_count),
-        overlapping=shift.overlapping,  # type: ignore[attr-defined]
-        upcoming=shift.upcoming,  # type: ignore[attr-defined]
+        is_member=read.is_member,
+        claims_blocked=read.claims_blocked,
+        qualified=not read.required_count
+        or qualified_for(volunteer.pk, shift, required_count=read.required_count),
+        overlapping=read.overlapping,
+        upcoming=read.upcoming,
     )
     if (refused := eligibility_error(shift, facts)) is not None:
         raise refused
-
-    status: str
-    ticket: int | None = None
-    if (counts := _take_seat(shift.pk)) is not None:
-        status = ClaimStatus.CONFIRMED
-    elif (taken := _take_ticket(shift.pk)) is not None:
-        status, ticket, counts = ClaimStatus.WAITLISTED, taken[2], (taken[0], taken[1])
-    else:
-        # Neither a seat nor a ticket: the shift closed, its waitlist is off, or a seat was
-        # freed between the two updates. Lock the shift for a stable answer.
-        locked = locks.lock_shift(shift.pk)
-        if locked.status != ShiftStatus.PUBLISHED:
-            raise ShiftNotOpen()
-        if (counts := _take_seat(shift.pk)) is not None:
-            status = ClaimStatus.CONFIRMED
-        elif not locked.waitlist_enabled:
-            raise ShiftFull()
-        else:
-            # Published, full and with a waitlist, and we hold the lock: this cannot miss.
-            taken = _take_ticket(shift.pk)
-            assert taken is not None
-            status, ticket, counts = ClaimStatus.WAITLISTED, taken[2], (taken[0], taken[1])
-    shift.confirmed_count, shift.waitlist_count = counts
 
     # A public shift claimed by a non-member does not make them a member: they see that
     # shift (their claim), and nothing else of the organisation (members-only shifts, its
     # calendar feed, its broadcasts). Joining is an invite's job.
     claim = existing or Claim(shift=shift, volunteer=volunteer)
-    claim.status = status
-    claim.waitlist_ticket = ticket
-    claim.confirmed_at = now if status == ClaimStatus.CONFIRMED else None
     claim.cancelled_at = None
     claim.promoted_at = None
     claim.late_cancellation = False
     claim.cancelled_by_shift = False
-    claim.save()
-    if status == ClaimStatus.CONFIRMED:
-        # The one extra INSERT of the claim path: reminders are planned by the worker.
-        notification_records.record_claim_confirmed(claim=claim, shift=shift, now=now)
+    claim.cancelled_by = None
+    claim.cancellation_reason = ""
+    if existing is None:
+        # PostgreSQL: the seat (or ticket), the claim and its notification in one statement.
+        status, counts = _hold(
+            shift,
+            lambda waitlisted: seats.claim_write(
+                claim=claim, shift=shift, waitlisted=waitlisted, now=now
+            ),
+        )
+    else:
+        # Claiming again after a cancellation: the claim's row exists, it is updated.
+        status, counts = _hold(
+            shift,
+            lambda waitlisted: (
+                seats.take_ticket(shift.pk) if waitlisted else seats.take_seat(shift.pk)
+            ),
+        )
+        claim.status = status
+        claim.waitlist_ticket = counts.ticket
+        claim.confirmed_at = now if status == ClaimStatus.CONFIRMED else None
+        claim.save()
+        if status == ClaimStatus.CONFIRMED:
+            notification_records.record_claim_confirmed(claim=claim, shift=shift, now=now)
+    shift.confirmed_count, shift.waitlist_count = counts.confirmed, counts.waitlisted
     event: EventType = "claim.confirmed" if status == ClaimStatus.CONFIRMED else "claim.waitlisted"
     publish_event(event, shift, claim, user_ids=[volunteer.pk])
     return ClaimResult(claim, created=True)
 
 
-def _take_seat(shift_id: int) -> tuple[int, int] | None:
-    """Take one seat if one is free; return the new (confirmed, waitlist) counts, else None.
-
-    One conditional UPDATE: the row lock it takes makes concurrent takers queue, and each
-    re-checks ``confirmed_count < capacity`` on the row as the one before left it, so the
-    counter can never pass the capacity. RETURNING (PostgreSQL, SQLite >= 3.35) saves the
-    query that would read the new counts back.
-    """
-    table = Shift._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET confirmed_count = confirmed_count + 1 "
-            "WHERE id = %s AND status = %s AND confirmed_count < capacity "
-            "RETURNING confirmed_count, waitlist_count",
-            [shift_id, ShiftStatus.PUBLISHED.value],
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def _take_ticket(shift_id: int) -> tuple[int, int, int] | None:
-    """Take the next waitlist ticket if the shift is published, full and has a waitlist;
-    return the (confirmed, waitlist) counts and the ticket, else None.
-
-    Like :func:`_take_seat`, one conditional UPDATE: tickets are handed out one at a time by
-    the row lock, and a seat freed meanwhile makes it miss (the caller then takes the seat).
-    """
-    table = Shift._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET waitlist_seq = waitlist_seq + 1, "
-            "waitlist_count = waitlist_count + 1 "
-            "WHERE id = %s AND status = %s AND waitlist_enabled AND confirmed_count >= capacity "
-            "RETURNING confirmed_count, waitlist_count, waitlist_seq",
-            [shift_id, ShiftStatus.PUBLISHED.value],
-        )
-        row = cursor.fetchone()
-    return (row[0], row[1], row[2]) if row else None
+def _hold(shift: Shift, take: Callable[[bool], seats.Counts | None]) -> tuple[str, seats.Counts]:
+    """A seat if one is free, else a waitlist ticket, else the refusal; ``take(waitlisted)``
+    takes one (see backend/shifts/services/seats.py) or returns None."""
+    if (counts := take(False)) is not None:
+        return ClaimStatus.CONFIRMED, counts
+    if (counts := take(True)) is not None:
+        return ClaimStatus.WAITLISTED, counts
+    # Neither a seat nor a ticket: the shift closed, its waitlist is off, or a seat was freed
+    # between the two updates. Lock the shift for a stable answer.
+    locked = locks.lock_shift(shift.pk)
+    if locked.status != ShiftStatus.PUBLISHED:
+        raise ShiftNotOpen()
+    if (counts := take(False)) is not None:
+        return ClaimStatus.CONFIRMED, counts
+    if not locked.waitlist_enabled:
+        raise ShiftFull()
+    # Published, full and with a waitlist, and we hold the lock: this cannot miss.
+    counts = take(True)
+    assert counts is not None
+    return ClaimStatus.WAITLISTED, counts
 
 
 def cancellation_is_late(*, shift: Shift, now: dt.datetime) -> bool:
@@ -264,13 +278,30 @@ def cancellation_is_late(*, shift: Shift, now: dt.datetime) -> bool:
     return now > shift.starts_at - dt.timedelta(hours=shift.cancellation_deadline_hours)
 
 
+# What a coordinator may tell the volunteer whose claim they cancel (it goes out in a message).
+MAX_CANCELLATION_REASON = 500
+
+
 @transaction_retrying
-def claim_cancel(*, actor: User, claim_id: int) -> Claim:
+def claim_cancel(*, actor: User, claim_id: int, reason: str = "") -> Claim:
     """Cancel a claim. A freed seat goes to the first eligible waitlisted volunteer.
 
     The volunteer themself or a coordinator of the organisation may cancel. Cancelling after
-    the shift's cancellation deadline still works, and is flagged as late.
+    the shift's cancellation deadline still works, and is flagged as late. When a coordinator
+    cancels someone else's claim, who did it and ``reason`` are kept, the volunteer is told
+    (with the reason, in their language), and it is never late against them: it was not
+    their choice.
     """
+    reason = reason.strip()
+    if len(reason) > MAX_CANCELLATION_REASON:
+        raise ValidationFailed(
+            fields={
+                "reason": [
+                    _("Keep the reason to at most %(count)s characters.")
+                    % {"count": MAX_CANCELLATION_REASON}
+                ]
+            }
+        )
     try:
         shift_id, owner_id = Claim.objects.values_list("shift_id", "volunteer_id").get(pk=claim_id)
     except Claim.DoesNotExist:
@@ -280,7 +311,8 @@ def claim_cancel(*, actor: User, claim_id: int) -> Claim:
     # waitlisted volunteers' profiles come first in the lock order: promotion judges them.
     locks.lock_waitlists([shift_id])
     shift = locks.lock_shift(shift_id)
-    if owner_id != actor.pk and not may_manage(user=actor, organisation_id=shift.organisation_id):
+    by_coordinator = owner_id != actor.pk
+    if by_coordinator and not may_manage(user=actor, organisation_id=shift.organisation_id):
         raise PermissionDenied()
     claim = Claim.objects.get(pk=claim_id)
     if claim.status == ClaimStatus.CANCELLED:
@@ -294,13 +326,21 @@ def claim_cancel(*, actor: User, claim_id: int) -> Claim:
     claim.status = ClaimStatus.CANCELLED
     claim.cancelled_at = now
     claim.waitlist_ticket = None
-    claim.late_cancellation = was_confirmed and cancellation_is_late(shift=shift, now=now)
+    claim.late_cancellation = (
+        was_confirmed and not by_coordinator and cancellation_is_late(shift=shift, now=now)
+    )
+    # Set on every cancellation, so a claim taken again and then cancelled by the volunteer
+    # does not keep an earlier coordinator's name and reason.
+    claim.cancelled_by = actor if by_coordinator else None
+    claim.cancellation_reason = reason if by_coordinator else ""
     claim.save(
         update_fields=[
             "status",
             "cancelled_at",
             "waitlist_ticket",
             "late_cancellation",
+            "cancelled_by",
+            "cancellation_reason",
             "updated_at",
         ]
     )
@@ -312,6 +352,8 @@ def claim_cancel(*, actor: User, claim_id: int) -> Claim:
     promoted = promote_waitlist(shift) if was_confirmed else []
     if claim.late_cancellation:
         notification_records.record_late_cancellation(claim=claim, shift=shift, now=now)
+    if by_coordinator:
+        notification_records.record_claim_cancelled(claim=claim, shift=shift, now=now)
     notification_records.record_promotions(claims=promoted, shift=shift, now=now)
     claim.shift = shift
     publish_event("claim.cancelled", shift, claim, user_ids=[claim.volunteer_id])
