@@ -29,6 +29,7 @@ def render(
     old_starts_at: dt.datetime | None = None,
     old_ends_at: dt.datetime | None = None,
     text: str = "",
+    reason: str = "",
 ) -> str:
     with translation.override(language):
         when = _when(starts_at, ends_at, zone)
@@ -80,6 +81,14 @@ def render(
                 "Late cancellation: %(volunteer)s cancelled %(title)s, %(when)s, after the "
                 "cancellation deadline."
             ) % (values | {"volunteer": volunteer or _("a volunteer")})
+        if kind == "claim_cancelled":
+            message = (
+                _("A coordinator of %(organisation)s cancelled your place on %(title)s, %(when)s.")
+                % values
+            )
+            if reason:
+                message += "\n" + _("Reason: %(reason)s") % {"reason": reason}
+            return message + "\n" + _("See /shifts for other shifts.")
         if kind == "broadcast":
             return (
                 _("Message from %(organisation)s about %(title)s, %(when)s:") % values

@@ -229,6 +229,12 @@ class Worker:
                 return "too late to ask"
         if kind in (Kind.SHIFT_CANCELLED, Kind.LATE_CANCELLATION_NOTICE) and now > shift.ends_at:
             return "the shift is over"
+        if kind == Kind.CLAIM_CANCELLED:
+            if now > shift.ends_at:
+                return "the shift is over"
+            if claim_status in ACTIVE_CLAIM_STATUSES:
+                # They were given the place again (or took it) before we got to tell them.
+                return "the claim is active again"
         if kind == Kind.BROADCAST:
             if shift.status != ShiftStatus.PUBLISHED:
                 return "the shift is not open"
@@ -272,6 +278,7 @@ class Worker:
             old_starts_at=dt.datetime.fromisoformat(old_start) if old_start else None,
             old_ends_at=dt.datetime.fromisoformat(old_end) if old_end else None,
             text=str(row.payload.get("text", "")),
+            reason=str(row.payload.get("reason", "")),
         )
         buttons: list[list[Button]] = []
         claim_id = cast(int, row.claim_id)  # reminders and follow-ups always name their claim

@@ -121,8 +121,9 @@ async def test_board_shows_a_claim_made_through_the_api_within_two_seconds(
                 )
                 await page.screenshot(path=str(ARTIFACTS / "board.png"), full_page=True)
 
-                # Keyboard: Tab reaches the shift cards (after the header controls).
-                for _ in range(12):
+                # Keyboard: Tab reaches the shift cards (after the header controls, the
+                # organisation's navigation and the board's filter).
+                for _ in range(30):
                     await page.keyboard.press("Tab")
                     focused = await page.evaluate("document.activeElement.dataset.shiftId")
                     if focused:

@@ -1,7 +1,443 @@
-"""Cockpit area: shift_panel (being built)."""
+"""A shift's detail panel and the actions on its volunteers.
+
+``GET /board/<slug>/shifts/<id>/`` renders the panel: as a fragment for the board's dialog
+(board.js asks with ``X-Requested-With: fetch``), or as a cockpit page of its own without
+JavaScript. Every action is a POST with CSRF that calls one service; then it redirects back to
+the page (without JavaScript) or answers with the panel again, which says what happened (with
+JavaScript). A refusal (``DomainError``) is shown in the panel, in the user's language.
+
+The services publish their events, so every board of the organisation shows the change live.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from backend.accounts.models import User
+from backend.board.selectors import BOARD_CLAIM_STATUSES
+from backend.board.selectors import _attendance as attendance_of
+from backend.board.views.access import cockpit_view, render_cockpit
+from backend.core.errors import DomainError
+from backend.organisations.models import Membership, Organisation
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.selectors import where_to_go
+from backend.shifts.services import (
+    CHECK_IN_EARLY,
+    claim_cancel,
+    claim_check_in,
+    claim_check_out,
+    claim_confirm_attendance,
+    claim_mark_no_show,
+    shift_add_member,
+    shift_call_for_help,
+)
+from backend.shifts.services.claims import MAX_CANCELLATION_REASON
+
+# A header only board.js sends: it wants the panel's HTML, not a page or a redirect.
+FRAGMENT_HEADER = "X-Requested-With"
+FRAGMENT_VALUE = "fetch"
+CALL_TEXT_MAX = 1000  # shift_broadcast's limit, for the browser's hint only
+
+
+# --- reading the panel -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    claim_id: int
+    name: str
+    phone: str
+    status: str
+    # waitlisted | not_checked_in | checked_in | checked_out | attended | no_show
+    attendance: str
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    position: int | None  # on the waitlist: 1 = first in line
+    # The buttons the panel offers (the services decide; these are the ones that can work).
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Panel:
+    shift: Shift
+    address: str | None
+    meeting_link: str | None
+    qualifications: list[str]
+    seated: list[Person]
+    waitlist: list[Person]
+    # (user id, name) of the members who are not on the shift, for "add a member".
+    candidates: list[tuple[int, str]]
+    started: bool
+    ended: bool
+    open_for_claims: bool
+    short: int
+    # Set while claiming has not opened yet.
+    claims_open_at: dt.datetime | None
+
+
+def _actions(claim: Claim, shift: Shift, now: dt.datetime) -> tuple[str, ...]:
+    started, ended = shift.starts_at <= now, shift.ends_at <= now
+    if shift.status == ShiftStatus.CANCELLED:
+        return ()
+    if claim.status == ClaimStatus.WAITLISTED:
+        return () if started else ("cancel",)
+    if claim.status == ClaimStatus.NO_SHOW:
+        return ("attended",)
+    if claim.status != ClaimStatus.CONFIRMED:
+        return ()
+    actions: list[str] = []
+    if claim.checked_in_at is None:
+        if now >= shift.starts_at - CHECK_IN_EARLY:
+            actions.append("check-in")
+        if ended:
+            actions.append("no-show")
+    else:
+        actions.append("check-out")
+    if started:
+        actions.append("attended")
+    else:
+        actions.append("cancel")
+    return tuple(actions)
+
+
+def _name(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return str(user)
+
+
+def panel_read(*, organisation: Organisation, shift_id: int) -> Panel:
+    """The shift with its volunteers (seats first, in the order they got them, then the
+    waitlist in order), its qualifications and the members who could be added: four queries,
+    whatever the number of claims or members."""
+    on_waitlist = Case(
+        When(status=ClaimStatus.WAITLISTED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    shown = (
+        Claim.objects.filter(status__in=BOARD_CLAIM_STATUSES)
+        .select_related("volunteer__profile")
+        .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
+    )
+    shift = (
+        Shift.objects.filter(pk=shift_id, organisation_id=organisation.pk)
+        .prefetch_related(
+            Prefetch("claims", queryset=shown, to_attr="panel_claims"),
+            "required_qualifications",
+        )
+        .first()
+    )
+    if shift is None:
+        raise Http404
+    shift.organisation = organisation
+    now = timezone.now()
+    claims: list[Claim] = shift.panel_claims
+    seated: list[Person] = []
+    waitlist: list[Person] = []
+    for claim in claims:
+        waiting = claim.status == ClaimStatus.WAITLISTED
+        profile = getattr(claim.volunteer, "profile", None)
+        person = Person(
+            claim_id=claim.pk,
+            name=_name(claim.volunteer),
+            phone=profile.phone if profile is not None else "",
+            status=claim.status,
+            attendance=attendance_of(claim),
+            checked_in_at=claim.checked_in_at,
+            checked_out_at=claim.checked_out_at,
+            position=len(waitlist) + 1 if waiting else None,
+            actions=_actions(claim, shift, now),
+        )
+        (waitlist if waiting else seated).append(person)
+    open_for_claims = shift.status == ShiftStatus.PUBLISHED and shift.starts_at > now
+    candidates: list[tuple[int, str]] = []
+    if open_for_claims:
+        members = (
+            Membership.objects.filter(organisation_id=organisation.pk, user__is_active=True)
+            .exclude(user_id__in=[claim.volunteer_id for claim in claims])
+            .select_related("user__profile")
+        )
+        candidates = sorted(
+            ((m.user_id, _name(m.user)) for m in members), key=lambda c: c[1].casefold()
+        )
+    where = where_to_go(shift, claim_status=None, manages=True)
+    opens = shift.claims_open_at
+    return Panel(
+        shift=shift,
+        address=where.address,
+        meeting_link=where.meeting_link,
+        qualifications=sorted(q.name for q in shift.required_qualifications.all()),
+        seated=seated,
+        waitlist=waitlist,
+        candidates=candidates,
+        started=shift.starts_at <= now,
+        ended=shift.ends_at <= now,
+        open_for_claims=open_for_claims,
+        short=max(shift.capacity - shift.confirmed_count, 0),
+        claims_open_at=opens if opens is not None and opens > now else None,
+    )
+
+
+# --- forms (they parse; the services judge) --------------------------------------------------
+
+
+# The panel's templates write the fields out (labels, help, errors and their ARIA links); these
+# only read what was sent.
+class CancelClaimForm(forms.Form):
+    reason = forms.CharField(required=False, strip=False)
+
+
+class AddMemberForm(forms.Form):
+    volunteer = forms.IntegerField(min_value=1)
+
+
+class CallForHelpForm(forms.Form):
+    text = forms.CharField(required=False, strip=False)
+
+
+@dataclass
+class Outcome:
+    """What the last action did, for the panel to say: a notice, or a refusal (with the
+    form it came from and its field errors)."""
+
+    notice: str = ""
+    error: str = ""
+    form: str = ""  # "cancel" | "claim" | "add" | "call"
+    claim_id: int | None = None  # the claim a "cancel" or "claim" form was about
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    return request.headers.get(FRAGMENT_HEADER) == FRAGMENT_VALUE
+
+
+def _default_call_text(panel: Panel) -> str:
+    if panel.short > 0:
+        return ngettext(
+            "We still need %(count)s person for this shift. Can you help?",
+            "We still need %(count)s people for this shift. Can you help?",
+            panel.short,
+        ) % {"count": panel.short}
+    return _("This shift is full; join its waitlist if you could step in.")
+
+
+def _render(
+    request: HttpRequest,
+    organisation: Organisation,
+    shift_id: int,
+    outcome: Outcome | None = None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    panel = panel_read(organisation=organisation, shift_id=shift_id)
+    outcome = outcome or Outcome()
+    fragment = _wants_fragment(request)
+    context: dict[str, Any] = {
+        "panel": panel,
+        "shift": panel.shift,
+        "outcome": outcome,
+        "fragment": fragment,
+        "call_text": outcome.values.get("text", _default_call_text(panel)),
+        "reason_max": MAX_CANCELLATION_REASON,
+        "call_max": CALL_TEXT_MAX,
+    }
+    if fragment:
+        response = render(
+            request,
+            "board/shift/panel.html",
+            {"organisation": organisation, **context},
+            status=status,
+        )
+        # board.js shows only answers marked so (not a log-in page, not an error page).
+        response["X-Panel"] = "1"
+    else:
+        response = render_cockpit(
+            request, organisation, "board/shift/page.html", context, section="board", status=status
+        )
+    response["Vary"] = FRAGMENT_HEADER
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _done(request: HttpRequest, organisation: Organisation, shift_id: int, notice: str) -> Any:
+    """After a successful action: the panel saying so (JavaScript), or back to the page."""
+    if _wants_fragment(request):
+        return _render(request, organisation, shift_id, Outcome(notice=notice))
+    messages.success(request, notice)
+    return HttpResponseRedirect(reverse("board:shift", args=[organisation.slug, shift_id]))
+
+
+def _refused(
+    request: HttpRequest,
+    organisation: Organisation,
+    shift_id: int,
+    error: DomainError,
+    *,
+    form: str,
+    claim_id: int | None = None,
+    values: dict[str, str] | None = None,
+) -> HttpResponse:
+    fields = {name: [str(m) for m in msgs] for name, msgs in error.fields.items()}
+    outcome = Outcome(
+        error="" if fields else str(error.detail),
+        form=form,
+        claim_id=claim_id,
+        fields=fields,
+        values=values or {},
+    )
+    return _render(request, organisation, shift_id, outcome, status=error.status)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@require_GET
+@cockpit_view()
+def shift_panel(request: HttpRequest, organisation: Organisation, shift_id: int) -> HttpResponse:
+    return _render(request, organisation, shift_id)
+
+
+CLAIM_ACTIONS = {
+    "check-in": (claim_check_in, gettext_lazy("%(name)s is checked in.")),
+    "check-out": (claim_check_out, gettext_lazy("%(name)s is checked out.")),
+    "no-show": (claim_mark_no_show, gettext_lazy("%(name)s is marked as a no-show.")),
+    "attended": (claim_confirm_attendance, gettext_lazy("%(name)s's attendance is confirmed.")),
+}
+
+
+def _require_shift(organisation: Organisation, shift_id: int) -> None:
+    """A shift id of another organisation is not found here (whoever may manage it)."""
+    if not Shift.objects.filter(pk=shift_id, organisation_id=organisation.pk).exists():
+        raise Http404
+
+
+def _claim_on_shift(organisation: Organisation, shift_id: int, claim_id: int) -> str:
+    """The volunteer's name, if the claim is on this shift of this organisation; else 404, so
+    a claim id of another shift or organisation changes nothing."""
+    claim = (
+        Claim.objects.filter(pk=claim_id, shift_id=shift_id, shift__organisation_id=organisation.pk)
+        .select_related("volunteer__profile")
+        .first()
+    )
+    if claim is None:
+        raise Http404
+    return _name(claim.volunteer)
+
+
+@require_POST
+@cockpit_view()
+def claim_action(
+    request: HttpRequest, organisation: Organisation, shift_id: int, claim_id: int, action: str
+) -> HttpResponse:
+    name = _claim_on_shift(organisation, shift_id, claim_id)
+    actor: User = request.user  # type: ignore[assignment]
+    if action == "cancel":
+        form = CancelClaimForm(request.POST)
+        form.is_valid()  # a text field always parses; the service checks its length
+        reason = form.cleaned_data.get("reason", "")
+        try:
+            claim_cancel(actor=actor, claim_id=claim_id, reason=reason)
+        except DomainError as error:
+            return _refused(
+                request,
+                organisation,
+                shift_id,
+                error,
+                form="cancel",
+                claim_id=claim_id,
+                values={"reason": reason},
+            )
+        return _done(
+            request,
+            organisation,
+            shift_id,
+            _("%(name)s's place is cancelled; they get a message.") % {"name": name},
+        )
+    if action not in CLAIM_ACTIONS:
+        raise Http404
+    service, notice = CLAIM_ACTIONS[action]
+    try:
+        service(actor=actor, claim_id=claim_id)
+    except DomainError as error:
+        return _refused(request, organisation, shift_id, error, form="claim", claim_id=claim_id)
+    return _done(request, organisation, shift_id, str(notice) % {"name": name})
+
+
+@require_POST
+@cockpit_view()
+def add_member(request: HttpRequest, organisation: Organisation, shift_id: int) -> HttpResponse:
+    _require_shift(organisation, shift_id)
+    form = AddMemberForm(request.POST)
+    if not form.is_valid():
+        error = DomainError(fields={"volunteer": [_("Choose a member to add.")]})
+        return _refused(request, organisation, shift_id, error, form="add")
+    actor: User = request.user  # type: ignore[assignment]
+    try:
+        result = shift_add_member(
+            actor=actor, shift_id=shift_id, user_id=form.cleaned_data["volunteer"]
+        )
+    except DomainError as error:
+        return _refused(request, organisation, shift_id, error, form="add")
+    values = {"name": _name(result.claim.volunteer)}
+    if not result.created:
+        notice = _("%(name)s was already on this shift.") % values
+    elif result.claim.status == ClaimStatus.WAITLISTED:
+        notice = _("%(name)s is on the waitlist: the shift is full.") % values
+    else:
+        notice = _("%(name)s is on the shift.") % values
+    return _done(request, organisation, shift_id, notice)
+
+
+@require_POST
+@cockpit_view()
+def call_for_help(request: HttpRequest, organisation: Organisation, shift_id: int) -> HttpResponse:
+    _require_shift(organisation, shift_id)
+    form = CallForHelpForm(request.POST)
+    form.is_valid()
+    text = form.cleaned_data.get("text", "")
+    actor: User = request.user  # type: ignore[assignment]
+    try:
+        asked = shift_call_for_help(actor=actor, shift_id=shift_id, text=text)
+    except DomainError as error:
+        return _refused(request, organisation, shift_id, error, form="call", values={"text": text})
+    if asked:
+        notice = ngettext(
+            "%(count)s member was asked to help.", "%(count)s members were asked to help.", asked
+        ) % {"count": asked}
+    else:
+        notice = _(
+            "Nobody new was asked: the members who could take this shift have all been asked "
+            "already, or there are none."
+        )
+    return _done(request, organisation, shift_id, notice)
+
+
+urlpatterns = [
+    path("<slug:slug>/shifts/<int:shift_id>/", shift_panel, name="shift"),
+    path(
+        "<slug:slug>/shifts/<int:shift_id>/claims/<int:claim_id>/<slug:action>/",
+        claim_action,
+        name="shift_claim",
+    ),
+    path("<slug:slug>/shifts/<int:shift_id>/members/", add_member, name="shift_add_member"),
+    path("<slug:slug>/shifts/<int:shift_id>/call/", call_for_help, name="shift_call"),
+]

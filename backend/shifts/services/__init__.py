@@ -9,6 +9,7 @@ One module per concern; everything is re-exported here, so callers import from
 - ``waitlist``: promotion, first come first served, within the caller's transaction;
 - ``eligibility``: who may hold a seat (shared by claiming, promotion, the bot, broadcasts);
 - ``attendance``: check-in, check-out, attendance, no-shows;
+- ``coordination``: a coordinator putting a member on a shift, or calling for help;
 - ``planning``: recurring series and copying a week;
 - ``publishing``: the events each change publishes after commit.
 
@@ -38,6 +39,7 @@ from backend.shifts.services.claims import (
     claim_cancel,
     claim_create,
 )
+from backend.shifts.services.coordination import shift_add_member, shift_call_for_help
 from backend.shifts.services.eligibility import (
     Eligibility,
     Facts,
@@ -51,12 +53,15 @@ from backend.shifts.services.planning import (
     SERIES_RULE_FIELDS,
     SERIES_TEMPLATE_FIELDS,
     SERIES_TIME_FIELDS,
+    WeekCopy,
     local_times,
     series_cancel,
     series_create,
     series_dates,
+    series_occurrence_dates,
     series_update,
     shifts_copy_week,
+    week_copy,
     week_start,
 )
 from backend.shifts.services.shifts import (
@@ -80,6 +85,7 @@ __all__ = [
     "ClaimResult",
     "Eligibility",
     "Facts",
+    "WeekCopy",
     "cancellation_is_late",
     "check_in_open",
     "claim_cancel",
@@ -95,7 +101,10 @@ __all__ = [
     "series_cancel",
     "series_create",
     "series_dates",
+    "series_occurrence_dates",
     "series_update",
+    "shift_add_member",
+    "shift_call_for_help",
     "shift_cancel",
     "shift_create",
     "shift_local_date",
@@ -103,5 +112,6 @@ __all__ = [
     "shift_record_attendance",
     "shift_update",
     "shifts_copy_week",
+    "week_copy",
     "week_start",
 ]

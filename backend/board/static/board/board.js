@@ -4,6 +4,12 @@
 // is applied; an older one is ignored (the snapshot already had it); a jump means messages
 // were lost, so the board asks for a new snapshot ("resync"). After a dropped connection it
 // reconnects with growing, jittered delays and starts again from a snapshot.
+//
+// A card opens the shift's detail panel: a <dialog> filled with the HTML of the shift's page
+// (/board/<slug>/shifts/<id>/, asked for with X-Requested-With: fetch); its forms are sent
+// with fetch and the answer replaces the panel. Without JavaScript the same URL is a page.
+// The filter (all / short of people / online / on site) is applied after every render, so it
+// holds while events come in; ?filter= keeps it across a reload.
 (function () {
   "use strict";
 
@@ -13,6 +19,12 @@
   var statusEl = document.getElementById("status");
   var announcer = document.getElementById("announcer");
   var refreshButton = document.getElementById("refresh");
+  var texts = JSON.parse(document.getElementById("board-texts").textContent);
+  var dialog = document.getElementById("shift-panel");
+  var panelBody = document.getElementById("panel-body");
+  var filterForm = document.querySelector("[data-board-filter]");
+  var shiftUrlTemplate = board.dataset.shiftUrl; // ends in /0/
+  var FILTERS = ["all", "short", "online", "on_site"];
 
   var MIN_DELAY = 250;
   var MAX_DELAY = 3000; // boards must catch up within seconds of the server coming back
@@ -26,6 +38,13 @@
   var delay = MIN_DELAY;
   var pingTimer = null;
   var stopped = false;
+  var filter = initialFilter();
+  var panelShiftId = null; // the shift whose panel is open
+  var panelLoading = null; // the AbortController of the panel request in flight
+  // Our own action on the open panel's shift: its events need neither a refresh of the panel
+  // nor an announcement (the panel's answer says what happened).
+  var posting = false;
+  var ownChangeUntil = 0;
 
   var dayFormat = new Intl.DateTimeFormat(config.language, {
     weekday: "long", day: "numeric", month: "long", timeZone: config.time_zone,
@@ -79,7 +98,11 @@
     var time = el("p", "time");
     time.textContent = timeFormat.format(new Date(shift.starts_at)) + "–" +
       timeFormat.format(new Date(shift.ends_at));
-    var title = el("h3", "title", shift.title);
+    var title = el("h3", "title");
+    var link = el("a", "open-panel", shift.title);
+    link.href = shiftUrl(shift.id);
+    link.dataset.openShift = shift.id;
+    title.append(link);
     title.id = "shift-title-" + shift.id;
     article.setAttribute("aria-labelledby", title.id);
     head.append(time, title, el("span", "mode " + shift.mode, t[shift.mode] || shift.mode));
@@ -137,12 +160,19 @@
     return dayKeyFormat.format(new Date(shift.starts_at));
   }
 
+  function shiftUrl(id) {
+    return shiftUrlTemplate.replace(/\/0\/$/, "/" + id + "/");
+  }
+
   function renderAll() {
     var sorted = Array.from(shifts.values()).sort(function (a, b) {
       return Date.parse(a.starts_at) - Date.parse(b.starts_at) || a.id - b.id;
     });
-    var focusedId = document.activeElement && document.activeElement.dataset
-      ? document.activeElement.dataset.shiftId : undefined;
+    var active = document.activeElement;
+    var focusedId = active && active.dataset && board.contains(active)
+      ? (active.dataset.shiftId || active.dataset.openShift) : undefined;
+    var focusedLink = Boolean(active && active.dataset && active.dataset.openShift);
+    var today = dayKeyFormat.format(new Date());
     board.replaceChildren();
     if (sorted.length === 0) board.append(el("p", "empty", t.no_shifts));
     var section = null;
@@ -155,6 +185,10 @@
         section = el("section", "day");
         var heading = el("h2", null, dayFormat.format(new Date(shift.starts_at)));
         heading.id = "day-" + key;
+        if (key === today) {
+          section.classList.add("today");
+          heading.append(" ", el("span", "today-badge", texts.today));
+        }
         section.setAttribute("aria-labelledby", heading.id);
         list = el("div", "shifts");
         section.append(heading, list);
@@ -164,12 +198,213 @@
       article.tabIndex = 0; // keyboard users can step from shift to shift
       list.append(renderShift(shift, article));
     });
+    applyFilter(false);
     board.setAttribute("aria-busy", "false");
     if (focusedId) {
-      var again = board.querySelector('[data-shift-id="' + focusedId + '"]');
-      if (again) again.focus();
+      var again = card(focusedId);
+      if (again && focusedLink) again = again.querySelector("[data-open-shift]") || again;
+      if (again && !again.closest("[hidden]")) again.focus();
     }
   }
+
+  function card(id) {
+    return board.querySelector('article[data-shift-id="' + id + '"]');
+  }
+
+  // --- filter ------------------------------------------------------------------------------
+
+  function initialFilter() {
+    var asked = new URLSearchParams(window.location.search).get("filter");
+    return FILTERS.indexOf(asked) >= 0 ? asked : "all";
+  }
+
+  function matches(shift) {
+    if (filter === "short") {
+      return shift.status === "published" && shift.confirmed_count < shift.capacity;
+    }
+    if (filter === "online" || filter === "on_site") return shift.mode === filter;
+    return true;
+  }
+
+  // Hides the cards (and days) the filter leaves out; after a change, says how many remain.
+  function applyFilter(announceCount) {
+    var shown = 0;
+    board.querySelectorAll("section.day").forEach(function (section) {
+      var visible = 0;
+      section.querySelectorAll("article[data-shift-id]").forEach(function (article) {
+        var shift = shifts.get(Number(article.dataset.shiftId));
+        var keep = !shift || matches(shift);
+        article.hidden = !keep;
+        if (keep) visible += 1;
+      });
+      section.hidden = visible === 0;
+      shown += visible;
+    });
+    var none = board.querySelector(".filtered-empty");
+    if (shown === 0 && shifts.size > 0) {
+      if (!none) board.append(el("p", "empty filtered-empty", texts.filtered_none));
+    } else if (none) {
+      none.remove();
+    }
+    if (announceCount) announce(format(texts.shown, { count: shown, total: shifts.size }));
+  }
+
+  if (filterForm) {
+    filterForm.addEventListener("change", function (event) {
+      if (event.target.name !== "filter" || FILTERS.indexOf(event.target.value) < 0) return;
+      filter = event.target.value;
+      var url = new URL(window.location.href);
+      if (filter === "all") url.searchParams.delete("filter");
+      else url.searchParams.set("filter", filter);
+      window.history.replaceState(null, "", url);
+      applyFilter(true);
+    });
+    filterForm.addEventListener("submit", function (event) { event.preventDefault(); });
+  }
+
+  // --- the shift's detail panel -----------------------------------------------------------
+
+  function csrfToken(form) {
+    var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // After an action the focus goes to what the answer says: its notice or refusal, or the
+  // first field it refused (whose error its aria-describedby reads out); else the title.
+  function showPanel(html, afterAction) {
+    panelBody.innerHTML = html;
+    var message = panelBody.querySelector("[data-panel-message]");
+    var invalid = panelBody.querySelector("[aria-invalid=true]");
+    var target = afterAction && (message || invalid);
+    (target || panelBody.querySelector("#panel-title")).focus();
+    if (message) announce(message.textContent.trim());
+  }
+
+  // One panel request at a time: a newer one (a click, a form) replaces one in flight.
+  function panelRequest(url, options) {
+    if (panelLoading) panelLoading.abort();
+    var controller = new AbortController();
+    panelLoading = controller;
+    var request = Object.assign({
+      credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch" },
+      signal: controller.signal,
+    }, options || {});
+    function done() { if (panelLoading === controller) panelLoading = null; }
+    return fetch(url, request).then(function (response) {
+      // A refusal comes back as the panel saying why (marked X-Panel); anything else (the
+      // log-in page after a session ended, a server error) is a failure.
+      if (response.headers.get("X-Panel") !== "1") throw new Error("panel " + response.status);
+      return response.text();
+    }).then(function (html) { done(); return html; }, function (error) { done(); throw error; });
+  }
+
+  function panelFailed(error) {
+    if (error && error.name === "AbortError") return;
+    panelBody.replaceChildren(el("p", "errorlist nonfield panel-error", texts.panel_failed));
+    var failed = panelBody.firstChild;
+    failed.setAttribute("role", "alert");
+    failed.tabIndex = -1;
+    failed.focus();
+  }
+
+  function openPanel(id) {
+    panelShiftId = id;
+    panelBody.replaceChildren(el("p", "panel-loading", texts.loading));
+    if (!dialog.open) dialog.showModal();
+    panelRequest(shiftUrl(id)).then(function (html) {
+      if (panelShiftId === id) showPanel(html, false);
+    }).catch(panelFailed);
+  }
+
+  function ownChange(shiftId) {
+    return panelShiftId === shiftId && (posting || Date.now() < ownChangeUntil);
+  }
+
+  // Another coordinator changed the open shift: show it fresh, unless this one is typing.
+  function refreshPanel() {
+    if (!dialog.open || panelShiftId === null || panelLoading) return;
+    var busy = panelBody.querySelector("details[open]") ||
+      Array.prototype.some.call(panelBody.querySelectorAll("textarea"), function (area) {
+        return area.value !== area.defaultValue;
+      }) || (document.activeElement && /^(SELECT|TEXTAREA|INPUT)$/.test(document.activeElement.tagName) &&
+        panelBody.contains(document.activeElement));
+    if (busy) return;
+    var active = document.activeElement;
+    var hadFocus = Boolean(active && panelBody.contains(active));
+    var keep = hadFocus && active.id ? active.id : null;
+    var id = panelShiftId;
+    panelRequest(shiftUrl(id)).then(function (html) {
+      if (panelShiftId !== id || !dialog.open) return;
+      panelBody.innerHTML = html;
+      if (!hadFocus) return;
+      // The same control if it is still there (its id), else the panel's title.
+      var again = keep && document.getElementById(keep);
+      var target = again && panelBody.contains(again) ? again : panelBody.querySelector("#panel-title");
+      if (target) target.focus();
+    }).catch(function () { /* the next event or the coordinator's next click tries again */ });
+  }
+
+  board.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-open-shift]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    openPanel(Number(link.dataset.openShift));
+  });
+
+  board.addEventListener("keydown", function (event) {
+    // Enter or Space on a focused card opens its panel (the title link does so by itself).
+    if (event.key !== "Enter" && event.key !== " ") return;
+    var article = event.target;
+    if (!article.matches || !article.matches("article[data-shift-id]")) return;
+    event.preventDefault();
+    openPanel(Number(article.dataset.shiftId));
+  });
+
+  panelBody.addEventListener("click", function (event) {
+    if (event.target.closest("[data-panel-close]")) dialog.close();
+  });
+
+  panelBody.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-panel-form]")) return;
+    event.preventDefault();
+    var body = new FormData(form, event.submitter || undefined);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (button) { button.disabled = true; });
+    posting = true;
+    panelRequest(form.action, {
+      method: "POST",
+      body: body,
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": csrfToken(form) },
+    }).then(function (html) {
+      posting = false;
+      ownChangeUntil = Date.now() + 1500;
+      showPanel(html, true);
+    }).catch(function (error) {
+      posting = false;
+      buttons.forEach(function (button) { button.disabled = false; });
+      panelFailed(error);
+    });
+  });
+
+  dialog.addEventListener("close", function () {
+    if (panelLoading) panelLoading.abort();
+    var id = panelShiftId;
+    panelShiftId = null;
+    panelBody.replaceChildren();
+    var back = id !== null ? card(id) : null;
+    if (back && !back.hidden) back.focus();
+  });
+
+  // A click on the backdrop (outside the dialog's box) closes it, as Escape does.
+  dialog.addEventListener("click", function (event) {
+    if (event.target !== dialog) return;
+    var box = dialog.getBoundingClientRect();
+    var inside = event.clientX >= box.left && event.clientX <= box.right &&
+      event.clientY >= box.top && event.clientY <= box.bottom;
+    if (!inside) dialog.close();
+  });
 
   function inWindow(shift) {
     var starts = Date.parse(shift.starts_at);
@@ -183,10 +418,19 @@
     } else {
       shifts.set(shift.id, shift);
     }
-    var article = board.querySelector('[data-shift-id="' + shift.id + '"]');
+    var article = card(shift.id);
     var sameDay = before && dayKey(before) === dayKey(shift) && before.starts_at === shift.starts_at;
-    if (article && sameDay && shifts.has(shift.id)) renderShift(shift, article);
-    else renderAll();
+    if (article && sameDay && shifts.has(shift.id)) {
+      var focusedLink = document.activeElement && article.contains(document.activeElement) &&
+        document.activeElement !== article;
+      renderShift(shift, article);
+      if (focusedLink) article.querySelector("[data-open-shift]").focus();
+      applyFilter(false);
+    } else {
+      renderAll();
+    }
+    if (ownChange(shift.id)) return;
+    if (panelShiftId === shift.id) refreshPanel();
     var at = timeFormat.format(new Date(shift.starts_at));
     if (eventType === "shift.cancelled") {
       announce(format(t.shift_cancelled, { title: shift.title, time: at }));
