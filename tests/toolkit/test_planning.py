@@ -4,10 +4,12 @@ of one occurrence, claims that open at a set moment, and copying a week."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
 
 from backend.accounts.models import User
 from backend.core.errors import ClaimsNotOpen, PermissionDenied, ValidationFailed
@@ -20,7 +22,9 @@ from backend.shifts.services import (
     series_update,
     shift_update,
     shifts_copy_week,
+    week_copy,
 )
+from tests.backend.conftest import shared_database  # noqa: F401 (fixture)
 from tests.conftest import client_for
 from tests.factories import ShiftFactory
 
@@ -257,6 +261,82 @@ def test_copying_a_week_keeps_local_times_across_the_daylight_saving_change(
     assert copies[1].claims_open_at == at(27, 9)
     assert (copies[0].title, copies[0].status) == (monday.title, ShiftStatus.DRAFT)
     assert copies[1].title == sunday.title
+
+
+def test_copying_a_week_twice_creates_nothing_the_second_time(
+    coordinator: User, organisation: Organisation
+) -> None:
+    def at(day: int, hour: int) -> dt.datetime:
+        return dt.datetime(2027, 3, day, hour, tzinfo=BRUSSELS)
+
+    # Two identical shifts (two rounds at once) need two copies; one more in the target week
+    # with another title, and a cancelled copy, do not count as copies.
+    for _ in range(2):
+        ShiftFactory(
+            organisation=organisation, title="Ronde", starts_at=at(22, 9), ends_at=at(22, 11)
+        )
+    ShiftFactory(organisation=organisation, title="Bingo", starts_at=at(28, 14), ends_at=at(28, 16))
+    ShiftFactory(organisation=organisation, title="Markt", starts_at=at(29, 9), ends_at=at(29, 11))
+    ShiftFactory(
+        organisation=organisation,
+        title="Bingo",
+        starts_at=dt.datetime(2027, 4, 4, 14, tzinfo=BRUSSELS),
+        ends_at=dt.datetime(2027, 4, 4, 16, tzinfo=BRUSSELS),
+        status=ShiftStatus.CANCELLED,
+    )
+    weeks = {"from_week": dt.date(2027, 3, 22), "to_week": dt.date(2027, 3, 29)}
+
+    first = week_copy(actor=coordinator, organisation=organisation, **weeks)
+    second = week_copy(actor=coordinator, organisation=organisation, **weeks)
+
+    assert [(c.title, _local(c)[0]) for c in first.created] == [
+        ("Ronde", dt.date(2027, 3, 29)),
+        ("Ronde", dt.date(2027, 3, 29)),
+        ("Bingo", dt.date(2027, 4, 4)),  # the cancelled one is not a copy
+    ]
+    assert first.already_there == 0
+    assert (second.created, second.already_there) == ([], 3)
+    assert shifts_copy_week(actor=coordinator, organisation=organisation, **weeks) == []
+    assert Shift.objects.exclude(status=ShiftStatus.CANCELLED).count() == 4 + 3
+
+
+@pytest.mark.usefixtures("shared_database")
+def test_two_copies_of_a_week_at_once_create_the_copies_once(
+    coordinator: User, organisation: Organisation
+) -> None:
+    for day in (22, 23, 24):
+        ShiftFactory(
+            organisation=organisation,
+            starts_at=dt.datetime(2027, 3, day, 9, tzinfo=BRUSSELS),
+            ends_at=dt.datetime(2027, 3, day, 11, tzinfo=BRUSSELS),
+        )
+    barrier = threading.Barrier(2)
+    results: list[object] = []
+
+    def copy() -> None:
+        try:
+            barrier.wait(timeout=30)
+            results.append(
+                week_copy(
+                    actor=coordinator,
+                    organisation=organisation,
+                    from_week=dt.date(2027, 3, 22),
+                    to_week=dt.date(2027, 3, 29),
+                )
+            )
+        except BaseException as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=copy) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(len(r.created) for r in results) == [0, 3], results  # type: ignore[attr-defined]
+    assert Shift.objects.count() == 6
 
 
 def test_copying_a_week_is_for_coordinators_of_that_organisation(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,18 +165,53 @@ def series_create(
     return series
 
 
+def _upcoming(
+    dates: Iterable[dt.date], start_time: dt.time, duration: dt.timedelta, zone: ZoneInfo
+) -> list[dt.date]:
+    """The dates whose occurrence starts in the future: a series started today skips what
+    already began."""
+    now = timezone.now()
+    return [day for day in dates if local_times(day, start_time, duration, zone)[0] > now]
+
+
+def series_occurrence_dates(
+    *,
+    organisation: Organisation,
+    frequency: str,
+    starts_on: dt.date,
+    until: dt.date,
+    start_time: dt.time,
+    end_time: dt.time,
+    weekdays: list[int] | None = None,
+    interval: int = 1,
+) -> list[dt.date]:
+    """The dates ``series_create`` would make shifts on with this rule (those still ahead),
+    without creating anything: what the planning page shows before a series is saved.
+    Refuses a rule ``series_create`` refuses (``ValidationFailed``)."""
+    series = ShiftSeries(
+        organisation=organisation,
+        frequency=frequency,
+        interval=interval,
+        weekdays=sorted(set(weekdays or [])),
+        starts_on=starts_on,
+        until=until,
+        start_time=start_time,
+    )
+    dates = series_dates(series) if until >= starts_on else []
+    _validate_series(series, dates)
+    zone = ZoneInfo(organisation.time_zone)
+    return _upcoming(dates, start_time, _duration(start_time, end_time), zone)
+
+
 def _series_add_occurrences(
     actor: User, series: ShiftSeries, dates: Iterable[dt.date], *, publish: bool
 ) -> list[Shift]:
     zone = ZoneInfo(series.organisation.time_zone)
     duration = dt.timedelta(minutes=series.duration_minutes)
-    now = timezone.now()
     qualification_ids = list(series.required_qualifications.values_list("pk", flat=True))
     created = []
-    for day in dates:
+    for day in _upcoming(dates, series.start_time, duration, zone):
         starts_at, ends_at = local_times(day, series.start_time, duration, zone)
-        if starts_at <= now:
-            continue  # a series started today skips what already began
         created.append(
             shift_create(
                 actor=actor,
@@ -287,30 +325,67 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-@transaction.atomic
-def shifts_copy_week(
+@dataclass(frozen=True)
+class WeekCopy:
+    """What copying a week did: the new shifts, and how many shifts of the week were left
+    out because their copy was already there (so a second copy of a week creates nothing)."""
+
+    created: list[Shift]
+    already_there: int
+
+
+# The key of the transaction-level advisory lock that makes copies of one organisation's
+# weeks run one at a time (with the organisation's id as the second key).
+WEEK_COPY_LOCK = 0x7765656B  # "week"
+
+
+def _lock_week_copies(organisation_id: int) -> None:
+    """Two copies at once (a double click, two coordinators) would both find the target week
+    without the copies and both create them: they wait for each other here, and the second
+    then finds the first one's copies. An advisory lock, not a row lock: it conflicts with
+    nothing but another copy, so it stays outside the row locks' order (backend.shifts.locks)
+    and the claims never wait for it. SQLite runs one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WEEK_COPY_LOCK, organisation_id])
+
+
+@transaction_retrying
+def week_copy(
     *,
     actor: User,
     organisation: Organisation,
     from_week: dt.date,
     to_week: dt.date,
     publish: bool = False,
-) -> list[Shift]:
+) -> WeekCopy:
     """Copy every shift of one week (Monday to Sunday, local time; not the cancelled ones)
-    to another week, at the same local wall-clock times. All or nothing."""
+    to another week, at the same local wall-clock times. All or nothing.
+
+    Idempotent: a shift whose copy is already in the target week (same title, same local
+    start and end, not cancelled) is left out, so copying the same week twice creates
+    nothing the second time. Two identical shifts in the week need two copies."""
     require_manager(user=actor, organisation_id=organisation.pk)
     source, target = week_start(from_week), week_start(to_week)
     if source == target:
         raise ValidationFailed(fields={"to_week": [_("Choose another week to copy to.")]})
+    _lock_week_copies(organisation.pk)
     zone = ZoneInfo(organisation.time_zone)
     days = target - source
-    begin = dt.datetime.combine(source, dt.time.min, tzinfo=zone)
-    end = dt.datetime.combine(source + dt.timedelta(days=7), dt.time.min, tzinfo=zone)
-    originals = (
-        Shift.objects.filter(organisation=organisation, starts_at__gte=begin, starts_at__lt=end)
-        .exclude(status=ShiftStatus.CANCELLED)
-        .prefetch_related("required_qualifications")
-        .order_by("starts_at", "id")
+
+    def week(first: dt.date) -> QuerySet[Shift]:
+        begin = dt.datetime.combine(first, dt.time.min, tzinfo=zone)
+        end = dt.datetime.combine(first + dt.timedelta(days=7), dt.time.min, tzinfo=zone)
+        return Shift.objects.filter(
+            organisation=organisation, starts_at__gte=begin, starts_at__lt=end
+        ).exclude(status=ShiftStatus.CANCELLED)
+
+    originals = week(source).prefetch_related("required_qualifications").order_by("starts_at", "id")
+    # A multiset: each shift already in the target week stands for one copy.
+    there = Counter(
+        (title, starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC))
+        for title, starts_at, ends_at in week(target).values_list("title", "starts_at", "ends_at")
     )
 
     def moved(moment: dt.datetime | None) -> dt.datetime | None:
@@ -320,6 +395,7 @@ def shifts_copy_week(
         return local.replace(tzinfo=zone)
 
     copies = []
+    already_there = 0
     for shift in originals:
         values = {name: getattr(shift, name) for name in EDITABLE_FIELDS}
         values.update(
@@ -327,6 +403,15 @@ def shifts_copy_week(
             ends_at=moved(shift.ends_at),
             claims_open_at=moved(shift.claims_open_at),
         )
+        key = (
+            shift.title,
+            values["starts_at"].astimezone(dt.UTC),
+            values["ends_at"].astimezone(dt.UTC),
+        )
+        if there[key]:
+            there[key] -= 1
+            already_there += 1
+            continue
         copies.append(
             shift_create(
                 actor=actor,
@@ -336,4 +421,22 @@ def shifts_copy_week(
                 **values,
             )
         )
-    return copies
+    return WeekCopy(created=copies, already_there=already_there)
+
+
+def shifts_copy_week(
+    *,
+    actor: User,
+    organisation: Organisation,
+    from_week: dt.date,
+    to_week: dt.date,
+    publish: bool = False,
+) -> list[Shift]:
+    """``week_copy``, returning only the new shifts (what the API answers with)."""
+    return week_copy(
+        actor=actor,
+        organisation=organisation,
+        from_week=from_week,
+        to_week=to_week,
+        publish=publish,
+    ).created
