@@ -208,6 +208,9 @@ INZET_MAX_SHIFT_HOURS = 24
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN").strip()
 # Webhook mode: what Telegram sends in X-Telegram-Bot-Api-Secret-Token; empty: webhook off.
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET").strip()
+# The bot's username (without @), for the t.me deep links of invite codes and their posters;
+# empty: the cockpit shows the codes and explains that links need it.
+TELEGRAM_BOT_USERNAME = env_str("TELEGRAM_BOT_USERNAME").strip().lstrip("@")
 # The Bot API prefix the token is appended to (a self-hosted Bot API server, or a test one).
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL").strip() or "https://api.telegram.org/bot"
 

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 
 from backend.accounts.models import User
 from backend.core.errors import NotFound, PermissionDenied
-from backend.organisations.models import MANAGER_ROLES, Membership, Organisation, Role
+from backend.organisations.models import (
+    MANAGER_ROLES,
+    InviteCode,
+    Membership,
+    Organisation,
+    Qualification,
+    Role,
+    VolunteerQualification,
+)
 
 
 def membership_role(*, user: User, organisation_id: int) -> str | None:
@@ -62,10 +72,6 @@ def access_organisation(*, user: User, organisation_id: int, manage: bool = Fals
     return organisation
 
 
-def organisations_of(*, user: User) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(memberships__user=user).distinct().order_by("name")
-
-
 def managed_organisation_ids(*, user: User) -> QuerySet[Any, int]:
     """The ids of the organisations ``user`` may manage (``may_manage``), as a subquery."""
     if not user.is_active:
@@ -74,4 +80,79 @@ def managed_organisation_ids(*, user: User) -> QuerySet[Any, int]:
         return Organisation.objects.values_list("pk", flat=True)
     return Membership.objects.filter(user=user, role__in=MANAGER_ROLES).values_list(
         "organisation_id", flat=True
+    )
+
+
+def members_of(*, organisation: Organisation, search: str = "", role: str = "") -> list[Membership]:
+    """The organisation's members by name, each user with ``held``: the qualifications of
+    this organisation they hold (qualification included, by name). Two queries, whatever the
+    number of members. ``search`` matches the display name or e-mail address; ``role``
+    (one of ``Role``) keeps that role only."""
+    members = Membership.objects.filter(organisation=organisation).select_related("user__profile")
+    search = search.strip()
+    if search:
+        members = members.filter(
+            Q(user__profile__display_name__icontains=search) | Q(user__email__icontains=search)
+        )
+    if role in Role.values:
+        members = members.filter(role=role)
+    return list(
+        members.prefetch_related(_held_in(organisation)).order_by(
+            Lower("user__profile__display_name"), "pk"
+        )
+    )
+
+
+def member_of(*, organisation: Organisation, membership_id: int) -> Membership | None:
+    """One membership of the organisation (None for another organisation's), its user with
+    ``held`` as in ``members_of``."""
+    return (
+        Membership.objects.filter(organisation=organisation, pk=membership_id)
+        .select_related("user__profile")
+        .prefetch_related(_held_in(organisation))
+        .first()
+    )
+
+
+def _held_in(organisation: Organisation) -> Prefetch[Any]:
+    held = (
+        VolunteerQualification.objects.filter(qualification__organisation=organisation)
+        .select_related("qualification")
+        .order_by(Lower("qualification__name"), "pk")
+    )
+    return Prefetch("user__qualifications", queryset=held, to_attr="held")
+
+
+def qualifications_of(*, organisation: Organisation) -> list[Qualification]:
+    return list(Qualification.objects.filter(organisation=organisation).order_by(Lower("name")))
+
+
+def usable_invites_q(now: dt.datetime) -> Q:
+    """Invite codes that still let someone join: not revoked, not expired, not used up."""
+    return (
+        Q(revoked=False)
+        & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        & (Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
+    )
+
+
+def invites_of(
+    *, organisation: Organisation, now: dt.datetime, limit: int = 100
+) -> tuple[list[InviteCode], list[InviteCode]]:
+    """The organisation's invite codes, newest first: (usable, ended), ``limit`` of each.
+    Ended: revoked, expired or used up; a few are kept in view so a coordinator sees why a
+    code stopped working."""
+    usable = usable_invites_q(now)
+    invites = InviteCode.objects.filter(organisation=organisation).order_by("-created_at", "-pk")
+    return list(invites.filter(usable)[:limit]), list(invites.exclude(usable)[:limit])
+
+
+def invite_of(*, organisation: Organisation, invite_id: int, now: dt.datetime) -> InviteCode | None:
+    """One invite code of the organisation (None for another's), with ``usable``: whether it
+    still lets someone join."""
+    usable = ExpressionWrapper(usable_invites_q(now), output_field=BooleanField())
+    return (
+        InviteCode.objects.filter(organisation=organisation, pk=invite_id)
+        .annotate(usable=usable)
+        .first()
     )

@@ -24,7 +24,7 @@ from backend.organisations.models import (
     Role,
     VolunteerQualification,
 )
-from backend.organisations.selectors import may_administer, require_manager
+from backend.organisations.selectors import may_administer, require_manager, usable_invites_q
 from realtime.events import publish_access_changed_on_commit
 
 
@@ -85,17 +85,29 @@ def invite_create(
     )
 
 
+def invite_revoke(*, actor: User, organisation: Organisation, invite_id: int) -> InviteCode:
+    """Stop an invite code from working. Its coordinators may revoke volunteer and
+    coordinator invites; admin invites only its admins (as only they may make them)."""
+    require_manager(user=actor, organisation_id=organisation.pk)
+    invite = InviteCode.objects.filter(pk=invite_id, organisation=organisation).first()
+    if invite is None:
+        raise NotFound()
+    is_admin = may_administer(user=actor, organisation_id=organisation.pk)
+    if invite.role == Role.ADMIN and not is_admin:
+        raise PermissionDenied(_("Only admins can revoke admin invites."))
+    # One UPDATE: a join that already counted its use keeps its membership, any later one fails.
+    InviteCode.objects.filter(pk=invite.pk).update(revoked=True)
+    invite.revoked = True
+    return invite
+
+
 @transaction.atomic
 def organisation_join(*, user: User, code: str) -> Membership:
     """Join with an invite code. Joining again keeps the higher of the two roles."""
     now = timezone.now()
     # The conditional update counts the use and checks expiry and the use limit in one step,
     # so a code with max_uses=1 can't be used twice by two people at once.
-    usable = (
-        Q(code=code, revoked=False)
-        & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        & (Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
-    )
+    usable = Q(code=code) & usable_invites_q(now)
     invite = InviteCode.objects.filter(usable).select_related("organisation").first()
     if (
         invite is None
@@ -125,24 +137,56 @@ def _change_role(membership: Membership, role: str) -> None:
 
 
 NO_SHOW_LIMIT_RANGE = (1, 20)
+ORGANISATION_NAME_MAX_LENGTH = Organisation._meta.get_field("name").max_length or 200
 
 
 @transaction.atomic
 def organisation_update(
-    *, actor: User, organisation_id: int, no_show_limit: int | None = None
+    *,
+    actor: User,
+    organisation_id: int,
+    name: str | None = None,
+    time_zone: str | None = None,
+    no_show_limit: int | None = None,
 ) -> Organisation:
-    """Change an organisation's settings: admins of the organisation (and staff) only."""
+    """Change an organisation's settings: admins of the organisation (and staff) only.
+
+    Fields left ``None`` stay as they are. Every invalid field is reported at once, and then
+    nothing changes."""
     organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
     if organisation is None:
         raise NotFound()
     if not may_administer(user=actor, organisation_id=organisation_id):
         raise PermissionDenied(_("Only admins can change the organisation's settings."))
+    errors: dict[str, list[str]] = {}
+    changed: dict[str, object] = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            errors["name"] = [_("This field may not be blank.")]
+        elif len(name) > ORGANISATION_NAME_MAX_LENGTH:
+            errors["name"] = [
+                _("Use at most %(count)s characters.") % {"count": ORGANISATION_NAME_MAX_LENGTH}
+            ]
+        else:
+            changed["name"] = name
+    if time_zone is not None:
+        if time_zone not in zoneinfo.available_timezones():
+            errors["time_zone"] = [_("Unknown time zone.")]
+        else:
+            changed["time_zone"] = time_zone
     if no_show_limit is not None:
         low, high = NO_SHOW_LIMIT_RANGE
         if not low <= no_show_limit <= high:
-            raise ValidationFailed(fields={"no_show_limit": [_("Give a number from 1 to 20.")]})
-        organisation.no_show_limit = no_show_limit
-        organisation.save(update_fields=["no_show_limit"])
+            errors["no_show_limit"] = [_("Give a number from 1 to 20.")]
+        else:
+            changed["no_show_limit"] = no_show_limit
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if changed:
+        for field, value in changed.items():
+            setattr(organisation, field, value)
+        organisation.save(update_fields=list(changed))
     return organisation
 
 
@@ -156,6 +200,21 @@ def membership_set_role(*, actor: User, membership: Membership, role: str) -> Me
         raise ValidationFailed(
             fields={"role": [_("Only admins can grant or take the admin role.")]}
         )
+    if membership.role == Role.ADMIN and role != Role.ADMIN:
+        # Lock every admin row of the organisation, in one order: two admins demoting each
+        # other at once must not both still see the other one; the second waits and counts.
+        admins = list(
+            Membership.objects.select_for_update()
+            .filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not set(admins) - {membership.pk}:
+            raise ValidationFailed(
+                fields={
+                    "role": [_("The organisation needs an admin: make someone else admin first.")]
+                }
+            )
     if role != membership.role:
         _change_role(membership, role)
         # A coordinator made a volunteer loses the board: its open sockets close (4403).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from backend.accounts.models import User
@@ -145,3 +145,20 @@ def where_to_go(shift: Shift, *, claim_status: str | None, manages: bool) -> Whe
     if shift.mode == ShiftMode.ON_SITE:
         return WhereToGo(address=shift.address or None, meeting_link=None)
     return WhereToGo(address=None, meeting_link=shift.meeting_link or None)
+
+
+def last_shift_starts(*, organisation_id: int, now: dt.datetime) -> dict[int, dt.datetime]:
+    """Volunteer id -> the start of their most recent shift of the organisation that has
+    begun, with a claim confirmed or completed (not cancelled, not a no-show), in one query."""
+    rows = (
+        Claim.objects.filter(
+            shift__organisation_id=organisation_id,
+            shift__starts_at__lt=now,
+            status__in=[ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED],
+        )
+        .exclude(shift__status=ShiftStatus.CANCELLED)
+        .values("volunteer_id")
+        .annotate(last=Max("shift__starts_at"))
+        .values_list("volunteer_id", "last")
+    )
+    return dict(rows)

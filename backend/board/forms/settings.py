@@ -1,0 +1,58 @@
+"""The organisation's settings form (admins).
+
+It parses; the rules (a name, a known time zone, a no-show limit of 1 to 20) are
+``organisation_update``'s, whose field errors the view puts on this form. The browser gets
+the same limits as hints.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from backend.organisations.services import NO_SHOW_LIMIT_RANGE
+
+FIRST_TIME_ZONE = "Europe/Brussels"
+
+Choices = list[tuple[str, str] | tuple[str, list[tuple[str, str]]]]
+
+
+@functools.cache
+def time_zone_choices() -> Choices:
+    """Europe/Brussels first, then every zone by region (``Europe``, ``America``, …)."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        if name == FIRST_TIME_ZONE or "/" not in name or name.startswith(("Etc/", "SystemV/")):
+            continue
+        regions.setdefault(name.split("/", 1)[0], []).append((name, name.replace("_", " ")))
+    return [
+        (FIRST_TIME_ZONE, FIRST_TIME_ZONE),
+        *[(region, zones) for region, zones in sorted(regions.items())],
+        ("UTC", "UTC"),
+    ]
+
+
+class OrganisationSettingsForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the organisation"),
+        required=False,
+        widget=forms.TextInput(attrs={"required": True, "maxlength": 200}),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_("Shift times are shown and entered in this time zone."),
+    )
+    no_show_limit = forms.IntegerField(
+        label=_("No-shows before a volunteer is blocked"),
+        help_text=_(
+            "After this many missed shifts without notice, a volunteer can only claim again "
+            "once a coordinator clears it (1 to 20)."
+        ),
+        widget=forms.NumberInput(
+            attrs={"min": NO_SHOW_LIMIT_RANGE[0], "max": NO_SHOW_LIMIT_RANGE[1]}
+        ),
+    )
