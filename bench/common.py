@@ -51,8 +51,13 @@ class Server:
     """The Procfile's web process: scripts/serve.py with N Daphne processes."""
 
     def __init__(
-        self, env: dict[str, str], processes: int, app: str = "backend.config.asgi:application"
+        self,
+        env: dict[str, str],
+        processes: int,
+        app: str = "backend.config.asgi:application",
+        start_seconds: float = 30,
     ) -> None:
+        self.start_seconds = start_seconds
         self.port = free_port()
         self.processes = processes
         self.app = app
@@ -79,7 +84,7 @@ class Server:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(f"{self.url}/api/schema/", timeout=2)

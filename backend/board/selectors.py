@@ -9,10 +9,11 @@ constant number of queries, whatever the number of shifts or claims.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypedDict
+from collections import defaultdict
+from typing import NamedTuple, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from backend.organisations.models import Organisation
@@ -88,49 +89,88 @@ def board_window(
     return start, end
 
 
+# The shift fields a board row shows.
+SHIFT_FIELDS = (
+    "id",
+    "title",
+    "mode",
+    "status",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "confirmed_count",
+    "waitlist_count",
+    "claims_open_at",
+)
+
+
 def _board_shifts() -> QuerySet[Shift]:
-    # Everyone who had a seat first (in the order they got it), then the waitlist.
+    return Shift.objects.filter(status__in=[ShiftStatus.PUBLISHED, ShiftStatus.CANCELLED]).order_by(
+        "starts_at", "id"
+    )
+
+
+class AttendanceFacts(Protocol):
+    """What the attendance state is read from: a Claim, or a board row's claim values."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def checked_in_at(self) -> dt.datetime | None: ...
+    @property
+    def checked_out_at(self) -> dt.datetime | None: ...
+
+
+class _ShownClaim(NamedTuple):
+    shift_id: int
+    id: int
+    status: str
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    display_name: str | None
+    email: str | None
+    volunteer_id: int
+
+
+def _shown_claims(shift_ids: QuerySet[Shift, int]) -> dict[int, list[_ShownClaim]]:
+    """The claims a board shows for each shift: everyone who had a seat first (in the order
+    they got it), then the waitlist. One query."""
     on_waitlist = Case(
         When(status=ClaimStatus.WAITLISTED, then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
-    shown = (
-        Claim.objects.filter(status__in=BOARD_CLAIM_STATUSES)
-        .select_related("volunteer__profile")
+    rows = (
+        Claim.objects.filter(shift_id__in=shift_ids, status__in=BOARD_CLAIM_STATUSES)
         .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
-    )
-    return (
-        Shift.objects.filter(status__in=[ShiftStatus.PUBLISHED, ShiftStatus.CANCELLED])
-        .only(
+        .values_list(
+            "shift_id",
             "id",
-            "title",
-            "mode",
             "status",
-            "starts_at",
-            "ends_at",
-            "capacity",
-            "confirmed_count",
-            "waitlist_count",
-            "claims_open_at",
+            "checked_in_at",
+            "checked_out_at",
+            "volunteer__profile__display_name",
+            "volunteer__email",
+            "volunteer_id",
         )
-        .prefetch_related(Prefetch("claims", queryset=shown, to_attr="board_claims"))
-        .order_by("starts_at", "id")
     )
+    claims: dict[int, list[_ShownClaim]] = defaultdict(list)
+    for row in rows:
+        claim = _ShownClaim(*row)
+        claims[claim.shift_id].append(claim)
+    return claims
 
 
-def _volunteer_name(claim: Claim) -> str:
-    profile = getattr(claim.volunteer, "profile", None)
-    if profile is not None and profile.display_name:
-        return profile.display_name
-    return str(claim.volunteer)
+def _volunteer_name(claim: _ShownClaim) -> str:
+    # As the profile's display name, else str(User).
+    return claim.display_name or claim.email or f"user {claim.volunteer_id}"
 
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _attendance(claim: Claim) -> str:
+def _attendance(claim: AttendanceFacts) -> str:
     if claim.status == ClaimStatus.WAITLISTED:
         return "waitlisted"
     if claim.status == ClaimStatus.NO_SHOW:
@@ -144,32 +184,46 @@ def _attendance(claim: Claim) -> str:
     return "not_checked_in"
 
 
-def _row(shift: Shift, now: dt.datetime) -> BoardShift:
-    claims: list[Claim] = getattr(shift, "board_claims", [])
-    opens = shift.claims_open_at
-    return {
-        "id": shift.pk,
-        "title": shift.title,
-        "mode": shift.mode,
-        "status": shift.status,
-        "starts_at": shift.starts_at.isoformat(),
-        "ends_at": shift.ends_at.isoformat(),
-        "capacity": shift.capacity,
-        "confirmed_count": shift.confirmed_count,
-        "waitlist_count": shift.waitlist_count,
-        "claims_open_at": opens.isoformat() if opens is not None and opens > now else None,
-        "volunteers": [
+def _rows(shifts: QuerySet[Shift], now: dt.datetime) -> list[BoardShift]:
+    """The board rows of ``shifts``, in two queries: the shifts, then the shown claims of all
+    of them with the names. Plain values, not model instances: for 300 shifts and 2,000
+    claims the instances (claim, user, profile: 6,300) and their unused timestamps took
+    most of a second (bench/board_page.py, BENCHMARKS.md)."""
+    found = list(shifts.values(*SHIFT_FIELDS))
+    if not found:
+        return []
+    # The shifts again, as a subquery: the SQL stays the same size for any number of shifts
+    # (300 quoted ids took PostgreSQL longer to plan than the subquery to run).
+    claims = _shown_claims(shifts.values_list("id", flat=True))
+    rows: list[BoardShift] = []
+    for shift in found:
+        opens = shift["claims_open_at"]
+        rows.append(
             {
-                "claim_id": claim.pk,
-                "name": _volunteer_name(claim),
-                "status": claim.status,
-                "attendance": _attendance(claim),
-                "checked_in_at": _iso(claim.checked_in_at),
-                "checked_out_at": _iso(claim.checked_out_at),
+                "id": shift["id"],
+                "title": shift["title"],
+                "mode": shift["mode"],
+                "status": shift["status"],
+                "starts_at": shift["starts_at"].isoformat(),
+                "ends_at": shift["ends_at"].isoformat(),
+                "capacity": shift["capacity"],
+                "confirmed_count": shift["confirmed_count"],
+                "waitlist_count": shift["waitlist_count"],
+                "claims_open_at": opens.isoformat() if opens is not None and opens > now else None,
+                "volunteers": [
+                    {
+                        "claim_id": claim.id,
+                        "name": _volunteer_name(claim),
+                        "status": claim.status,
+                        "attendance": _attendance(claim),
+                        "checked_in_at": _iso(claim.checked_in_at),
+                        "checked_out_at": _iso(claim.checked_out_at),
+                    }
+                    for claim in claims.get(shift["id"], [])
+                ],
             }
-            for claim in claims
-        ],
-    }
+        )
+    return rows
 
 
 def board_snapshot(
@@ -191,7 +245,7 @@ def board_snapshot(
             "time_zone": organisation.time_zone,
         },
         "window": {"start": start.isoformat(), "end": end.isoformat()},
-        "shifts": [_row(shift, now) for shift in shifts],
+        "shifts": _rows(shifts, now),
     }
 
 
@@ -199,4 +253,4 @@ def board_shifts(*, shift_ids: list[int]) -> dict[int, BoardShift]:
     """The board rows of several shifts by id, in two queries; drafts and deleted shifts are
     left out."""
     now = timezone.now()
-    return {shift.pk: _row(shift, now) for shift in _board_shifts().filter(pk__in=shift_ids)}
+    return {row["id"]: row for row in _rows(_board_shifts().filter(pk__in=shift_ids), now)}

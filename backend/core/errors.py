@@ -140,6 +140,11 @@ class ShiftNotEnded(Conflict):
     default_detail = _("This can only be done after the shift has ended.")
 
 
+class FollowUpAlreadyHandled(Conflict):
+    code = "follow_up_handled"
+    default_detail = _("This follow-up has already been handled.")
+
+
 class Busy(DomainError):
     """Others were changing the same rows: a lock was not granted in time, or PostgreSQL broke
     a deadlock by aborting us. Nothing was changed; the same request again will work."""

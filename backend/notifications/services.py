@@ -9,13 +9,14 @@ import re
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User, VolunteerProfile
 from backend.core.errors import (
     ClaimNotActive,
+    FollowUpAlreadyHandled,
     NotFound,
     ShiftNotOpen,
     ShiftStarted,
@@ -42,6 +43,8 @@ MAX_OFFSETS = 4
 OFFSET_RANGE_MINUTES = (15, 7 * 24 * 60)
 # Free text after a score counts as the comment within this time.
 COMMENT_WINDOW = dt.timedelta(hours=24)
+# A coordinator's note on a follow-up they handled.
+HANDLED_NOTE_MAX = 2000
 # Words that put an answer on the coordinators' follow-up list whatever the score.
 WORRYING = re.compile(
     r"\b(onveilig|ongeluk|ongeval|gewond|pijn|agressie|agressief|bedreigd|lastiggevallen|"
@@ -321,14 +324,70 @@ def follow_up_comment(*, chat_id: int, text: str) -> ClaimFeedback | None:
 
 
 def follow_ups_of(*, actor: User, organisation_id: int) -> QuerySet[ClaimFeedback]:
+    """Answers that still need a coordinator, newest first (handled ones:
+    ``follow_ups_handled``)."""
     require_manager(user=actor, organisation_id=organisation_id)
     return (
         ClaimFeedback.objects.filter(
-            claim__shift__organisation_id=organisation_id, needs_follow_up=True
+            claim__shift__organisation_id=organisation_id,
+            needs_follow_up=True,
+            handled_at__isnull=True,
         )
         .select_related("claim__shift", "claim__volunteer__profile")
-        .order_by("-answered_at")
+        .order_by(F("answered_at").desc(nulls_last=True), "-pk")
     )
+
+
+def follow_ups_handled(*, actor: User, organisation_id: int) -> QuerySet[ClaimFeedback]:
+    """Follow-ups a coordinator dealt with, the most recently handled first."""
+    require_manager(user=actor, organisation_id=organisation_id)
+    return (
+        ClaimFeedback.objects.filter(
+            claim__shift__organisation_id=organisation_id,
+            needs_follow_up=True,
+            handled_at__isnull=False,
+        )
+        .select_related("claim__shift", "claim__volunteer__profile", "handled_by__profile")
+        .order_by("-handled_at", "-pk")
+    )
+
+
+@transaction.atomic
+def follow_up_handle(
+    *, actor: User, feedback_id: int, note: str, organisation_id: int | None = None
+) -> ClaimFeedback:
+    """A coordinator dealt with a follow-up: when, who and their note (1 to
+    ``HANDLED_NOTE_MAX`` characters) are kept, and it leaves the list of answers that need
+    attention. With ``organisation_id``, a follow-up of another organisation is not found."""
+    # Locked, so that of two coordinators handling the same answer at once the second is told
+    # it was handled instead of overwriting the first one's note.
+    feedback = (
+        ClaimFeedback.objects.select_for_update(of=("self",))
+        .select_related("claim__shift")
+        .filter(pk=feedback_id, needs_follow_up=True)
+        .first()
+    )
+    if feedback is None or (
+        organisation_id is not None and feedback.claim.shift.organisation_id != organisation_id
+    ):
+        raise NotFound()
+    require_manager(user=actor, organisation_id=feedback.claim.shift.organisation_id)
+    if feedback.handled_at is not None:
+        raise FollowUpAlreadyHandled()
+    note = note.strip()
+    if not note or len(note) > HANDLED_NOTE_MAX:
+        raise ValidationFailed(
+            fields={
+                "note": [
+                    _("Write what you did, in 1 to %(max)d characters.") % {"max": HANDLED_NOTE_MAX}
+                ]
+            }
+        )
+    feedback.handled_at = timezone.now()
+    feedback.handled_by = actor
+    feedback.handled_note = note
+    feedback.save(update_fields=["handled_at", "handled_by", "handled_note"])
+    return feedback
 
 
 def notifications_of(

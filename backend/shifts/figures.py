@@ -5,17 +5,19 @@ later changes: volunteers on 31 December from membership dates (current membersh
 ``PastMembership``) and the role each member had then (``MembershipRoleChange``), hours from
 the minutes recorded on completed claims (kept through erasure), shifts from the shifts that
 started in the year. Years follow the organisation's time zone. Four aggregate queries
-whatever the number of volunteers, shifts or years.
+whatever the number of volunteers, shifts or years; the hours per month of a year, one more.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from typing import Literal, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from backend.organisations.models import (
     Membership,
@@ -303,11 +305,31 @@ def _change(
     }
 
 
-def figures_rows(figures: Figures) -> list[tuple[str, str]]:
-    """The figures as (name, value) rows, for CSV."""
-    rows: list[tuple[str, str]] = [
+def hours_by_month(*, organisation: Organisation, year: int) -> list[float]:
+    """Hours volunteered in each month of ``year``, January first, by the start of the shift in
+    the organisation's time zone (as the year's ``hours``). One query."""
+    zone = ZoneInfo(organisation.time_zone)
+    start, end = _bounds(zone, year)
+    rows = (
+        Claim.objects.filter(
+            shift__organisation=organisation,
+            shift__starts_at__gte=start,
+            shift__starts_at__lt=end,
+            status=ClaimStatus.COMPLETED,
+        )
+        .annotate(month=ExtractMonth("shift__starts_at", tzinfo=zone))
+        .values("month")
+        .annotate(minutes=Sum("minutes_volunteered"))
+        .order_by()
+    )
+    minutes = {row["month"]: row["minutes"] or 0 for row in rows}
+    return [round(minutes.get(month, 0) / 60, 2) for month in range(1, 13)]
+
+
+def _figure_values(figures: Figures) -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = [
         ("organisation", figures["organisation_name"]),
-        ("year", str(figures["year"])),
+        ("year", figures["year"]),
     ]
 
     def flatten(prefix: str, value: object) -> None:
@@ -315,7 +337,7 @@ def figures_rows(figures: Figures) -> list[tuple[str, str]]:
             for key, inner in value.items():
                 flatten(f"{prefix}.{key}" if prefix else key, inner)
         else:
-            rows.append((prefix, "" if value is None else str(value)))
+            rows.append((prefix, value))
 
     this = dict(figures["figures"])
     this.pop("year")
@@ -323,6 +345,23 @@ def figures_rows(figures: Figures) -> list[tuple[str, str]]:
     for change in figures["trend"]:
         name = change["figure"]
         for key in ("previous", "change", "percent", "direction"):
-            value = change[key]
-            rows.append((f"trend.{name}.{key}", "" if value is None else str(value)))
+            rows.append((f"trend.{name}.{key}", change[key]))
     return rows
+
+
+def figures_csv(figures: Figures, *, belgian: bool = False) -> bytes:
+    """The figures as ``figure,value`` CSV in UTF-8 (the API's and the cockpit's download).
+
+    ``belgian``: what Excel set to Belgian (or Dutch, French) regional settings opens as two
+    columns of numbers: ``;`` between fields, decimal commas (``12,5``), and a UTF-8 byte
+    order mark, without which Excel reads the file as Windows-1252 and garbles accents.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if belgian else ",")
+    writer.writerow(["figure", "value"])
+    for name, value in _figure_values(figures):
+        text = "" if value is None else str(value)
+        if belgian and isinstance(value, float):
+            text = text.replace(".", ",")
+        writer.writerow([name, text])
+    return (("\ufeff" if belgian else "") + out.getvalue()).encode("utf-8")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +17,7 @@ from rest_framework.response import Response
 from backend.api.views.formats import OtherFormatView
 from backend.api.views.organisations import organisation_for
 from backend.core.errors import ValidationFailed
-from backend.shifts.figures import figures_rows, organisation_figures
+from backend.shifts.figures import figures_csv, organisation_figures
 
 
 class FiguresCSVRenderer(BaseRenderer):
@@ -35,11 +33,7 @@ class FiguresCSVRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["figure", "value"])
-        writer.writerows(figures_rows(data))
-        return out.getvalue().encode("utf-8")
+        return figures_csv(data)
 
 
 class YearSerializer(serializers.Serializer):
