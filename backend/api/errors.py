@@ -2,6 +2,8 @@
 
 Domain errors carry their own code; DRF's and Django's exceptions are mapped to stable codes.
 No HTML error page and no 500 for malformed input: anything unexpected still answers JSON.
+The error handlers of the URLconf (``error_403``, ``error_404``, ``error_500``) answer JSON
+under /api/ and the product's styled HTML pages everywhere else.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from django.http import (
     HttpResponsePermanentRedirect,
     JsonResponse,
 )
+from django.middleware.csrf import get_token
+from django.template import loader
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import page_not_found, permission_denied
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -119,12 +124,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def json_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+# Outside /api/ Django's own views render the product's pages (403.html and 404.html, which
+# extend the board's base template); 500.html without context processors, see error_500.
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # DRF answers inside its views; this is for a PermissionDenied raised anywhere else.
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("permission_denied", exceptions.PermissionDenied.default_detail),
+            status=403,
+        )
+    return permission_denied(request, exception or DjangoPermissionDenied())
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception or Http404())  # type: ignore[return-value]
+    return page_not_found(request, exception or Http404())
 
 
 @csrf_exempt  # a 404 for every method; without it, an unknown POST would get CSRF's 403 page
@@ -144,25 +161,43 @@ def api_not_found(request: HttpRequest) -> HttpResponse:
             match = None
         if match is not None and match.func is not api_not_found:
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
-    return json_404(request)
+    return error_404(request)
 
 
-def json_500(request: HttpRequest) -> HttpResponse:
+def _error_page(request: HttpRequest, status: int, detail: str | None = None) -> HttpResponse:
+    """The styled 500.html, rendered like Django's ``server_error``: without context
+    processors (no session, no user, no database), only the CSRF token its forms (language,
+    log out) need. Should even that fail, a line of plain text."""
+    try:
+        body = loader.render_to_string(
+            "500.html",
+            {"request": request, "csrf_token": get_token(request), "detail": detail},
+        )
+    except Exception:
+        logger.exception("the 500 page could not be rendered")
+        return HttpResponse(
+            str(detail or _("Something went wrong on our side.")),
+            status=status,
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponse(body, status=status)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
     # Django calls this inside its `except` for errors outside DRF's views (middleware: the
     # session, the webhook): a lost database is still a 503 with Retry-After there, not a 500.
+    api = request.path.startswith("/api/")
     if (error := database_error(sys.exc_info()[1] or Exception())) is not None:
-        if request.path.startswith("/api/"):
+        if api:
             response: HttpResponse = JsonResponse(
                 error_body(error.code, error.detail), status=error.status
             )
         else:
-            response = HttpResponse(str(error.detail), status=error.status)
+            response = _error_page(request, error.status, str(error.detail))
         response["Retry-After"] = str(error.retry_after)
         return response
-    if request.path.startswith("/api/"):
+    if api:
         return JsonResponse(
             error_body("server_error", _("Something went wrong on our side.")), status=500
         )
-    from django.views.defaults import server_error
-
-    return server_error(request)
+    return _error_page(request, 500)

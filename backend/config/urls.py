@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from backend.api.errors import api_not_found
 from backend.api.views.schema import SchemaView
+from backend.board.views import home, signup
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,11 +12,15 @@ urlpatterns = [
     path("api/v1/", include("backend.api.urls")),
     path("board/", include("backend.board.urls")),
     path("accounts/", include("backend.board.account_urls")),
+    *home.urlpatterns,
+    *signup.urlpatterns,
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Last: any other /api/ URL answers the JSON 404, with DEBUG too (see api_not_found).
     re_path(r"^api/", api_not_found, name="api-not-found"),
 ]
 
-handler404 = "backend.api.errors.json_404"
-handler500 = "backend.api.errors.json_500"
+# JSON under /api/; elsewhere the styled pages backend/board/templates/403.html, 404.html, 500.html.
+handler403 = "backend.api.errors.error_403"
+handler404 = "backend.api.errors.error_404"
+handler500 = "backend.api.errors.error_500"

@@ -14,16 +14,19 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.test import override_settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.core.management.commands.seed_demo import (
+    COCKPIT_PAGES,
     DEMO_PASSWORD,
     DEMO_SLUG,
     SHIFT_TITLES,
 )
+from backend.notifications.models import ClaimFeedback
 from backend.organisations.models import (
     Membership,
     Organisation,
@@ -48,7 +51,7 @@ def seed() -> str:
 def table_sizes() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app in ("accounts", "organisations", "shifts")
+        for app in ("accounts", "organisations", "shifts", "notifications")
         for model in apps.get_app_config(app).get_models()
     }
 
@@ -83,12 +86,17 @@ def test_printed_credentials_log_in_and_pass_the_password_validators() -> None:
     assert f"http://localhost:9000/board/{DEMO_SLUG}/" in output
 
 
+def demo_week() -> QuerySet[Shift]:
+    """The demo week (the history lies in the past)."""
+    return Shift.objects.filter(organisation__slug=DEMO_SLUG, starts_at__gt=timezone.now())
+
+
 @pytest.mark.django_db
 def test_a_published_week_of_shifts_starts_tomorrow_in_local_time() -> None:
     seed()
     zone = ZoneInfo("Europe/Brussels")
     tomorrow = timezone.now().astimezone(zone).date() + dt.timedelta(days=1)
-    shifts = list(Shift.objects.filter(organisation__slug=DEMO_SLUG))
+    shifts = list(demo_week())
     days = {shift.starts_at.astimezone(zone).date() for shift in shifts}
     assert days == {tomorrow + dt.timedelta(days=n) for n in range(7)}
     assert all(shift.status == ShiftStatus.PUBLISHED for shift in shifts)
@@ -136,13 +144,19 @@ def test_one_volunteer_holds_every_required_qualification() -> None:
 @pytest.mark.django_db
 def test_seat_counters_match_the_demo_claims() -> None:
     seed()
+    # A seat stays taken by a volunteer who came or did not show up (the history's claims).
+    taken = [ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED, ClaimStatus.NO_SHOW]
     shifts = Shift.objects.filter(organisation__slug=DEMO_SLUG).annotate(
-        confirmed=Count("claims", filter=Q(claims__status=ClaimStatus.CONFIRMED)),
+        confirmed=Count("claims", filter=Q(claims__status__in=taken)),
         waiting=Count("claims", filter=Q(claims__status=ClaimStatus.WAITLISTED)),
     )
-    assert Claim.objects.filter(shift__organisation__slug=DEMO_SLUG).count() > 0
+    assert Claim.objects.filter(shift__in=demo_week()).count() > 0
     for shift in shifts:
+        if shift.status == ShiftStatus.CANCELLED:
+            assert (shift.confirmed_count, shift.waitlist_count) == (0, 0)
+            continue
         assert (shift.confirmed_count, shift.waitlist_count) == (shift.confirmed, shift.waiting)
+    shifts = shifts.filter(starts_at__gt=timezone.now())
     assert any(shift.confirmed_count == shift.capacity for shift in shifts)
     assert any(shift.waitlist_count > 0 for shift in shifts)
 
@@ -150,11 +164,7 @@ def test_seat_counters_match_the_demo_claims() -> None:
 @pytest.mark.django_db
 def test_a_full_demo_shift_takes_a_new_claim_on_the_waitlist() -> None:
     seed()
-    full = (
-        Shift.objects.filter(organisation__slug=DEMO_SLUG, title="Hulp bij het middagmaal")
-        .order_by("starts_at")
-        .first()
-    )
+    full = demo_week().filter(title="Hulp bij het middagmaal").order_by("starts_at").first()
     assert full is not None and full.waitlist_enabled
     assert full.confirmed_count == full.capacity
     newcomer = Membership.objects.create(
@@ -178,8 +188,9 @@ def test_running_it_twice_changes_nothing() -> None:
 @pytest.mark.django_db
 def test_a_week_later_it_plans_the_next_demo_week() -> None:
     seed()
-    first_week = Shift.objects.count()
-    first_claims = Claim.objects.count()
+    first_week = demo_week().count()
+    first_claims = Claim.objects.filter(shift__in=demo_week()).count()
+    history = Shift.objects.count() - first_week
 
     with time_machine.travel(timezone.now() + dt.timedelta(days=9), tick=True):
         output = seed()
@@ -192,7 +203,7 @@ def test_a_week_later_it_plans_the_next_demo_week() -> None:
 
         again = seed()
         assert "nothing changed" in again
-        assert Shift.objects.count() == 2 * first_week
+        assert Shift.objects.count() == history + 2 * first_week
 
 
 @pytest.mark.django_db
@@ -200,3 +211,75 @@ def test_it_refuses_to_create_public_passwords_without_debug() -> None:
     with override_settings(DEBUG=False), pytest.raises(CommandError):
         call_command("seed_demo", stdout=io.StringIO())
     assert not Organisation.objects.filter(slug=DEMO_SLUG).exists()
+
+
+# A day late in the year, so that this year has a history of its own whatever today is.
+LATE_IN_THE_YEAR = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.django_db
+def test_the_printed_links_include_the_cockpit_pages_that_exist() -> None:
+    output = seed()
+
+    assert "http://localhost:9000/ " in output  # the landing page
+    for label, name in COCKPIT_PAGES:
+        try:
+            path = reverse(name, kwargs={"slug": DEMO_SLUG})
+        except NoReverseMatch:
+            assert f"{label}:" not in output
+            continue
+        assert f"{label}:" in output
+        assert f"http://localhost:9000{path}" in output
+
+
+@pytest.mark.django_db
+def test_the_history_has_hours_no_shows_and_follow_ups_this_year_and_last() -> None:
+    with time_machine.travel(LATE_IN_THE_YEAR, tick=True):
+        output = seed()
+        now = timezone.now()
+    zone = ZoneInfo("Europe/Brussels")
+    past = Claim.objects.filter(shift__organisation__slug=DEMO_SLUG, shift__starts_at__lt=now)
+    assert "History since" in output
+    for year in (2025, 2026):
+        claims = past.filter(shift__starts_at__year=year)
+        completed = claims.filter(status=ClaimStatus.COMPLETED)
+        assert completed.count() > 20, year
+        assert not completed.filter(minutes_volunteered__isnull=True).exists()
+        assert claims.filter(status=ClaimStatus.NO_SHOW, minutes_volunteered=None).exists()
+        assert claims.filter(status=ClaimStatus.CANCELLED, late_cancellation=True).exists()
+        feedback = ClaimFeedback.objects.filter(claim__in=claims)
+        follow_ups = feedback.filter(needs_follow_up=True)
+        assert follow_ups.filter(score__lte=2).exclude(comment="").exists(), year
+        assert feedback.filter(score__gte=4).exists()
+    assert Shift.objects.filter(status=ShiftStatus.CANCELLED, starts_at__lt=now).exists()
+    first = Shift.objects.order_by("starts_at").first()
+    assert first is not None and first.starts_at.astimezone(zone).year == 2025
+    # Some follow-ups wait for a coordinator (this year's), older ones were handled.
+    open_follow_ups = ClaimFeedback.objects.filter(needs_follow_up=True, handled_at=None)
+    assert open_follow_ups.count() >= 3
+    assert {f.claim.shift.starts_at.year for f in open_follow_ups} == {2026}
+    handled = ClaimFeedback.objects.filter(needs_follow_up=True, handled_at__isnull=False)
+    assert handled.exclude(handled_note="").filter(claim__shift__starts_at__year=2025).exists()
+    # The volunteers were members in both years (the figures count them on 31 December).
+    joined = Membership.objects.filter(organisation__slug=DEMO_SLUG, role=Role.VOLUNTEER)
+    assert joined.filter(joined_at__year=2025).count() == 3
+    assert joined.filter(joined_at__year=2026).count() == 1
+    # A recent no-show counts towards the limit, without blocking anyone.
+    assert joined.filter(no_show_count=1).count() == 1
+    assert not joined.filter(claims_blocked_at__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_demo_loaded_before_the_history_gets_it_once() -> None:
+    seed()
+    Shift.objects.filter(starts_at__lt=timezone.now()).delete()
+    Membership.objects.update(no_show_count=0)
+    assert not Claim.objects.filter(status=ClaimStatus.COMPLETED).exists()
+
+    output = seed()
+
+    assert "Demo history added" in output
+    assert Claim.objects.filter(status=ClaimStatus.COMPLETED).exists()
+    before = table_sizes()
+    assert "nothing changed" in seed()
+    assert table_sizes() == before

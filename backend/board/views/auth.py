@@ -43,7 +43,8 @@ class LoginView(auth_views.LoginView):
     """
 
     template_name = "board/login.html"
-    next_page = "board:index"
+    # Home shows a volunteer their shifts and a coordinator their boards.
+    next_page = "home"
     authentication_form = ThrottledAuthenticationForm
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
