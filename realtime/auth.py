@@ -24,6 +24,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from backend.accounts.models import User
+from backend.accounts.tokens import token_matches_password
 
 Scope = dict[str, Any]
 ASGIApp = Any
@@ -47,7 +48,9 @@ def _user_for_token(raw: str) -> User | None:
         token = AccessToken(raw)  # type: ignore[arg-type]
     except TokenError:
         return None
-    return User.objects.filter(pk=token.get("user_id"), is_active=True).first()
+    user = User.objects.filter(pk=token.get("user_id"), is_active=True).first()
+    # A token issued before the password last changed has ended, as in the API.
+    return user if user is not None and token_matches_password(token, user) else None
 
 
 class JWTAuthMiddleware:

@@ -15,10 +15,11 @@ Events are hints (the channel layer delivers at most once): a board applies an e
 See ``realtime/sequence.py`` for how the numbers are made.
 
 Close codes (Daphne only lets an application send 1000 and 3000-4999, so the numbers mirror
-HTTP statuses): 4401 not authenticated (or bad token), 4403 not allowed, 4404 no such
-organisation, 4413 frame too large, 4429 too many frames, 4503 the channel layer failed
-(reconnect). A close before the handshake completes shows as a refused connection, so the
-consumers accept first and then close with the code.
+HTTP statuses): 4401 not authenticated (a bad token; or the account ended or its password
+changed while connected), 4403 not allowed, 4404 no such organisation, 4413 frame too large,
+4429 too many frames, 4503 the channel layer failed (reconnect). A close before the
+handshake completes shows as a refused connection, so the consumers accept first and then
+close with the code.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ class BaseConsumer(AsyncWebsocketConsumer):
     """Authentication, inbound limits, ping, and closing cleanly when the layer fails."""
 
     closing = False
+    # The password hash the socket was authenticated with (see remember_password).
+    password: str
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,6 +123,11 @@ class BaseConsumer(AsyncWebsocketConsumer):
         if user is None or not user.is_authenticated or self.scope.get("auth_error"):
             return None
         return user
+
+    def remember_password(self, user: User) -> None:
+        """Keep the password hash the socket was authenticated with (the token's or the
+        session's, both checked against it at connect): when it changes, the socket ends."""
+        self.password = user.password
 
     async def accept_and_close(self, code: int) -> None:
         await self.accept_with_subprotocol()
@@ -210,10 +218,10 @@ def _managed_organisation(user: User, organisation_id: int) -> Organisation | in
 
 
 @database_sync_to_async
-def _board_access(user_id: int, organisation_id: int) -> int | None:
+def _board_access(user_id: int, password: str, organisation_id: int) -> int | None:
     """The close code for a board whose user may no longer watch it, else None."""
     user = User.objects.filter(pk=user_id).first()
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or user.password != password:
         return CLOSE_UNAUTHENTICATED
     if not may_manage(user=user, organisation_id=organisation_id):
         return CLOSE_FORBIDDEN
@@ -221,8 +229,9 @@ def _board_access(user_id: int, organisation_id: int) -> int | None:
 
 
 @database_sync_to_async
-def _account_active(user_id: int) -> bool:
-    return User.objects.filter(pk=user_id, is_active=True).exists()
+def _account_current(user_id: int, password: str) -> bool:
+    """The account is active and its password is the one the socket authenticated with."""
+    return User.objects.filter(pk=user_id, is_active=True, password=password).exists()
 
 
 @database_sync_to_async
@@ -261,6 +270,7 @@ class BoardConsumer(BaseConsumer):
             await self.accept_and_close(found)
             return
         self.organisation = found
+        self.remember_password(user)
         self.days = self._days_from_query()
         self.missing: set[int] = set()
         self.pending: list[LayerMessage] = []
@@ -292,11 +302,12 @@ class BoardConsumer(BaseConsumer):
             self.pending.append(message)
 
     async def access_changed(self, message: AccessMessage) -> None:
-        """Someone lost a role or an account: if it was this socket's user, check again."""
+        """Someone lost a role, an account or a password: if it was this socket's user,
+        check again."""
         user = self.user
         if user is None or message["user_id"] != user.pk or self.closing:
             return
-        code = await _board_access(user.pk, self.organisation.pk)
+        code = await _board_access(user.pk, self.password, self.organisation.pk)
         if code is not None:
             self.closing = True
             await self.close(code=code)
@@ -418,6 +429,7 @@ class MeConsumer(BaseConsumer):
             await self.accept_and_close(CLOSE_UNAUTHENTICATED)
             return
         self.user_id = user.pk
+        self.remember_password(user)
         organisation_ids, self.mode_preference = await _me_subscriptions(user)
         # The user's own group, and the news (new shifts only) of their organisations.
         for group in [user_group(user.pk)] + [news_group(i) for i in organisation_ids]:
@@ -451,10 +463,11 @@ class MeConsumer(BaseConsumer):
         await self.send_json(out)
 
     async def access_changed(self, message: AccessMessage) -> None:
-        """The account may have been erased or deactivated: then the stream ends (4401)."""
+        """The account may have been erased or deactivated, or its password changed: then
+        the stream ends (4401)."""
         if message["user_id"] != self.user_id or self.closing:
             return
-        if not await _account_active(self.user_id):
+        if not await _account_current(self.user_id, self.password):
             self.closing = True
             await self.close(code=CLOSE_UNAUTHENTICATED)
 

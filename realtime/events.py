@@ -25,9 +25,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]
 from django.db import connection, transaction
-from django.utils import timezone
 
 from backend.board.selectors import BoardShift, board_shifts
+from backend.organisations.models import Organisation
 from realtime.sequence import next_sequences
 
 logger = logging.getLogger(__name__)
@@ -410,8 +410,9 @@ def publish_notification(user_id: int, notification: UserNotification) -> None:
 
 class AccessMessage(TypedDict):
     """Someone's right to what their sockets show may have ended (a role lowered, a
-    membership ended, the account erased or deactivated): their consumers check it again
-    and close if it has (board: 4403; a lost account: 4401)."""
+    membership ended, the account erased or deactivated, its password changed): their
+    consumers check it again and close if it has (board: 4403; a lost account or an old
+    password: 4401)."""
 
     type: Literal["access.changed"]
     user_id: int
@@ -423,6 +424,18 @@ def publish_access_changed_on_commit(*, user_id: int, organisation_ids: Sequence
     message: AccessMessage = {"type": "access.changed", "user_id": user_id}
     groups = [user_group(user_id), *(organisation_group(i) for i in organisation_ids)]
     transaction.on_commit(lambda: _send_now(groups, message, what="an access change"))
+
+
+def publish_password_changed_on_commit(*, user_id: int, is_staff: bool) -> None:
+    """A new password ends every socket of the account (4401): its own stream, and its
+    boards, which hear the groups of its organisations. Staff may watch any
+    organisation's board, so for them every organisation's group is told."""
+    organisations = Organisation.objects.all()
+    if not is_staff:
+        organisations = organisations.filter(memberships__user_id=user_id)
+    publish_access_changed_on_commit(
+        user_id=user_id, organisation_ids=list(organisations.values_list("pk", flat=True))
+    )
 
 
 def _send_now(groups: Sequence[str], message: Any, *, what: str) -> None:
@@ -498,7 +511,3 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, name="inzet-publisher", daemon=True).start()
     return loop
-
-
-def now_iso() -> str:
-    return timezone.now().isoformat()

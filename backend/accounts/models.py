@@ -42,6 +42,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email or f"user {self.pk}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # ``set_password`` keeps the new password in ``_password`` until the save, whatever
+        # calls it (the admin's password form, a service, a shell): so a change is caught here.
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            # Its tokens no longer match the new hash (backend/accounts/tokens.py); its open
+            # websockets, in every process, check again and close (4401) after commit.
+            from realtime.events import publish_password_changed_on_commit
+
+            publish_password_changed_on_commit(user_id=self.pk, is_staff=self.is_staff)
+
 
 class Language(models.TextChoices):
     DUTCH = "nl", "Nederlands"

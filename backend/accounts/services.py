@@ -23,9 +23,9 @@ def user_register(
     password: str,
     display_name: str,
     language: str = Language.DUTCH,
-    consent: bool = True,
 ) -> User:
-    """Create a volunteer account with its profile. Passwords go through Django's validators."""
+    """Create a volunteer account with its profile. Passwords go through Django's validators;
+    the consent time is the moment of registering."""
     email = User.objects.normalize_email(email).strip().lower()
     if language not in Language.values:
         raise ValidationFailed(fields={"language": [_("Choose nl, en or fr.")]})
@@ -43,7 +43,7 @@ def user_register(
                 user=user,
                 display_name=display_name.strip(),
                 language=language,
-                consent_at=timezone.now() if consent else None,
+                consent_at=timezone.now(),
             )
     except IntegrityError:
         raise ValidationFailed(

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from telegram.ext import ContextTypes
 
 from backend.core.errors import DomainError, database_error
-from backend.telegram.callbacks import Callback, parse
+from backend.telegram.callbacks import LANGUAGES, Callback, parse
 from bots import bridge, messages
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,23 @@ def chat_id(update: Update) -> int:
 async def language(update: Update) -> str:
     user = update.effective_user
     return await bridge.chat_language(chat_id(update), (user.language_code or "") if user else "")
+
+
+def telegram_language(update: Update) -> str:
+    """Telegram's guess of the person's language, for when the database cannot tell."""
+    user = update.effective_user
+    code = user.language_code if user else None
+    return code if code in LANGUAGES else "nl"
+
+
+async def language_or_guess(update: Update) -> str:
+    """The person's language; Telegram's guess of it while the database is out of reach."""
+    try:
+        return await language(update)
+    except Exception as error:
+        if database_error(error) is None:
+            raise
+        return telegram_language(update)
 
 
 async def say(update: Update, text: str, markup: Markup | None = None) -> None:
@@ -71,7 +88,8 @@ def guarded(fn: Handler) -> Handler:
             if refusal is None:
                 raise
             logger.warning("refused %s: %s", fn.__name__, refusal.code)
-            await say(update, messages.domain_error(await language(update), refusal))
+            # Their language is in the database too: when it is out of reach, still say it.
+            await say(update, messages.domain_error(await language_or_guess(update), refusal))
 
     return wrapper
 

@@ -7,9 +7,9 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden
 
-from backend.telegram.callbacks import LANGUAGES
+from backend.core.errors import database_error
 from bots import bridge, messages
-from bots.handlers.common import Context, guarded, language, say
+from bots.handlers.common import Context, guarded, language, say, telegram_language
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,13 @@ async def stale_button(update: Update, context: Context) -> None:
 async def on_any_update(update: Update, context: Context) -> None:
     """Runs before the handlers: whoever writes to the bot has not blocked it."""
     if update.effective_chat is not None and update.effective_chat.type == "private":
-        await bridge.chat_returned(update.effective_chat.id)
+        try:
+            await bridge.chat_returned(update.effective_chat.id)
+        except Exception as error:
+            # Bookkeeping only: with the database out of reach, the handler that follows
+            # tells the volunteer so (once), rather than the error handler apologising too.
+            if database_error(error) is None:
+                raise
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -56,8 +62,7 @@ async def on_error(update: object, context: Context) -> None:
             lang = await language(update)
         except Exception:
             # The database may be what failed; apologise in Telegram's guess of the language.
-            user = update.effective_user
-            lang = user.language_code if user and user.language_code in LANGUAGES else "nl"
-        await say(update, messages.something_went_wrong(lang or "nl"))
+            lang = telegram_language(update)
+        await say(update, messages.something_went_wrong(lang))
     except Exception:
         logger.warning("could not apologise to chat %s", update.effective_chat.id, exc_info=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
@@ -45,7 +45,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 20) -> None:
+@contextlib.contextmanager
+def database_out_of_reach() -> Iterator[None]:
+    """This process's new database connections go to a port where nothing listens, as when
+    the server is down (never the shared PostgreSQL itself). Open connections stay open:
+    close them first (connections opened through ``database_sync_to_async`` are closed after
+    each call anyway, as ``CONN_MAX_AGE`` is 0 in tests)."""
+    settings_dict = connections["default"].settings_dict
+    port = settings_dict["PORT"]
+    settings_dict["PORT"] = free_port()
+    try:
+        yield
+    finally:
+        settings_dict["PORT"] = port
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
@@ -91,7 +106,9 @@ def running_daphne(redis_url: str) -> Iterator[int]:
         stderr=log,
     )
     try:
-        wait_for_port(port)
+        # Loading the application (and its OpenAPI schema) takes seconds; on a busy machine
+        # many more.
+        wait_for_port(port, timeout=60)
         yield port
     finally:
         process.terminate()

@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from backend.accounts.models import User
 from backend.accounts.services import user_register
+from backend.accounts.tokens import token_matches_password
+from backend.api.authentication import password_changed
 from backend.api.serializers import MeSerializer, RegisterSerializer
 from backend.api.throttles import AuthThrottle
 
@@ -55,6 +61,25 @@ class TokenView(TokenObtainPairView):
     throttle_scope = "auth"
 
 
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """A new access token; refused (401) once the password has changed since the refresh
+    token was issued."""
+
+    refresh = serializers.CharField(write_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = self.token_class(attrs["refresh"])
+        user = User.objects.filter(pk=refresh.get(api_settings.USER_ID_CLAIM)).first()
+        if user is None:
+            raise AuthenticationFailed(
+                str(self.error_messages["no_active_account"]), "no_active_account"
+            )
+        if not token_matches_password(refresh, user):
+            raise password_changed()
+        return super().validate(attrs)
+
+
 class RefreshView(TokenRefreshView):
+    serializer_class = TokenRefreshSerializer
     throttle_classes = (AuthThrottle,)
     throttle_scope = "auth"
