@@ -11,6 +11,7 @@ wrote) and must import ``fast_password_hashing`` from here (see its docstring).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -89,7 +90,10 @@ async def axe_violations(page: Any) -> list[dict[str, Any]]:
     as ``[{"id", "impact", "help", "targets"}]``."""
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(content=AXE_JS.read_text())
-    result = await page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
+    # page.evaluate has no timeout of its own: a hung run must fail the test, not the suite.
+    result = await asyncio.wait_for(
+        page.evaluate("async () => JSON.stringify((await axe.run()).violations)"), 90
+    )
     return [
         {
             "id": v["id"],
