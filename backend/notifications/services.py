@@ -18,6 +18,7 @@ from backend.core.errors import (
     ClaimNotActive,
     FollowUpAlreadyHandled,
     NotFound,
+    ShiftFull,
     ShiftNotOpen,
     ShiftStarted,
     ValidationFailed,
@@ -233,6 +234,11 @@ def shift_broadcast(*, actor: User, shift_id: int, text: str) -> int:
     now = timezone.now()
     if shift.starts_at <= now:
         raise ShiftStarted()
+    if shift.confirmed_count >= shift.capacity and not shift.waitlist_enabled:
+        # Nobody could answer it: every interface (API, bot, cockpit) is refused alike.
+        raise ShiftFull(
+            _("This shift is full and has no waitlist: there is no place to call people for.")
+        )
     rows = [
         Notification(
             key=f"broadcast:{shift.pk}:{user_id}",

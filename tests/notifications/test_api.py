@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from backend.accounts.models import User
+from backend.notifications.models import Kind, Notification
 from backend.notifications.services import follow_up_answer, follow_up_comment
 from backend.notifications.worker import Worker
 from backend.organisations.models import Organisation, VolunteerQualification
@@ -52,6 +53,24 @@ def test_a_broadcast_reaches_each_eligible_volunteer_once_with_a_claim_button(
     assert len(fake.sent_to(701)) == 1
     assert client_for(anna).post(url, {"text": "hi"}, format="json").status_code == 403
     assert carol  # in the cast, not asked
+
+
+def test_a_broadcast_for_a_full_shift_without_waitlist_is_refused_and_queues_nothing(
+    organisation: Organisation,
+    coordinator: User,
+    make_volunteer: Callable[..., User],
+) -> None:
+    shift = shift_at(organisation, starts_in=dt.timedelta(hours=5), capacity=1)
+    shift.waitlist_enabled = False
+    shift.save(update_fields=["waitlist_enabled"])
+    claim_create(volunteer=make_volunteer(), shift_id=shift.pk)
+    make_volunteer()  # could be asked, were there a place
+    response = client_for(coordinator).post(
+        f"/api/v1/shifts/{shift.pk}/broadcast/", {"text": "Help!"}, format="json"
+    )
+    assert response.status_code == 409 and response.json()["code"] == "shift_full"
+    assert "no waitlist" in response.json()["detail"] or "wachtlijst" in response.json()["detail"]
+    assert not Notification.objects.filter(kind=Kind.BROADCAST, shift=shift).exists()
 
 
 def test_low_scores_and_worrying_answers_are_on_the_follow_up_list(

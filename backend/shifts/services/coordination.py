@@ -14,7 +14,6 @@ from backend.core.errors import (
     NotMember,
     NotQualified,
     Overlap,
-    ShiftFull,
     TooManyClaims,
 )
 from backend.organisations.models import Membership
@@ -79,23 +78,11 @@ def shift_add_member(*, actor: User, shift_id: int, user_id: int) -> ClaimResult
 
 
 def shift_call_for_help(*, actor: User, shift_id: int, text: str) -> int:
-    """An urgent call to fill a shift: ``shift_broadcast`` to the members who could claim it.
-    Refused for a full shift without a waitlist, where nobody could answer it. The number of
-    members newly asked."""
+    """An urgent call to fill a shift: ``shift_broadcast`` to the members who could claim it
+    (refused there for a full shift without a waitlist, where nobody could answer it). The
+    number of members newly asked."""
     # Imported here: the notifications services import this package (eligibility, check-in),
     # so importing them while it loads would be circular.
     from backend.notifications.services import shift_broadcast
 
-    shift = (
-        Shift.objects.filter(pk=shift_id)
-        .only("organisation_id", "capacity", "confirmed_count", "waitlist_enabled")
-        .first()
-    )
-    if shift is None:
-        raise NotFound()
-    require_manager(user=actor, organisation_id=shift.organisation_id)
-    if shift.confirmed_count >= shift.capacity and not shift.waitlist_enabled:
-        raise ShiftFull(
-            _("This shift is full and has no waitlist: there is no place to call people for.")
-        )
     return shift_broadcast(actor=actor, shift_id=shift_id, text=text)
