@@ -8,26 +8,13 @@ service refused on the form, next to the field it is about.
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from backend.core.errors import DomainError
 from backend.organisations.models import Organisation, Qualification, Role
 
 # The roles as a menu shows them ("Volunteer", not "volunteer").
 ROLE_CHOICES = [(value, capfirst(label)) for value, label in Role.choices]
-
-
-def show_domain_error(form: forms.Form, error: DomainError) -> None:
-    """A service's refusal on ``form``: field errors next to their field (or at the top when
-    the form has no such field), anything else at the top."""
-    if not error.fields:
-        form.add_error(None, str(error.detail))
-        return
-    for name, messages in error.fields.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else NON_FIELD_ERRORS, message)
 
 
 class DateInput(forms.DateInput):

@@ -16,25 +16,13 @@ from django.contrib.auth.password_validation import (
     password_validators_help_texts,
     validate_password,
 )
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import User
-from backend.core.errors import DomainError
 from backend.organisations.models import OrganisationKind
 
 DEFAULT_TIME_ZONE = "Europe/Brussels"
-
-
-def show_domain_error(form: forms.Form, error: DomainError) -> None:
-    """A service's refusal on ``form``: field errors next to their field (at the top when the
-    form has no such field), anything else at the top."""
-    if not error.fields:
-        form.add_error(None, str(error.detail))
-        return
-    for name, messages in error.fields.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else NON_FIELD_ERRORS, message)
 
 
 def _time_zones() -> list[tuple[str, str]]:

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backend.accounts.models import User
+from backend.board.forms import show_domain_error
 from backend.board.forms.invites import InviteForm, PosterLanguageForm
-from backend.board.forms.people import show_domain_error
 from backend.board.views.access import cockpit_view, render_cockpit
 from backend.core.errors import DomainError, NotFound
 from backend.organisations.models import InviteCode, Organisation, Role

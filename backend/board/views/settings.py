@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts.models import User
-from backend.board.forms.people import show_domain_error
+from backend.board.forms import show_domain_error
 from backend.board.forms.settings import OrganisationSettingsForm
 from backend.board.views.access import cockpit_view, render_cockpit
 from backend.core.errors import DomainError

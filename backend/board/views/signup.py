@@ -18,7 +18,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Language, User
-from backend.board.forms.signup import CoordinatorSignupForm, OrganisationForm, show_domain_error
+from backend.board.forms import show_domain_error
+from backend.board.forms.signup import CoordinatorSignupForm, OrganisationForm
 from backend.core.errors import ValidationFailed
 from backend.core.rate_limits import rate_limit_cache
 from backend.lifecycle.signup import ORGANISATION_FIELDS, coordinator_sign_up
