@@ -12,6 +12,11 @@ PORT ?= 8000
 WEB_CONCURRENCY ?= 1
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS="tests/api -x"`.
 PYTEST_ARGS ?=
+# pytest-xdist processes: most of the suite's time is spent waiting on servers, browsers and
+# subprocesses, so two processes on two cores halve it. Each has its own test database and
+# Redis database (tests/conftest.py); a file's tests stay in one process. TEST_WORKERS=0 runs
+# everything in this process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install lint
 
@@ -41,7 +46,7 @@ run: install
 test: install
 	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/mypy backend bots realtime
 	$(BIN)/lint-imports --no-cache
-	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-insecure-test-key-long-enough-for-jwt-hmac} $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,15 +7,41 @@ The cast (after healthchecks' alice/bob/charlie): ``volunteer`` and ``coordinato
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from backend.accounts.models import User
+from backend.config import settings as product_settings
 from backend.organisations.models import Organisation, Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _own_redis_database_per_worker() -> None:
+    """Under pytest-xdist each worker process has its own test database (pytest-django's
+    ``_gw0`` suffix), so the same primary keys come up in both: without a Redis database of
+    its own too, one worker's board of organisation 1 would hear the other's events. Runs when
+    this file is imported: after the settings are read, before any test or cache exists."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    parts = urlsplit(settings.REDIS_URL)
+    first = int(parts.path.strip("/") or 0)
+    url = parts._replace(path=f"/{first + 1 + int(worker[2:])}").geturl()
+    os.environ["REDIS_URL"] = url  # for the processes the tests start
+    settings.REDIS_URL = url
+    settings.CHANNEL_LAYERS = product_settings.redis_channel_layers(url)
+    settings.CACHES = product_settings.redis_caches(url)
+    from django.core.cache import caches
+
+    assert "settings" not in caches.__dict__, "a cache was made before the worker's Redis was set"
+
+
+_own_redis_database_per_worker()
 
 
 def require_service(name: str, available: bool) -> None:

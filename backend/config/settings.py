@@ -137,14 +137,17 @@ REDIS_URL = env_str("REDIS_URL")
 # the boards' hub reconnected. The read timeout must outlast that wait (a test pins it); it
 # still bounds how long a dead connection that sent no reset goes unnoticed.
 CHANNEL_LAYER_READ_TIMEOUT = 15
-if REDIS_URL:
-    CHANNEL_LAYERS = {
+
+
+def redis_channel_layers(url: str) -> dict[str, Any]:
+    """The channel layer on the Redis at ``url``."""
+    return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": REDIS_URL,
+                        "address": url,
                         "socket_timeout": CHANNEL_LAYER_READ_TIMEOUT,
                         "socket_connect_timeout": 5,
                         "socket_keepalive": True,
@@ -155,16 +158,25 @@ if REDIS_URL:
             },
         }
     }
-    CACHES = {
+
+
+def redis_caches(url: str) -> dict[str, Any]:
+    """The cache on the Redis at ``url``."""
+    return {
         "default": {
             "BACKEND": "backend.core.cache.SharedRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": url,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "inzet"),
             # Explicit, whatever redis-py's default of the day: short commands only (GET,
             # SET, INCR), and an unreachable Redis must fail fast rather than hold a request.
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
         }
     }
+
+
+if REDIS_URL:
+    CHANNEL_LAYERS = redis_channel_layers(REDIS_URL)
+    CACHES = redis_caches(REDIS_URL)
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
