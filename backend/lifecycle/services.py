@@ -22,7 +22,7 @@ from backend.organisations.models import (
     Role,
     VolunteerQualification,
 )
-from backend.organisations.selectors import require_manager
+from backend.organisations.selectors import require_admin
 from backend.organisations.services import organisation_join
 from backend.shifts.locks import lock_waitlists, transaction_retrying
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
@@ -33,7 +33,7 @@ from realtime.events import publish_access_changed_on_commit
 
 @transaction_retrying
 def membership_end(*, actor: User, membership_id: int) -> PastMembership:
-    """End a membership: the member leaves, or a coordinator removes them.
+    """End a membership: the member leaves, or an admin (or staff) removes them.
 
     The row moves to PastMembership with its dates (figures for past years need them) and the
     person's upcoming claims in the organisation are cancelled, so waitlists promote.
@@ -43,7 +43,11 @@ def membership_end(*, actor: User, membership_id: int) -> PastMembership:
         raise NotFound()
     organisation_id = membership.organisation_id
     if membership.user_id != actor.pk:
-        require_manager(user=actor, organisation_id=organisation_id)
+        require_admin(
+            user=actor,
+            organisation_id=organisation_id,
+            detail=_("Only admins can remove members."),
+        )
     if (
         membership.role == Role.ADMIN
         and not Membership.objects.filter(organisation_id=organisation_id, role=Role.ADMIN)

@@ -58,6 +58,11 @@ def require_manager(*, user: User, organisation_id: int) -> None:
         raise PermissionDenied()
 
 
+def require_admin(*, user: User, organisation_id: int, detail: str | None = None) -> None:
+    if not may_administer(user=user, organisation_id=organisation_id):
+        raise PermissionDenied(detail)
+
+
 def access_organisation(*, user: User, organisation_id: int, manage: bool = False) -> Organisation:
     """The organisation, if ``user`` belongs to it (or is staff); else ``NotFound``, so that
     outsiders do not learn which organisations exist. With ``manage``, a member who may not

@@ -24,7 +24,12 @@ from backend.organisations.models import (
     Role,
     VolunteerQualification,
 )
-from backend.organisations.selectors import may_administer, require_manager, usable_invites_q
+from backend.organisations.selectors import (
+    may_administer,
+    require_admin,
+    require_manager,
+    usable_invites_q,
+)
 from realtime.events import publish_access_changed_on_commit
 
 
@@ -192,14 +197,17 @@ def organisation_update(
 
 @transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
-    require_manager(user=actor, organisation_id=membership.organisation_id)
+    """An admin (or staff) changes a member's role; the organisation keeps at least one admin.
+
+    Coordinators run the day (shifts, check-ins, qualifications, blocks) but do not decide who
+    else coordinates: that is the admins' (``PermissionDenied``)."""
+    require_admin(
+        user=actor,
+        organisation_id=membership.organisation_id,
+        detail=_("Only admins can change roles."),
+    )
     if role not in Role.values:
         raise ValidationFailed(fields={"role": [_("Unknown role.")]})
-    actor_is_admin = may_administer(user=actor, organisation_id=membership.organisation_id)
-    if Role.ADMIN in (role, membership.role) and not actor_is_admin:
-        raise ValidationFailed(
-            fields={"role": [_("Only admins can grant or take the admin role.")]}
-        )
     if membership.role == Role.ADMIN and role != Role.ADMIN:
         # Lock every admin row of the organisation, in one order: two admins demoting each
         # other at once must not both still see the other one; the second waits and counts.

@@ -66,3 +66,21 @@ def test_the_service_refuses_a_limit_out_of_range_whoever_calls_it(
 
     with pytest.raises(ValidationFailed):
         organisation_update(actor=admin, organisation_id=organisation.pk, no_show_limit=0)
+
+
+def test_roles_are_changed_by_admins_only(
+    admin: User, coordinator: User, volunteer: User, organisation: Organisation
+) -> None:
+    membership = volunteer.memberships.get()
+    member_url = f"{url(organisation)}members/{membership.pk}/"
+
+    refused = client_for(coordinator).patch(
+        member_url, {"role": Role.COORDINATOR}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    granted = client_for(admin).patch(member_url, {"role": Role.COORDINATOR}, format="json")
+
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert refused.json()["detail"] == "Only admins can change roles."
+    assert granted.status_code == 200, granted.json()
+    assert granted.json()["role"] == Role.COORDINATOR

@@ -8,9 +8,11 @@ import threading
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import translation
 
 from backend.accounts.models import User
 from backend.core.errors import InvalidInviteCode, NotFound, PermissionDenied, ValidationFailed
+from backend.lifecycle.services import membership_end
 from backend.organisations.models import (
     InviteCode,
     Membership,
@@ -27,7 +29,7 @@ from backend.organisations.services import (
     qualification_grant,
 )
 from tests.backend.claim_process import connect_patiently
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -232,13 +234,21 @@ def test_qualifications_are_granted_only_to_members_and_only_by_its_coordinators
     assert not VolunteerQualification.objects.exists()
 
 
-def test_only_an_admin_can_make_someone_an_admin(
+def test_only_an_admin_changes_roles_and_removes_members(
     coordinator: User, volunteer: User, organisation: Organisation
 ) -> None:
     membership = Membership.objects.get(user=volunteer, organisation=organisation)
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
 
-    with pytest.raises(ValidationFailed):
-        membership_set_role(actor=coordinator, membership=membership, role=Role.ADMIN)
-    membership_set_role(actor=coordinator, membership=membership, role=Role.COORDINATOR)
+    with translation.override("en"):
+        for role in (Role.ADMIN, Role.COORDINATOR):
+            with pytest.raises(PermissionDenied, match="Only admins can change roles"):
+                membership_set_role(actor=coordinator, membership=membership, role=role)
+        with pytest.raises(PermissionDenied, match="Only admins can remove members"):
+            membership_end(actor=coordinator, membership_id=membership.pk)
+    assert role_in(volunteer, organisation) == Role.VOLUNTEER
 
+    membership_set_role(actor=admin, membership=membership, role=Role.COORDINATOR)
     assert role_in(volunteer, organisation) == Role.COORDINATOR
+    membership_end(actor=admin, membership_id=membership.pk)
+    assert role_in(volunteer, organisation) is None

@@ -2,8 +2,9 @@
 roles and removal.
 
 Coordinators see everyone and confirm qualifications and clear blocks; changing a role or
-removing a member is for admins (``cockpit_view(admin=True)``), and the services keep their
-own rules on top (only admins touch the admin role; the last admin stays).
+removing a member is for admins. The rule is the services' (``membership_set_role``,
+``membership_end``: admins only, and the last admin stays); ``cockpit_view(admin=True)`` only
+keeps the forms off coordinators' pages.
 """
 
 from __future__ import annotations
