@@ -459,3 +459,19 @@ def test_an_empty_urgent_call_is_refused_next_to_the_message(
     assert 'aria-describedby="call-text-help call-text-error"' in html
     assert "Write a message of 1 to 1000 characters." in html
     assert not Notification.objects.filter(kind=Kind.BROADCAST).exists()
+
+
+def test_the_panel_says_how_many_people_are_short_in_the_right_number(
+    organisation: Organisation, coordinator: User, make_volunteer: Callable[..., User]
+) -> None:
+    one_short = shift_at(organisation, starts_in=dt.timedelta(days=2), capacity=2)
+    two_short = shift_at(organisation, starts_in=dt.timedelta(days=3), capacity=2)
+    seat(make_volunteer(), one_short)
+    client = client_for(coordinator)
+
+    english = [client.get(panel_url(s), **EN).content.decode() for s in (one_short, two_short)]
+    dutch = client.get(panel_url(one_short), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert "Still 1 person short" in english[0]
+    assert "Still 2 people short" in english[1]
+    assert "Nog 1 persoon tekort" in dutch

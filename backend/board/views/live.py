@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.accounts.models import User
 from backend.board.views.access import cockpit_view, render_cockpit
@@ -26,7 +27,9 @@ def _strings() -> dict[str, str]:
         "no_shifts": _("No shifts in this period."),
         "confirmed_of": _("%(confirmed)s of %(capacity)s confirmed"),
         "waitlist": _("%(count)s on the waitlist"),
-        "short": _("Still %(count)s people short"),
+        # board.js shows it only for 1 or more; "one" is the form for 1 in nl, en and fr.
+        "short_one": ngettext("Still %(count)s person short", "Still %(count)s people short", 1),
+        "short_other": ngettext("Still %(count)s person short", "Still %(count)s people short", 2),
         "starts_soon": _("Starts within 24 hours and is not full"),
         "on_site": _("on site"),
         "online": _("online"),

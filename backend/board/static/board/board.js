@@ -138,8 +138,9 @@
     }
 
     if (urgent) {
+      var short = shift.capacity - shift.confirmed_count;
       article.append(el("p", "warning", t.starts_soon + " · " +
-        format(t.short, { count: shift.capacity - shift.confirmed_count })));
+        format(short === 1 ? t.short_one : t.short_other, { count: short })));
     }
 
     var people = el("ul", "people");
