@@ -1,4 +1,5 @@
-"""Reads for the coordinators' live board: the snapshot and shift rows by id.
+"""Reads for the coordinators' live board: the snapshot, shift rows by id, and a shift's
+detail panel (``panel_read``).
 
 The websocket consumer sends a snapshot on connect and on resync; the event publisher sends
 with each event the row of the shift it is about (read for a whole batch of events at once).
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
-from backend.organisations.models import Organisation
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
+from backend.accounts.models import User
+from backend.organisations.models import Membership, Organisation
+from backend.shifts.models import CHECK_IN_EARLY, Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.selectors import where_to_go
 
 DEFAULT_DAYS = 8  # today and the next 7 days
 MAX_DAYS = 31
@@ -170,7 +174,8 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _attendance(claim: AttendanceFacts) -> str:
+def attendance(claim: AttendanceFacts) -> str:
+    """Where a claim stands on the day, as the board and the panel show it."""
     if claim.status == ClaimStatus.WAITLISTED:
         return "waitlisted"
     if claim.status == ClaimStatus.NO_SHOW:
@@ -215,7 +220,7 @@ def _rows(shifts: QuerySet[Shift], now: dt.datetime) -> list[BoardShift]:
                         "claim_id": claim.id,
                         "name": _volunteer_name(claim),
                         "status": claim.status,
-                        "attendance": _attendance(claim),
+                        "attendance": attendance(claim),
                         "checked_in_at": _iso(claim.checked_in_at),
                         "checked_out_at": _iso(claim.checked_out_at),
                     }
@@ -254,3 +259,145 @@ def board_shifts(*, shift_ids: list[int]) -> dict[int, BoardShift]:
     left out."""
     now = timezone.now()
     return {row["id"]: row for row in _rows(_board_shifts().filter(pk__in=shift_ids), now)}
+
+
+# --- a shift's detail panel -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    claim_id: int
+    name: str
+    phone: str
+    status: str
+    # waitlisted | not_checked_in | checked_in | checked_out | attended | no_show
+    attendance: str
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    position: int | None  # on the waitlist: 1 = first in line
+    # The buttons the panel offers (the services decide; these are the ones that can work).
+    actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Panel:
+    shift: Shift
+    address: str | None
+    meeting_link: str | None
+    qualifications: list[str]
+    seated: list[Person]
+    waitlist: list[Person]
+    # (user id, name) of the members who are not on the shift, for "add a member".
+    candidates: list[tuple[int, str]]
+    started: bool
+    ended: bool
+    open_for_claims: bool
+    short: int
+    # Set while claiming has not opened yet.
+    claims_open_at: dt.datetime | None
+
+
+def _actions(claim: Claim, shift: Shift, now: dt.datetime) -> tuple[str, ...]:
+    started, ended = shift.starts_at <= now, shift.ends_at <= now
+    if shift.status == ShiftStatus.CANCELLED:
+        return ()
+    if claim.status == ClaimStatus.WAITLISTED:
+        return () if started else ("cancel",)
+    if claim.status == ClaimStatus.NO_SHOW:
+        return ("attended",)
+    if claim.status != ClaimStatus.CONFIRMED:
+        return ()
+    actions: list[str] = []
+    if claim.checked_in_at is None:
+        if now >= shift.starts_at - CHECK_IN_EARLY:
+            actions.append("check-in")
+        if ended:
+            actions.append("no-show")
+    else:
+        actions.append("check-out")
+    if started:
+        actions.append("attended")
+    else:
+        actions.append("cancel")
+    return tuple(actions)
+
+
+def display_name(user: User) -> str:
+    """A volunteer's name as the cockpit shows it: the profile's, else the account's."""
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return str(user)
+
+
+def panel_read(*, organisation: Organisation, shift_id: int) -> Panel | None:
+    """The shift with its volunteers (seats first, in the order they got them, then the
+    waitlist in order), its qualifications and the members who could be added: four queries,
+    whatever the number of claims or members. None if the organisation has no such shift."""
+    on_waitlist = Case(
+        When(status=ClaimStatus.WAITLISTED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    shown = (
+        Claim.objects.filter(status__in=BOARD_CLAIM_STATUSES)
+        .select_related("volunteer__profile")
+        .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
+    )
+    shift = (
+        Shift.objects.filter(pk=shift_id, organisation_id=organisation.pk)
+        .prefetch_related(
+            Prefetch("claims", queryset=shown, to_attr="panel_claims"),
+            "required_qualifications",
+        )
+        .first()
+    )
+    if shift is None:
+        return None
+    shift.organisation = organisation
+    now = timezone.now()
+    claims: list[Claim] = shift.panel_claims
+    seated: list[Person] = []
+    waitlist: list[Person] = []
+    for claim in claims:
+        waiting = claim.status == ClaimStatus.WAITLISTED
+        profile = getattr(claim.volunteer, "profile", None)
+        person = Person(
+            claim_id=claim.pk,
+            name=display_name(claim.volunteer),
+            phone=profile.phone if profile is not None else "",
+            status=claim.status,
+            attendance=attendance(claim),
+            checked_in_at=claim.checked_in_at,
+            checked_out_at=claim.checked_out_at,
+            position=len(waitlist) + 1 if waiting else None,
+            actions=_actions(claim, shift, now),
+        )
+        (waitlist if waiting else seated).append(person)
+    open_for_claims = shift.status == ShiftStatus.PUBLISHED and shift.starts_at > now
+    candidates: list[tuple[int, str]] = []
+    if open_for_claims:
+        members = (
+            Membership.objects.filter(organisation_id=organisation.pk, user__is_active=True)
+            .exclude(user_id__in=[claim.volunteer_id for claim in claims])
+            .select_related("user__profile")
+        )
+        candidates = sorted(
+            ((m.user_id, display_name(m.user)) for m in members), key=lambda c: c[1].casefold()
+        )
+    where = where_to_go(shift, claim_status=None, manages=True)
+    opens = shift.claims_open_at
+    return Panel(
+        shift=shift,
+        address=where.address,
+        meeting_link=where.meeting_link,
+        qualifications=sorted(q.name for q in shift.required_qualifications.all()),
+        seated=seated,
+        waitlist=waitlist,
+        candidates=candidates,
+        started=shift.starts_at <= now,
+        ended=shift.ends_at <= now,
+        open_for_claims=open_for_claims,
+        short=max(shift.capacity - shift.confirmed_count, 0),
+        claims_open_at=opens if opens is not None and opens > now else None,
+    )

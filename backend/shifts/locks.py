@@ -3,6 +3,8 @@
 A transaction takes its locks in this order and never goes back to an earlier level, so two
 transactions can never wait for each other in a circle (a deadlock):
 
+0. an organisation's week copies (``lock_week_copies``): an advisory lock, not a row lock, so
+   that two copies of the same week run one after the other; it conflicts with nothing else;
 1. volunteer profiles, by user id (``lock_profiles``): one volunteer's claims run one at a
    time; promotion from a waitlist locks the candidates' profiles too, first
    (``lock_waitlists``), since promoting is judging their overlap like their own claim does;
@@ -58,7 +60,10 @@ _promotion_profiles: ContextVar[frozenset[int] | None] = ContextVar(
 # The highest level this transaction has locked so far; None outside ``transaction_retrying``.
 _level: ContextVar[int | None] = ContextVar("lock_level", default=None)
 
-PROFILES, SERIES, SHIFTS, CLAIMS = 1, 2, 3, 4
+WEEK_COPIES, PROFILES, SERIES, SHIFTS, CLAIMS = 0, 1, 2, 3, 4
+
+# The first key of the week copies' advisory lock (the organisation's id is the second).
+WEEK_COPY_LOCK = 0x7765656B  # "week"
 
 
 class LockOrderError(RuntimeError):
@@ -192,6 +197,18 @@ def locked_candidates(volunteer_ids: Iterable[int]) -> frozenset[int]:
     if connection.vendor == "sqlite":
         return ids  # one writer at a time: nothing to order
     return ids & held
+
+
+def lock_week_copies(organisation_id: int) -> None:
+    """Level 0: copies of one organisation's weeks, one at a time. Two copies at once (a
+    double click, two coordinators) would both find the target week without the copies and
+    both create them; here the second waits, then finds the first one's copies. SQLite runs
+    one writer at a time anyway."""
+    _enter(WEEK_COPIES)
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WEEK_COPY_LOCK, organisation_id])
 
 
 def lock_series(series_id: int) -> ShiftSeries:

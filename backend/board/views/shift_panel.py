@@ -11,31 +11,25 @@ The services publish their events, so every board of the organisation shows the 
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from backend.accounts.models import User
-from backend.board.selectors import BOARD_CLAIM_STATUSES
-from backend.board.selectors import _attendance as attendance_of
+from backend.board.selectors import Panel, display_name, panel_read
 from backend.board.views.access import cockpit_view, render_cockpit
 from backend.core.errors import DomainError
-from backend.organisations.models import Membership, Organisation
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
-from backend.shifts.selectors import where_to_go
+from backend.organisations.models import Organisation
+from backend.shifts.models import Claim, ClaimStatus, Shift
 from backend.shifts.services import (
-    CHECK_IN_EARLY,
     claim_cancel,
     claim_check_in,
     claim_check_out,
@@ -50,147 +44,6 @@ from backend.shifts.services.claims import MAX_CANCELLATION_REASON
 FRAGMENT_HEADER = "X-Requested-With"
 FRAGMENT_VALUE = "fetch"
 CALL_TEXT_MAX = 1000  # shift_broadcast's limit, for the browser's hint only
-
-
-# --- reading the panel -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    claim_id: int
-    name: str
-    phone: str
-    status: str
-    # waitlisted | not_checked_in | checked_in | checked_out | attended | no_show
-    attendance: str
-    checked_in_at: dt.datetime | None
-    checked_out_at: dt.datetime | None
-    position: int | None  # on the waitlist: 1 = first in line
-    # The buttons the panel offers (the services decide; these are the ones that can work).
-    actions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Panel:
-    shift: Shift
-    address: str | None
-    meeting_link: str | None
-    qualifications: list[str]
-    seated: list[Person]
-    waitlist: list[Person]
-    # (user id, name) of the members who are not on the shift, for "add a member".
-    candidates: list[tuple[int, str]]
-    started: bool
-    ended: bool
-    open_for_claims: bool
-    short: int
-    # Set while claiming has not opened yet.
-    claims_open_at: dt.datetime | None
-
-
-def _actions(claim: Claim, shift: Shift, now: dt.datetime) -> tuple[str, ...]:
-    started, ended = shift.starts_at <= now, shift.ends_at <= now
-    if shift.status == ShiftStatus.CANCELLED:
-        return ()
-    if claim.status == ClaimStatus.WAITLISTED:
-        return () if started else ("cancel",)
-    if claim.status == ClaimStatus.NO_SHOW:
-        return ("attended",)
-    if claim.status != ClaimStatus.CONFIRMED:
-        return ()
-    actions: list[str] = []
-    if claim.checked_in_at is None:
-        if now >= shift.starts_at - CHECK_IN_EARLY:
-            actions.append("check-in")
-        if ended:
-            actions.append("no-show")
-    else:
-        actions.append("check-out")
-    if started:
-        actions.append("attended")
-    else:
-        actions.append("cancel")
-    return tuple(actions)
-
-
-def _name(user: User) -> str:
-    profile = getattr(user, "profile", None)
-    if profile is not None and profile.display_name:
-        return profile.display_name
-    return str(user)
-
-
-def panel_read(*, organisation: Organisation, shift_id: int) -> Panel:
-    """The shift with its volunteers (seats first, in the order they got them, then the
-    waitlist in order), its qualifications and the members who could be added: four queries,
-    whatever the number of claims or members."""
-    on_waitlist = Case(
-        When(status=ClaimStatus.WAITLISTED, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    shown = (
-        Claim.objects.filter(status__in=BOARD_CLAIM_STATUSES)
-        .select_related("volunteer__profile")
-        .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
-    )
-    shift = (
-        Shift.objects.filter(pk=shift_id, organisation_id=organisation.pk)
-        .prefetch_related(
-            Prefetch("claims", queryset=shown, to_attr="panel_claims"),
-            "required_qualifications",
-        )
-        .first()
-    )
-    if shift is None:
-        raise Http404
-    shift.organisation = organisation
-    now = timezone.now()
-    claims: list[Claim] = shift.panel_claims
-    seated: list[Person] = []
-    waitlist: list[Person] = []
-    for claim in claims:
-        waiting = claim.status == ClaimStatus.WAITLISTED
-        profile = getattr(claim.volunteer, "profile", None)
-        person = Person(
-            claim_id=claim.pk,
-            name=_name(claim.volunteer),
-            phone=profile.phone if profile is not None else "",
-            status=claim.status,
-            attendance=attendance_of(claim),
-            checked_in_at=claim.checked_in_at,
-            checked_out_at=claim.checked_out_at,
-            position=len(waitlist) + 1 if waiting else None,
-            actions=_actions(claim, shift, now),
-        )
-        (waitlist if waiting else seated).append(person)
-    open_for_claims = shift.status == ShiftStatus.PUBLISHED and shift.starts_at > now
-    candidates: list[tuple[int, str]] = []
-    if open_for_claims:
-        members = (
-            Membership.objects.filter(organisation_id=organisation.pk, user__is_active=True)
-            .exclude(user_id__in=[claim.volunteer_id for claim in claims])
-            .select_related("user__profile")
-        )
-        candidates = sorted(
-            ((m.user_id, _name(m.user)) for m in members), key=lambda c: c[1].casefold()
-        )
-    where = where_to_go(shift, claim_status=None, manages=True)
-    opens = shift.claims_open_at
-    return Panel(
-        shift=shift,
-        address=where.address,
-        meeting_link=where.meeting_link,
-        qualifications=sorted(q.name for q in shift.required_qualifications.all()),
-        seated=seated,
-        waitlist=waitlist,
-        candidates=candidates,
-        started=shift.starts_at <= now,
-        ended=shift.ends_at <= now,
-        open_for_claims=open_for_claims,
-        short=max(shift.capacity - shift.confirmed_count, 0),
-        claims_open_at=opens if opens is not None and opens > now else None,
-    )
 
 
 # --- forms (they parse; the services judge) --------------------------------------------------
@@ -249,6 +102,8 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     panel = panel_read(organisation=organisation, shift_id=shift_id)
+    if panel is None:
+        raise Http404
     outcome = outcome or Outcome()
     fragment = _wants_fragment(request)
     context: dict[str, Any] = {
@@ -340,7 +195,7 @@ def _claim_on_shift(organisation: Organisation, shift_id: int, claim_id: int) ->
     )
     if claim is None:
         raise Http404
-    return _name(claim.volunteer)
+    return display_name(claim.volunteer)
 
 
 @require_POST
@@ -397,7 +252,7 @@ def add_member(request: HttpRequest, organisation: Organisation, shift_id: int) 
         )
     except DomainError as error:
         return _refused(request, organisation, shift_id, error, form="add")
-    values = {"name": _name(result.claim.volunteer)}
+    values = {"name": display_name(result.claim.volunteer)}
     if not result.created:
         notice = _("%(name)s was already on this shift.") % values
     elif result.claim.status == ClaimStatus.WAITLISTED:

@@ -27,14 +27,13 @@ from backend.organisations.selectors import may_manage, require_manager
 from backend.shifts import locks
 from backend.shifts.locks import transaction_retrying
 from backend.shifts.models import (
+    CHECK_IN_EARLY,
     Claim,
     ClaimStatus,
     Shift,
 )
 from backend.shifts.services.publishing import publish_event
 
-# A volunteer can check in from this long before their shift starts.
-CHECK_IN_EARLY = dt.timedelta(minutes=30)
 # A check-out later than this after the shift's end counts as the end plus this: forgotten
 # check-outs must not turn into days of volunteering.
 CHECK_OUT_GRACE = dt.timedelta(hours=2)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from backend.organisations.models import (
 )
 from backend.organisations.selectors import require_manager
 from backend.shifts import locks
-from backend.shifts.locks import transaction_retrying
+from backend.shifts.locks import lock_week_copies, transaction_retrying
 from backend.shifts.models import (
     SeriesFrequency,
     Shift,
@@ -234,7 +234,6 @@ def series_update(
     actor: User,
     series_id: int,
     required_qualification_ids: Iterable[int] | None = None,
-    publish_new: bool | None = None,
     **changes: Any,
 ) -> ShiftSeries:
     """Change a whole series: its future occurrences follow (except those edited on their
@@ -299,8 +298,8 @@ def series_update(
             **_occurrence_values(series),
         )
     have = set(Shift.objects.filter(series=series).values_list("series_date", flat=True))
-    if publish_new is None:
-        publish_new = any(s.status == ShiftStatus.PUBLISHED for s in future)
+    # New dates are published if the series' future occurrences are.
+    publish_new = any(s.status == ShiftStatus.PUBLISHED for s in future)
     _series_add_occurrences(actor, series, sorted(wanted - have), publish=publish_new)
     return series
 
@@ -334,23 +333,6 @@ class WeekCopy:
     already_there: int
 
 
-# The key of the transaction-level advisory lock that makes copies of one organisation's
-# weeks run one at a time (with the organisation's id as the second key).
-WEEK_COPY_LOCK = 0x7765656B  # "week"
-
-
-def _lock_week_copies(organisation_id: int) -> None:
-    """Two copies at once (a double click, two coordinators) would both find the target week
-    without the copies and both create them: they wait for each other here, and the second
-    then finds the first one's copies. An advisory lock, not a row lock: it conflicts with
-    nothing but another copy, so it stays outside the row locks' order (backend.shifts.locks)
-    and the claims never wait for it. SQLite runs one writer at a time anyway."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [WEEK_COPY_LOCK, organisation_id])
-
-
 @transaction_retrying
 def week_copy(
     *,
@@ -370,7 +352,7 @@ def week_copy(
     source, target = week_start(from_week), week_start(to_week)
     if source == target:
         raise ValidationFailed(fields={"to_week": [_("Choose another week to copy to.")]})
-    _lock_week_copies(organisation.pk)
+    lock_week_copies(organisation.pk)
     zone = ZoneInfo(organisation.time_zone)
     days = target - source
 
