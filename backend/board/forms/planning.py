@@ -19,7 +19,8 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backend.core.errors import DomainError, ValidationFailed
+from backend.board.forms import show_domain_error
+from backend.core.errors import DomainError
 from backend.organisations.models import Organisation, Qualification
 from backend.shifts.models import SeriesFrequency, Shift, ShiftMode, ShiftVisibility
 
@@ -98,14 +99,9 @@ class PlanningForm(forms.Form):
 
     def show_error(self, error: DomainError) -> None:
         """Put what a service refused next to the field it is about, or at the top."""
-        fields = error.fields if isinstance(error, ValidationFailed) else {}
-        for name, messages in fields.items():
-            target = self.SERVICE_FIELDS.get(name, name)
-            self.add_error(target if target in self.fields else None, messages)
-        if fields:
-            return
-        about = self.CODE_FIELDS.get(error.code)
-        self.add_error(about if about in self.fields else None, str(error.detail))
+        show_domain_error(
+            self, error, service_fields=self.SERVICE_FIELDS, code_fields=self.CODE_FIELDS
+        )
 
     def _moment(self, day_field: str, time_field: str) -> dt.datetime | None:
         """The UTC moment of a local date and time input; None (with an error) if either is
