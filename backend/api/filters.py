@@ -9,6 +9,10 @@ import django_filters
 from django import forms
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
 
 from backend.api.serializers import MAX_ID, UTC_OFFSET_ERROR, utc_offset_in_range
 from backend.shifts.models import Shift, ShiftMode, ShiftStatus
@@ -38,6 +42,47 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = IsoDateTimeField
 
 
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``) in the query string; anything else is a 400, not
+    silently no filter (Django's NullBooleanField reads ``open=banana`` as "not given")."""
+
+    widget = forms.TextInput
+    TRUE = frozenset({"true", "1"})
+    FALSE = frozenset({"false", "0"})
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``ordering`` with a field the view does not order by is a 400, not the default order."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        given = request.query_params.get(self.ordering_param)
+        if given:
+            fields = [term.strip() for term in given.split(",") if term.strip()]
+            valid = self.remove_invalid_fields(queryset, fields, view, request)
+            if len(valid) != len(fields):
+                allowed = ", ".join(
+                    f"{sign}{name}" for name in view.ordering_fields for sign in ("", "-")
+                )
+                raise ValidationError(
+                    {self.ordering_param: [_("Order by one of: %(fields)s.") % {"fields": allowed}]}
+                )
+        return super().get_ordering(request, queryset, view)
+
+
 class ShiftFilter(django_filters.FilterSet):
     organisation = IdFilter(field_name="organisation_id")
     mode = django_filters.ChoiceFilter(choices=ShiftMode.choices)
@@ -45,7 +90,7 @@ class ShiftFilter(django_filters.FilterSet):
     # "from"/"to" select shifts that overlap the window: they end after from, start before to.
     from_ = IsoDateTimeFilter(field_name="ends_at", lookup_expr="gt", label="from")
     to = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    open = django_filters.BooleanFilter(method="filter_open", label="open")
+    open = StrictBooleanFilter(method="filter_open", label="open")
     qualification = IdFilter(field_name="required_qualifications")
 
     class Meta:

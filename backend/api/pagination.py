@@ -1,14 +1,61 @@
+"""The API's pagination: page numbers for most lists, a cursor for the shift list.
+
+Nonsense in the query string is a 400 with the parameter named (``page_size=0``,
+``page=abc``, a cursor that was not ours), never silently the first page and never a 404: an
+app's bug shows up where it is. A ``page_size`` over the maximum is capped (documented), and a
+page number past the last page stays a 404, as in DRF.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
+from rest_framework.request import Request
+
+MAX_PAGE_SIZE = 100
 
 
-class PageNumberPagination(BasePageNumberPagination):
+def _positive_int(request: Request, name: str) -> int | None:
+    """The query parameter ``name`` as a positive integer; None if absent; else a 400."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValidationError({name: [_("Give a whole number of 1 or more.")]})
+    return value
+
+
+class _StrictPageSize:
+    page_size: int | None
+    page_size_query_param: str | None = "page_size"
+    max_page_size: int | None = MAX_PAGE_SIZE
+
+    def get_page_size(self, request: Request) -> int | None:
+        assert self.page_size_query_param is not None
+        asked = _positive_int(request, self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        return min(asked, self.max_page_size or asked)
+
+
+class PageNumberPagination(_StrictPageSize, BasePageNumberPagination):
     page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        if request.query_params.get(self.page_query_param) not in self.last_page_strings:
+            _positive_int(request, self.page_query_param)
+        return super().paginate_queryset(queryset, request, view)
 
 
-class ShiftCursorPagination(CursorPagination):
+class ShiftCursorPagination(_StrictPageSize, CursorPagination):
     """The shift list pages by position in time, without a total count.
 
     Counting every visible shift costs a scan of all of them on every request (45 ms of
@@ -19,5 +66,11 @@ class ShiftCursorPagination(CursorPagination):
 
     ordering = ("starts_at", "id")
     page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: [_("This cursor is not one the API gave out.")]}
+            ) from None

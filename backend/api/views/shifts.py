@@ -14,13 +14,12 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from backend.api.filters import ShiftFilter
+from backend.api.filters import ShiftFilter, StrictOrderingFilter
 from backend.api.pagination import ShiftCursorPagination
 from backend.api.schema import ErrorSerializer
 from backend.api.serializers import (
@@ -93,7 +92,7 @@ class ShiftListView(generics.ListAPIView):
     pagination_class = ShiftCursorPagination
     filterset_class = ShiftFilter
     # Reads the class attribute (the settings' default backends); mypy flags any generic class.
-    filter_backends = (*generics.ListAPIView.filter_backends, OrderingFilter)  # type: ignore[misc]
+    filter_backends = (*generics.ListAPIView.filter_backends, StrictOrderingFilter)  # type: ignore[misc]
     ordering_fields = ("starts_at",)
     ordering = ("starts_at", "id")
 

@@ -1,0 +1,90 @@
+"""Nonsense in a list's query string is a 400 that names the parameter, never silently ignored
+and never a 404 (issue 12): an app's bug shows up where it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from backend.accounts.models import User
+from backend.organisations.models import Organisation
+from backend.shifts.models import Shift
+from backend.shifts.services import claim_create
+from tests.conftest import client_for
+from tests.factories import shift_at
+
+pytestmark = pytest.mark.django_db
+
+SHIFTS = "/api/v1/shifts/"
+MY_CLAIMS = "/api/v1/me/claims/"
+
+
+@pytest.fixture
+def shifts(organisation: Organisation) -> list[Shift]:
+    return [shift_at(organisation, starts_in=dt.timedelta(days=1 + i)) for i in range(3)]
+
+
+def refused(response) -> list[str]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid"
+    return sorted(body["fields"])
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("open=banana", "open"),
+        ("open=", None),
+        ("page_size=0", "page_size"),
+        ("page_size=-3", "page_size"),
+        ("page_size=abc", "page_size"),
+        ("cursor=garbage", "cursor"),
+        ("ordering=title", "ordering"),
+        ("ordering=starts_at,password", "ordering"),
+    ],
+)
+def test_the_shift_list_names_the_parameter_it_cannot_use(
+    volunteer: User, shifts: list[Shift], query: str, parameter: str | None
+) -> None:
+    response = client_for(volunteer).get(f"{SHIFTS}?{query}")
+    if parameter is None:  # an empty value is "not given"
+        assert response.status_code == 200
+    else:
+        assert refused(response) == [parameter]
+
+
+def test_the_shift_list_takes_what_it_documents(volunteer: User, shifts: list[Shift]) -> None:
+    client = client_for(volunteer)
+
+    open_ = client.get(f"{SHIFTS}?open=true").json()["results"]
+    closed = client.get(f"{SHIFTS}?open=0").json()["results"]
+    newest_first = client.get(f"{SHIFTS}?ordering=-starts_at&page_size=2").json()
+    capped = client.get(f"{SHIFTS}?page_size=100000")
+    following = client.get(newest_first["next"])
+
+    assert [s["id"] for s in open_] == [s.pk for s in shifts]
+    assert closed == []
+    assert [s["id"] for s in newest_first["results"]] == [shifts[2].pk, shifts[1].pk]
+    assert [s["id"] for s in following.json()["results"]] == [shifts[0].pk]
+    assert capped.status_code == 200 and len(capped.json()["results"]) == 3
+
+
+def test_page_numbered_lists_refuse_a_bad_page_or_size_and_404_past_the_end(
+    volunteer: User, shifts: list[Shift]
+) -> None:
+    for shift in shifts:
+        claim_create(volunteer=volunteer, shift_id=shift.pk)
+    client = client_for(volunteer)
+
+    assert refused(client.get(f"{MY_CLAIMS}?page_size=0")) == ["page_size"]
+    assert refused(client.get(f"{MY_CLAIMS}?page=abc")) == ["page"]
+    assert refused(client.get(f"{MY_CLAIMS}?page=0")) == ["page"]
+    second = client.get(f"{MY_CLAIMS}?page_size=2&page=2")
+    last = client.get(f"{MY_CLAIMS}?page_size=2&page=last")
+    past = client.get(f"{MY_CLAIMS}?page_size=2&page=3")
+
+    assert second.status_code == 200 and len(second.json()["results"]) == 1
+    assert last.json()["results"] == second.json()["results"]
+    assert past.status_code == 404 and past.json()["code"] == "not_found"
