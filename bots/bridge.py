@@ -43,6 +43,7 @@ from backend.shifts.services import (
     Eligibility,
     cancellation_is_late,
     check_in_open,
+    check_out_open,
     claim_cancel,
     claim_check_in,
     claim_check_out,
@@ -198,7 +199,9 @@ def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -
         can_check_in=confirmed
         and claim.checked_in_at is None
         and check_in_open(shift=shift, now=now),
-        can_check_out=confirmed and claim.checked_in_at is not None,
+        can_check_out=confirmed
+        and claim.checked_in_at is not None
+        and check_out_open(shift=shift, now=now),
         minutes_volunteered=claim.minutes_volunteered,
     )
 

@@ -45,6 +45,13 @@ class NotFound(DomainError):
     status = 404
 
 
+class NoClaim(NotFound):
+    """The shift exists for the asker, but they have no claim on it."""
+
+    code = "no_claim"
+    default_detail = _("You have no claim on this shift.")
+
+
 class PermissionDenied(DomainError):
     code = "permission_denied"
     default_detail = _("You are not allowed to do this.")
@@ -128,6 +135,11 @@ class ClaimBlocked(Conflict):
 class CheckInNotPossible(Conflict):
     code = "check_in_not_possible"
     default_detail = _("You can check in only on a confirmed shift, from shortly before it starts.")
+
+
+class ShiftNotStarted(Conflict):
+    code = "shift_not_started"
+    default_detail = _("You can check out once the shift has started.")
 
 
 class NotCheckedIn(Conflict):

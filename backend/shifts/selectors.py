@@ -11,6 +11,7 @@ from django.db.models import F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from backend.accounts.models import User
+from backend.core.errors import NoClaim
 from backend.organisations.models import MANAGER_ROLES
 from backend.shifts.models import (
     Claim,
@@ -35,6 +36,16 @@ def shifts_visible_to(*, user: User) -> QuerySet[Shift]:
         | (published & Q(organisation_id__in=member_of))
         | (published & Q(visibility=ShiftVisibility.PUBLIC))
     )
+
+
+def own_claim_id(*, shift: Shift, user: User) -> int:
+    """The id of ``user``'s claim on ``shift`` (whatever its status); ``NoClaim`` if none."""
+    claim_id = (
+        Claim.objects.filter(shift=shift, volunteer=user).values_list("pk", flat=True).first()
+    )
+    if claim_id is None:
+        raise NoClaim()
+    return claim_id
 
 
 def waitlist_position(*, claim: Claim) -> int | None:

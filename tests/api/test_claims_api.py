@@ -146,10 +146,10 @@ def test_cancelling_after_the_deadline_is_flagged_late(organisation, volunteer):
     assert response.json()["late_cancellation"] is True
 
 
-def test_cancelling_a_claim_you_do_not_have_is_not_found(organisation, volunteer):
+def test_cancelling_a_claim_you_do_not_have_answers_no_claim(organisation, volunteer):
     shift = ShiftFactory(organisation=organisation)
     response = client_for(volunteer).delete(f"/api/v1/shifts/{shift.pk}/claim/")
-    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    assert (response.status_code, response.json()["code"]) == (404, "no_claim")
 
 
 def test_a_confirmed_online_claim_reveals_the_meeting_link(organisation, make_volunteer):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from channels.db import database_sync_to_async as db
 from django.utils import timezone
 
 from backend.organisations.models import Organisation, Role
@@ -156,13 +157,21 @@ def test_on_the_day_the_volunteer_checks_in_and_out_from_my(organisation: Organi
         assert listing.button("Cancel 1: Koffieronde") == f"cancel:{claim.pk}"
         [checked_in] = await person.press(listing.button("Check in 1: Koffieronde"))
         assert checked_in.text.startswith("Checked in: Koffieronde")
+        # Checked in early: leaving before the start is a cancellation, not a check-out.
         [listing] = await person.send("/my")
-        assert [label for label, _ in listing.buttons] == [
-            "Check out 1: Koffieronde",
-            "Cancel 1: Koffieronde",
-        ]
+        assert [label for label, _ in listing.buttons] == ["Cancel 1: Koffieronde"]
+        started = timezone.now() - dt.timedelta(minutes=1)
+        await db(
+            lambda: (
+                type(shift)
+                .objects.filter(pk=shift.pk)
+                .update(starts_at=started, ends_at=started + dt.timedelta(hours=2))
+            )
+        )()
+        [listing] = await person.send("/my")
+        assert [label for label, _ in listing.buttons] == ["Check out 1: Koffieronde"]
         [checked_out] = await person.press(listing.button("Check out 1: Koffieronde"))
-        assert checked_out.text.startswith("Checked out: Koffieronde, 0 h 00 min")
+        assert checked_out.text.startswith("Checked out: Koffieronde, 0 h ")
 
     play(scenario)
     claim.refresh_from_db()

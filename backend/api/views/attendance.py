@@ -19,30 +19,22 @@ from backend.api.serializers_toolkit import (
 from backend.api.users import request_user
 from backend.api.views.organisations import organisation_for
 from backend.api.views.shifts import _visible_shift
-from backend.core.errors import NotFound
 from backend.organisations.models import Membership
 from backend.organisations.selectors import require_manager
 from backend.organisations.services import membership_clear_claim_block
 from backend.shifts import services
 from backend.shifts.models import Claim
-from backend.shifts.selectors import volunteer_history
+from backend.shifts.selectors import own_claim_id, volunteer_history
 
 ATTENDANCE_ERRORS = OpenApiResponse(
     ErrorSerializer,
-    description="`check_in_not_possible`, `not_checked_in`, `shift_not_ended`, `claim_not_active`",
+    description="`check_in_not_possible`, `not_checked_in`, `shift_not_started`, "
+    "`shift_not_ended`, `claim_not_active`; 404 `no_claim` when you have no claim on the shift",
 )
 
 
 def _own_claim_id(request: Request, shift_id: int) -> int:
-    shift = _visible_shift(request, shift_id)
-    claim_id = (
-        Claim.objects.filter(shift=shift, volunteer=request_user(request))
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if claim_id is None:
-        raise NotFound()
-    return claim_id
+    return own_claim_id(shift=_visible_shift(request, shift_id), user=request_user(request))
 
 
 def _managed_claim_id(request: Request, shift_id: int, claim_id: int) -> int:

@@ -31,12 +31,16 @@ from backend.api.serializers import (
 )
 from backend.api.throttles import ClaimThrottle
 from backend.api.users import request_user
-from backend.core.errors import NotFound
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import managed_organisation_ids, require_manager
 from backend.shifts import services
 from backend.shifts.models import Claim, Shift
-from backend.shifts.selectors import shifts_visible_to, waitlist_position, waitlist_positions
+from backend.shifts.selectors import (
+    own_claim_id,
+    shifts_visible_to,
+    waitlist_position,
+    waitlist_positions,
+)
 
 CLAIM_ERRORS = OpenApiResponse(
     ErrorSerializer,
@@ -192,13 +196,7 @@ class ClaimView(APIView):
     def delete(self, request: Request, shift_id: int) -> Response:
         """Cancel your claim on a shift. The seat goes to the first in line on the waitlist."""
         shift = _visible_shift(request, shift_id)
-        claim_id = (
-            Claim.objects.filter(shift=shift, volunteer=request_user(request))
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if claim_id is None:
-            raise NotFound()
+        claim_id = own_claim_id(shift=shift, user=request_user(request))
         claim = services.claim_cancel(actor=request_user(request), claim_id=claim_id)
         return Response(_render_claim(claim))
 

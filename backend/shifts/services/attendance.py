@@ -17,6 +17,7 @@ from backend.core.errors import (
     NotCheckedIn,
     PermissionDenied,
     ShiftNotEnded,
+    ShiftNotStarted,
     ShiftStarted,
     ValidationFailed,
 )
@@ -42,6 +43,12 @@ CHECK_OUT_GRACE = dt.timedelta(hours=2)
 def check_in_open(*, shift: Shift, now: dt.datetime) -> bool:
     """Whether a volunteer may check themself in on ``shift`` now."""
     return shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at
+
+
+def check_out_open(*, shift: Shift, now: dt.datetime) -> bool:
+    """Whether a checked-in volunteer may check out now: once the shift has started (leaving
+    before it is a cancellation, not hours)."""
+    return now >= shift.starts_at
 
 
 def _minutes(start: dt.datetime, end: dt.datetime) -> int:
@@ -86,6 +93,8 @@ def claim_check_out(*, actor: User, claim_id: int) -> Claim:
     if claim.status != ClaimStatus.CONFIRMED or claim.checked_in_at is None:
         raise NotCheckedIn()
     now = timezone.now()
+    if not check_out_open(shift=shift, now=now):
+        raise ShiftNotStarted()
     claim.checked_out_at = min(now, shift.ends_at + CHECK_OUT_GRACE)
     claim.status = ClaimStatus.COMPLETED
     claim.minutes_volunteered = _minutes(claim.checked_in_at, claim.checked_out_at)
