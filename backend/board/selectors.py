@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.organisations.models import Membership, Organisation
-from backend.shifts.models import CHECK_IN_EARLY, Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
 from backend.shifts.selectors import where_to_go
+from backend.shifts.timing import check_in_open, check_out_open
 
 DEFAULT_DAYS = 8  # today and the next 7 days
 MAX_DAYS = 31
@@ -309,11 +310,12 @@ def _actions(claim: Claim, shift: Shift, now: dt.datetime) -> tuple[str, ...]:
         return ()
     actions: list[str] = []
     if claim.checked_in_at is None:
-        if now >= shift.starts_at - CHECK_IN_EARLY:
+        # A coordinator may also check in afterwards, to fix the record.
+        if check_in_open(shift=shift, now=now) or ended:
             actions.append("check-in")
         if ended:
             actions.append("no-show")
-    else:
+    elif check_out_open(shift=shift, now=now):
         actions.append("check-out")
     if started:
         actions.append("attended")

@@ -7,8 +7,6 @@ within 0..capacity whatever code writes to it.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -169,10 +167,6 @@ class ClaimStatus(models.TextChoices):
 
 
 ACTIVE_CLAIM_STATUSES = (ClaimStatus.CONFIRMED, ClaimStatus.WAITLISTED)
-
-# A volunteer can check in from this long before their shift starts (the attendance services
-# hold the rule; the board's panel offers the button from then on).
-CHECK_IN_EARLY = dt.timedelta(minutes=30)
 
 
 class Claim(models.Model):

@@ -475,3 +475,22 @@ def test_the_panel_says_how_many_people_are_short_in_the_right_number(
     assert "Still 1 person short" in english[0]
     assert "Still 2 people short" in english[1]
     assert "Nog 1 persoon tekort" in dutch
+
+
+def test_check_out_is_offered_from_the_start_only(
+    organisation: Organisation, coordinator: User, volunteer: User
+) -> None:
+    soon = shift_at(organisation, starts_in=dt.timedelta(minutes=20))
+    claim = seat(volunteer, soon)
+    Claim.objects.filter(pk=claim.pk).update(checked_in_at=timezone.now())
+    client = client_for(coordinator)
+
+    before = client.get(panel_url(soon), **EN).content.decode()
+    early = client.post(action_url(soon, claim, "check-out"), **FETCH, **EN)
+    with time_machine.travel(soon.starts_at + dt.timedelta(minutes=5)):
+        after = client.get(panel_url(soon), **EN).content.decode()
+
+    assert action_url(soon, claim, "check-out") not in before
+    assert "You can check out once the shift has started." in early.content.decode()
+    assert fresh(claim).status == ClaimStatus.CONFIRMED
+    assert action_url(soon, claim, "check-out") in after

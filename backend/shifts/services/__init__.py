@@ -24,10 +24,7 @@ Concurrency, in short (each lock is explained where it is taken):
 """
 
 from backend.shifts.services.attendance import (
-    CHECK_IN_EARLY,
     CHECK_OUT_GRACE,
-    check_in_open,
-    check_out_open,
     claim_check_in,
     claim_check_out,
     claim_confirm_attendance,
@@ -73,6 +70,7 @@ from backend.shifts.services.shifts import (
     shift_publish,
     shift_update,
 )
+from backend.shifts.timing import CHECK_IN_EARLY, check_in_open, check_out_open
 
 __all__ = [
     "CHECK_IN_EARLY",

@@ -28,27 +28,15 @@ from backend.organisations.selectors import may_manage, require_manager
 from backend.shifts import locks
 from backend.shifts.locks import transaction_retrying
 from backend.shifts.models import (
-    CHECK_IN_EARLY,
     Claim,
     ClaimStatus,
-    Shift,
 )
 from backend.shifts.services.publishing import publish_event
+from backend.shifts.timing import check_in_open, check_out_open
 
 # A check-out later than this after the shift's end counts as the end plus this: forgotten
 # check-outs must not turn into days of volunteering.
 CHECK_OUT_GRACE = dt.timedelta(hours=2)
-
-
-def check_in_open(*, shift: Shift, now: dt.datetime) -> bool:
-    """Whether a volunteer may check themself in on ``shift`` now."""
-    return shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at
-
-
-def check_out_open(*, shift: Shift, now: dt.datetime) -> bool:
-    """Whether a checked-in volunteer may check out now: once the shift has started (leaving
-    before it is a cancellation, not hours)."""
-    return now >= shift.starts_at
 
 
 def _minutes(start: dt.datetime, end: dt.datetime) -> int:
