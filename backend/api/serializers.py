@@ -202,10 +202,14 @@ class MembershipRoleSerializer(serializers.Serializer):
 
 
 class InviteSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
     code = serializers.CharField(read_only=True)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.VOLUNTEER)
     valid_days = serializers.IntegerField(min_value=1, max_value=365, default=30, write_only=True)
-    max_uses = serializers.IntegerField(min_value=1, max_value=100_000, required=False)
+    # null: no limit.
+    max_uses = serializers.IntegerField(
+        min_value=1, max_value=100_000, required=False, allow_null=True
+    )
     expires_at = serializers.DateTimeField(read_only=True)
     uses = serializers.IntegerField(read_only=True)
 

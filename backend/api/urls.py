@@ -47,6 +47,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="invites",
     ),
     path(
+        "organisations/<id:organisation_id>/invites/<id:invite_id>/",
+        organisations.InviteDetailView.as_view(),
+        name="invite",
+    ),
+    path(
         "organisations/<id:organisation_id>/qualifications/",
         organisations.QualificationListView.as_view(),
         name="qualifications",

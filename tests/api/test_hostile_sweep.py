@@ -181,7 +181,7 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
     claim = Claim.objects.create(shift=shift, volunteer=volunteer, status=ClaimStatus.CONFIRMED)
     qualification = QualificationFactory(organisation=organisation)
     VolunteerQualification.objects.create(user=volunteer, qualification=qualification)
-    InviteCode.objects.create(organisation=organisation, code="SWEEP123")
+    invite = InviteCode.objects.create(organisation=organisation, code="SWEEP123")
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     series = client_as(coordinator).post(
         "/api/v1/series/",
@@ -211,6 +211,7 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
             "shift_id": str(shift.pk),
             "claim_id": str(claim.pk),
             "series_id": str(series.json()["id"]),
+            "invite_id": str(invite.pk),
             "token": calendar_token_get(user=coordinator),
         },
         body_values={

@@ -175,6 +175,18 @@ class InviteListView(APIView):
         return Response(InviteSerializer(invite).data, status=status.HTTP_201_CREATED)
 
 
+class InviteDetailView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, organisation_id: int, invite_id: int) -> Response:
+        """Revoke an invite code (coordinators; admin invites: admins only). Joins that
+        already used it keep their membership; later ones are refused."""
+        organisation = organisation_for(request, organisation_id, manage=True)
+        services.invite_revoke(
+            actor=request_user(request), organisation=organisation, invite_id=invite_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class QualificationListView(generics.ListAPIView):
     """An organisation's catalogue of qualifications; coordinators add to it."""
 
