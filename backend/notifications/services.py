@@ -12,8 +12,9 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from backend.accounts.models import User, VolunteerProfile
+from backend.accounts.models import ModePreference, User, VolunteerProfile
 from backend.core.errors import (
     ClaimNotActive,
     FollowUpAlreadyHandled,
@@ -29,9 +30,16 @@ from backend.notifications.schedule import (
     FOLLOW_UP_DELAY,
     reminder_due,
 )
-from backend.organisations.models import Membership
+from backend.organisations.models import Membership, Role
 from backend.organisations.selectors import require_manager
-from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.models import (
+    ACTIVE_CLAIM_STATUSES,
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftMode,
+    ShiftStatus,
+)
 from backend.shifts.services import (
     Eligibility,
     check_in_open,
@@ -201,21 +209,49 @@ def late_cancellation_fan_out(*, notification: Notification, now: dt.datetime) -
 # --- coordinator broadcast -------------------------------------------------------------------
 
 
-def _eligible_volunteers(shift: Shift) -> list[int]:
-    """Members who could claim ``shift`` now (the services' ``Eligibility``: a fixed number of
-    queries for everyone), reminders on, no active claim on it yet."""
+# A volunteer who only wants this kind of shift is not asked for the other kind.
+_UNWANTED_PREFERENCE = {
+    ShiftMode.ON_SITE: ModePreference.ONLINE,
+    ShiftMode.ONLINE: ModePreference.ON_SITE,
+}
+
+
+def _eligible_volunteers(shift: Shift, *, sender_id: int) -> list[int]:
+    """The organisation's volunteers who could claim ``shift`` now (the services'
+    ``Eligibility``: a fixed number of queries for everyone), reminders on, no active claim on
+    it yet, and not only wanting the other mode. Not the sender, nor any coordinator or admin:
+    they run the call, they are not its audience."""
     candidates = list(
-        User.objects.filter(memberships__organisation_id=shift.organisation_id, is_active=True)
-        .exclude(telegram_account__reminders_enabled=False)
+        Membership.objects.filter(
+            organisation_id=shift.organisation_id, role=Role.VOLUNTEER, user__is_active=True
+        )
+        .exclude(user_id=sender_id)
+        .exclude(user__telegram_account__reminders_enabled=False)
+        .exclude(user__profile__mode_preference=_UNWANTED_PREFERENCE[ShiftMode(shift.mode)])
         .exclude(
-            pk__in=Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).values(
+            user_id__in=Claim.objects.filter(shift=shift, status__in=ACTIVE_CLAIM_STATUSES).values(
                 "volunteer_id"
             )
         )
-        .values_list("pk", flat=True)
+        .values_list("user_id", flat=True)
     )
     eligibility = Eligibility(volunteer_ids=candidates, shifts=[shift])
     return [user_id for user_id in candidates if eligibility.error(user_id, shift) is None]
+
+
+def broadcast_outcome(asked: int) -> str:
+    """What a call for a shift achieved, in the user's language (the API's answer and the
+    cockpit's notice say the same)."""
+    if asked:
+        return ngettext(
+            "%(count)s volunteer was asked to help.",
+            "%(count)s volunteers were asked to help.",
+            asked,
+        ) % {"count": asked}
+    return _(
+        "Nobody new was asked: the volunteers who could take this shift have all been asked "
+        "already, or there are none."
+    )
 
 
 @transaction.atomic
@@ -251,7 +287,7 @@ def shift_broadcast(*, actor: User, shift_id: int, text: str) -> int:
             due_at=now,
             payload={"text": text},
         )
-        for user_id in _eligible_volunteers(shift)
+        for user_id in _eligible_volunteers(shift, sender_id=actor.pk)
     ]
     before = Notification.objects.filter(kind=Kind.BROADCAST, shift=shift).count()
     Notification.objects.bulk_create(rows, ignore_conflicts=True)

@@ -410,7 +410,7 @@ def test_adding_without_choosing_a_member_says_to_choose_one(
 # --- the urgent call -----------------------------------------------------------------------
 
 
-def test_an_urgent_call_asks_the_members_who_could_come(
+def test_an_urgent_call_asks_the_volunteers_who_could_come(
     coordinator: User, shift: Shift, make_volunteer: Callable[..., User]
 ) -> None:
     on_it = make_volunteer()
@@ -426,9 +426,9 @@ def test_an_urgent_call_asks_the_members_who_could_come(
             "user_id", flat=True
         )
     )
-    # The coordinator is a member who could come too.
-    assert asked == {others[0].pk, others[1].pk, coordinator.pk}
-    assert "3 members were asked to help." in response.content.decode()
+    # The volunteers who could come; not the coordinator who sends the call.
+    assert asked == {others[0].pk, others[1].pk}
+    assert "2 volunteers were asked to help." in response.content.decode()
 
 
 def test_an_urgent_call_for_a_full_shift_without_waitlist_is_refused(

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from backend.accounts.models import User
+from backend.accounts.models import User, VolunteerProfile
 from backend.notifications.models import Kind, Notification
 from backend.notifications.services import follow_up_answer, follow_up_comment
 from backend.notifications.worker import Worker
-from backend.organisations.models import Organisation, VolunteerQualification
+from backend.organisations.models import Organisation, Role, VolunteerQualification
 from backend.shifts.models import ClaimStatus
 from backend.shifts.services import claim_create
 from tests.bots.fake_telegram import FakeTelegram
 from tests.conftest import client_for
-from tests.factories import QualificationFactory, shift_at
+from tests.factories import MembershipFactory, QualificationFactory, shift_at
 
 
 def test_a_broadcast_reaches_each_eligible_volunteer_once_with_a_claim_button(
@@ -38,21 +38,60 @@ def test_a_broadcast_reaches_each_eligible_volunteer_once_with_a_claim_button(
     url = f"/api/v1/shifts/{shift.pk}/broadcast/"
 
     response = coordinator_client.post(
-        url, {"text": "We still need 2 people tonight"}, format="json"
+        url, {"text": "We still need 2 people tonight"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert response.status_code == 200 and response.json() == {"queued": 1}
+    assert response.status_code == 200
+    assert response.json() == {"queued": 1, "detail": "1 volunteer was asked to help."}
     worker.run_until_idle()
     [message] = fake.sent_to(701)
     assert message.text.endswith("We still need 2 people tonight")
     assert message.button("Claim") == f"claim:{shift.pk}"
     assert fake.sent_to(702) == fake.sent_to(703) == fake.sent_to(704) == []
 
-    again = coordinator_client.post(url, {"text": "Still two!"}, format="json")
-    assert again.json() == {"queued": 0}
+    again = coordinator_client.post(
+        url, {"text": "Still two!"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert again.json()["queued"] == 0
+    assert again.json()["detail"].startswith("Nobody new was asked")
     worker.run_until_idle()
     assert len(fake.sent_to(701)) == 1
     assert client_for(anna).post(url, {"text": "hi"}, format="json").status_code == 403
     assert carol  # in the cast, not asked
+
+
+def test_a_broadcast_asks_volunteers_only_and_not_those_who_only_want_the_other_mode(
+    organisation: Organisation, coordinator: User, make_volunteer: Callable[..., User]
+) -> None:
+    other_coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    both, online_only, on_site_only = make_volunteer(), make_volunteer(), make_volunteer()
+    VolunteerProfile.objects.filter(user=online_only).update(mode_preference="online")
+    VolunteerProfile.objects.filter(user=on_site_only).update(mode_preference="on_site")
+    on_site = shift_at(organisation, starts_in=dt.timedelta(hours=5), mode="on_site")
+    online = shift_at(
+        organisation,
+        starts_in=dt.timedelta(hours=8),
+        mode="online",
+        address="",
+        meeting_link="https://meet.example.org/x",
+    )
+
+    for shift in (on_site, online):
+        response = client_for(coordinator).post(
+            f"/api/v1/shifts/{shift.pk}/broadcast/", {"text": "Wie kan?"}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+
+    def asked(shift: object) -> set[int]:
+        return set(
+            Notification.objects.filter(kind=Kind.BROADCAST, shift=shift).values_list(
+                "user_id", flat=True
+            )
+        )
+
+    assert asked(on_site) == {both.pk, on_site_only.pk}
+    assert asked(online) == {both.pk, online_only.pk}
+    assert not {coordinator.pk, other_coordinator.pk, admin.pk} & (asked(on_site) | asked(online))
 
 
 def test_a_broadcast_for_a_full_shift_without_waitlist_is_refused_and_queues_nothing(

@@ -29,7 +29,10 @@ class BroadcastSerializer(serializers.Serializer[object]):
 
 
 class BroadcastResultSerializer(serializers.Serializer[object]):
-    queued = serializers.IntegerField(help_text="volunteers newly asked (each at most once)")
+    queued = serializers.IntegerField(
+        help_text="volunteers newly asked (each at most once: 0 when the call is repeated)"
+    )
+    detail = serializers.CharField(help_text="the same in a sentence, in the user's language")
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
@@ -114,8 +117,10 @@ class MyReminderSettingsView(APIView):
 class ShiftBroadcastView(APIView):
     @extend_schema(request=BroadcastSerializer, responses=BroadcastResultSerializer)
     def post(self, request: Request, shift_id: int) -> Response:
-        """Ask the volunteers who could claim this shift (members, qualified, free, reminders
-        on, not claimed yet), with a Claim button. Each volunteer hears of a shift once."""
+        """Ask the volunteers who could claim this shift (the organisation's volunteers,
+        qualified, free, reminders on, not claimed yet, not only wanting the other mode), with
+        a Claim button. Each volunteer hears of a shift once; the sender and the coordinators
+        are not asked. A full shift without a waitlist is refused (409 `shift_full`)."""
         data = BroadcastSerializer(data=request.data)
         if not data.is_valid():
             raise ValidationFailed(fields=data.errors)
@@ -124,7 +129,7 @@ class ShiftBroadcastView(APIView):
             shift_id=shift_id,
             text=data.validated_data["text"],
         )
-        return Response({"queued": queued})
+        return Response({"queued": queued, "detail": services.broadcast_outcome(queued)})
 
 
 class OrganisationNotificationsView(APIView):

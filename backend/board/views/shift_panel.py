@@ -27,6 +27,7 @@ from backend.accounts.models import User
 from backend.board.selectors import Panel, display_name, panel_read
 from backend.board.views.access import cockpit_view, render_cockpit
 from backend.core.errors import DomainError
+from backend.notifications.services import broadcast_outcome
 from backend.organisations.models import Organisation
 from backend.shifts.models import Claim, ClaimStatus, Shift
 from backend.shifts.services import (
@@ -274,16 +275,7 @@ def call_for_help(request: HttpRequest, organisation: Organisation, shift_id: in
         asked = shift_call_for_help(actor=actor, shift_id=shift_id, text=text)
     except DomainError as error:
         return _refused(request, organisation, shift_id, error, form="call", values={"text": text})
-    if asked:
-        notice = ngettext(
-            "%(count)s member was asked to help.", "%(count)s members were asked to help.", asked
-        ) % {"count": asked}
-    else:
-        notice = _(
-            "Nobody new was asked: the members who could take this shift have all been asked "
-            "already, or there are none."
-        )
-    return _done(request, organisation, shift_id, notice)
+    return _done(request, organisation, shift_id, broadcast_outcome(asked))
 
 
 urlpatterns = [
