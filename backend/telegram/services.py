@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,6 +16,13 @@ from backend.telegram.models import LinkCode, ProcessedUpdate, SignupDraft, Tele
 LINK_CODE_LIFETIME = dt.timedelta(minutes=10)
 # Telegram re-delivers a failed update for about a day; remembering ids longer is useless.
 PROCESSED_UPDATE_RETENTION = dt.timedelta(days=2)
+
+
+def deep_link(payload: str) -> str | None:
+    """The link that opens the bot's /start with ``payload`` (an invite code, or
+    ``link-<code>``), or None while the bot's username (``TELEGRAM_BOT_USERNAME``) is not set."""
+    username = settings.TELEGRAM_BOT_USERNAME
+    return f"https://t.me/{username}?start={payload}" if username else None
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.telegram.services import LINK_CODE_LIFETIME, link_code_create, update_seen
+from backend.telegram.services import LINK_CODE_LIFETIME, deep_link, link_code_create, update_seen
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,13 @@ class TelegramLinkView(APIView):
                     "expires_at": serializers.DateTimeField(),
                     "command": serializers.CharField(),
                     "deep_link_payload": serializers.CharField(),
+                    "bot_username": serializers.CharField(
+                        allow_null=True, help_text="null while the server has none configured"
+                    ),
+                    "deep_link": serializers.URLField(
+                        allow_null=True,
+                        help_text="https://t.me/<bot>?start=link-CODE; null without a username",
+                    ),
                 },
             )
         },
@@ -98,6 +105,8 @@ class TelegramLinkView(APIView):
                 "expires_at": link.expires_at.isoformat(),
                 "command": f"/link {link.code}",
                 "deep_link_payload": f"link-{link.code}",
+                "bot_username": settings.TELEGRAM_BOT_USERNAME or None,
+                "deep_link": deep_link(f"link-{link.code}"),
             },
             status=status.HTTP_201_CREATED,
         )

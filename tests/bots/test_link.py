@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -51,6 +52,21 @@ def test_a_deep_link_with_a_link_code_also_links(volunteer: User) -> None:
     play(scenario)
 
     assert VolunteerProfile.objects.get(user=volunteer).telegram_chat_id == 9103
+
+
+def test_the_link_answer_gives_the_bots_username_and_its_ready_link(
+    volunteer: User, settings: Any
+) -> None:
+    settings.TELEGRAM_BOT_USERNAME = "InzetDeLindeBot"
+    with_username = client_for(volunteer).post(LINK_URL).json()
+    settings.TELEGRAM_BOT_USERNAME = ""
+    without = client_for(volunteer).post(LINK_URL).json()
+
+    assert with_username["bot_username"] == "InzetDeLindeBot"
+    assert with_username["deep_link"] == (
+        f"https://t.me/InzetDeLindeBot?start=link-{with_username['code']}"
+    )
+    assert without["bot_username"] is None and without["deep_link"] is None
 
 
 def test_link_codes_expire_after_ten_minutes(volunteer: User) -> None:

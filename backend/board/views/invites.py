@@ -30,13 +30,7 @@ from backend.core.errors import DomainError, NotFound
 from backend.organisations.models import InviteCode, Organisation, Role
 from backend.organisations.selectors import invite_of, invites_of
 from backend.organisations.services import invite_create, invite_revoke
-
-
-def deep_link(code: str) -> str | None:
-    """The link that opens the bot with this code, or None while the bot's username is not
-    configured."""
-    username = settings.TELEGRAM_BOT_USERNAME
-    return f"https://t.me/{username}?start={code}" if username else None
+from backend.telegram.services import deep_link
 
 
 def qr_svg(data: str, *, label: str) -> SafeString:
