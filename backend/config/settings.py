@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "corsheaders",
     "channels",
     "backend.core",
     "backend.accounts",
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer: a preflight (OPTIONS) is answered here, without
+    # authentication, and every API answer to an allowed origin carries the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -277,7 +282,21 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"RoleEnum": "backend.organisations.models.Role"},
+    # Swagger UI and ReDoc from the installed drf-spectacular-sidecar (static files), never
+    # from a CDN: the docs work offline and behind a strict firewall.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# --- CORS (web and hybrid apps on another origin) ----------------------------------------
+# Comma-separated origins, e.g. "https://app.example.org,capacitor://localhost"; empty (the
+# default): no cross-origin access. Only the API; its bearer tokens are not cookies, so no
+# credentials are allowed.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Every handler redacts secrets (backend/core/logging.py): bot token, webhook secret, JWTs,
 # calendar feed tokens. The web, bot and worker processes all log through this dict.

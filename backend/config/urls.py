@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 
 from backend.api.errors import api_not_found
-from backend.api.views.schema import SchemaView
+from backend.api.views.schema import RedocView, SchemaView
 from backend.board.views import home, signup
 
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     *signup.urlpatterns,
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="api-redoc"),
     # Last: any other /api/ URL answers the JSON 404, with DEBUG too (see api_not_found).
     re_path(r"^api/", api_not_found, name="api-not-found"),
 ]
