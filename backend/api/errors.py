@@ -67,15 +67,23 @@ def error_body(code: str, detail: Any, fields: dict[str, Any] | None = None) -> 
     return {"code": code, "detail": str(detail), "fields": fields or {}}
 
 
-def _flatten(detail: Any) -> Any:
-    """DRF's ErrorDetail trees as plain lists of strings."""
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's ErrorDetail trees as one level of field -> messages, as the schema's ``Error``
+    declares: an error inside a list or a nested object is keyed by its path with dots
+    (``"weekdays.1"``, ``"keys.auth"``), so every client reads ``fields`` the same way."""
+    fields: dict[str, list[str]] = {}
     if isinstance(detail, dict):
-        return {key: _flatten(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        if all(not isinstance(item, dict | list) for item in detail):
-            return [str(item) for item in detail]
-        return [_flatten(item) for item in detail]
-    return [str(detail)]
+        for key, value in detail.items():
+            fields |= _flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        for index, item in enumerate(detail):
+            if item:  # DRF puts {} or [] at the list items that were fine
+                fields |= _flatten(item, f"{prefix}.{index}")
+    elif isinstance(detail, list):
+        fields[prefix or "non_field_errors"] = [str(item) for item in detail]
+    else:
+        fields[prefix or "non_field_errors"] = [str(detail)]
+    return fields
 
 
 def domain_response(error: DomainError) -> Response:

@@ -44,4 +44,16 @@ class AutoSchema(BaseAutoSchema):
                 body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 body["description"] = description
                 responses[code] = body
+        # drf-spectacular lists every renderer's media type for every answer. Errors are always
+        # JSON; a feed's success is only its own format (``success_media_types`` on the view).
+        success_types = getattr(self.view, "success_media_types", None)
+        for code, body in responses.items():
+            content = body.get("content")
+            if not content:
+                continue
+            if code.startswith("2"):
+                if success_types:
+                    body["content"] = {k: v for k, v in content.items() if k in success_types}
+            elif "application/json" in content:
+                body["content"] = {"application/json": content["application/json"]}
         return responses

@@ -74,3 +74,22 @@ def test_the_docs_page_and_schema_are_served(client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/shifts/" in response.content
+
+
+def test_the_schema_describes_the_log_in_answer_and_each_formats_media_type(schema):
+    components = schema["components"]["schemas"]
+    login = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]["200"]
+    refresh = schema["paths"]["/api/v1/auth/token/refresh/"]["post"]["responses"]["200"]
+    feed = schema["paths"]["/api/v1/calendar/{token}/shifts.ics"]["get"]["responses"]
+
+    pair = login["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    access = refresh["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert set(components[pair]["properties"]) == {"access", "refresh"}
+    assert set(components[access]["properties"]) == {"access"}
+    assert list(feed["200"]["content"]) == ["text/calendar"]
+    # Errors are JSON everywhere, also from the feeds and the CSV download.
+    for path in schema["paths"].values():
+        for operation in path.values():
+            for status, answer in operation.get("responses", {}).items():
+                if status[0] in "45" and "content" in answer:
+                    assert list(answer["content"]) == ["application/json"], (status, answer)

@@ -88,3 +88,27 @@ def test_page_numbered_lists_refuse_a_bad_page_or_size_and_404_past_the_end(
     assert second.status_code == 200 and len(second.json()["results"]) == 1
     assert last.json()["results"] == second.json()["results"]
     assert past.status_code == 404 and past.json()["code"] == "not_found"
+
+
+def test_errors_inside_a_list_are_keyed_by_their_path(coordinator: User, organisation) -> None:  # type: ignore[no-untyped-def]
+    response = client_for(coordinator).post(
+        "/api/v1/series/",
+        {
+            "organisation": organisation.pk,
+            "title": "Elke week",
+            "address": "Kerkstraat 1",
+            "capacity": 2,
+            "frequency": "weekly",
+            "weekdays": [0, 9, "x"],
+            "starts_on": "2031-01-06",
+            "until": "2031-02-06",
+            "start_time": "10:00",
+            "end_time": "12:00",
+        },
+        format="json",
+    )
+
+    fields = response.json()["fields"]
+    assert response.status_code == 400
+    assert sorted(fields) == ["weekdays.1", "weekdays.2"]
+    assert all(isinstance(m, str) for messages in fields.values() for m in messages)

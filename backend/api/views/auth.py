@@ -53,12 +53,28 @@ class InvalidCredentials(exceptions.AuthenticationFailed):
     default_code = "invalid_credentials"
 
 
-class TokenView(TokenObtainPairView):
-    """Log in with e-mail and password; answers an access and a refresh token."""
+class TokenPairSerializer(serializers.Serializer[dict[str, str]]):
+    access = serializers.CharField(
+        read_only=True, help_text="JWT for `Authorization: Bearer ...`, short-lived"
+    )
+    refresh = serializers.CharField(
+        read_only=True, help_text="JWT for `POST /api/v1/auth/token/refresh/`"
+    )
 
+
+class AccessTokenSerializer(serializers.Serializer[dict[str, str]]):
+    access = serializers.CharField(read_only=True, help_text="a new access JWT")
+
+
+class TokenView(TokenObtainPairView):
     serializer_class = EmailTokenSerializer
     throttle_classes = (AuthThrottle,)
     throttle_scope = "auth"
+
+    @extend_schema(request=EmailTokenSerializer, responses={200: TokenPairSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Log in with e-mail and password; answers an access and a refresh token."""
+        return super().post(request, *args, **kwargs)
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
@@ -83,3 +99,9 @@ class RefreshView(TokenRefreshView):
     serializer_class = TokenRefreshSerializer
     throttle_classes = (AuthThrottle,)
     throttle_scope = "auth"
+
+    @extend_schema(request=TokenRefreshSerializer, responses={200: AccessTokenSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A new access token for a refresh token (401 `token_not_valid` once it has expired
+        or the password has changed since it was issued)."""
+        return super().post(request, *args, **kwargs)

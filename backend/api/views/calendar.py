@@ -80,6 +80,8 @@ class FeedView(OtherFormatView):
     authentication_classes = ()
     permission_classes = (AllowAny,)
     renderer_classes = (JSONRenderer, ICalendarRenderer)
+    # The schema's 200 is the feed only; errors stay JSON (backend/api/schema.py).
+    success_media_types = ("text/calendar",)
 
 
 def _owner(token: str) -> User:
