@@ -53,6 +53,14 @@ def may_administer(*, user: User, organisation_id: int) -> bool:
     return membership_role(user=user, organisation_id=organisation_id) == Role.ADMIN
 
 
+def admin_names(*, organisation: Organisation) -> list[str]:
+    """The display names of an organisation's admins, sorted (who to ask for admin work)."""
+    names = Membership.objects.filter(organisation=organisation, role=Role.ADMIN).values_list(
+        "user__profile__display_name", "user__email"
+    )
+    return sorted((str(name or email) for name, email in names), key=str.casefold)
+
+
 def require_manager(*, user: User, organisation_id: int) -> None:
     if not may_manage(user=user, organisation_id=organisation_id):
         raise PermissionDenied()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from backend.accounts.models import User
+from backend.accounts.models import User, VolunteerProfile
 from backend.core.errors import ValidationFailed
 from backend.organisations.models import Organisation, Role
 from backend.organisations.services import organisation_update
@@ -115,6 +115,26 @@ def test_only_admins_see_and_change_the_settings(
 
     assert settings_url(organisation) not in board
     assert unchanged(organisation)
+
+
+def test_a_coordinator_is_told_the_settings_are_for_the_admins_and_who_they_are(
+    organisation: Organisation, coordinator: User, admin: User, outsider: User
+) -> None:
+    VolunteerProfile.objects.filter(user=admin).update(display_name="Hilde Peeters")
+
+    as_coordinator = client_for(coordinator).get(
+        settings_url(organisation), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    as_outsider = client_for(outsider).get(settings_url(organisation), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert as_coordinator.status_code == as_outsider.status_code == 403
+    assert (
+        f"Only the admins of {organisation.name} can open this page. Its admins: Hilde Peeters."
+        in as_coordinator.content.decode()
+    )
+    # An outsider learns nothing about the organisation's people.
+    assert "Hilde Peeters" not in as_outsider.content.decode()
+    assert "do not coordinate" in as_outsider.content.decode()
 
 
 def test_the_settings_form_needs_the_csrf_token(organisation: Organisation, admin: User) -> None:

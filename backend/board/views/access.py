@@ -9,6 +9,7 @@ unknown slug the styled 404 page; nobody learns another organisation's data.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec
 
@@ -16,10 +17,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.views.defaults import permission_denied
 
 from backend.accounts.models import User
 from backend.organisations.models import Organisation
-from backend.organisations.selectors import may_administer, may_manage
+from backend.organisations.selectors import admin_names, may_administer, may_manage
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 CockpitView = Callable[Concatenate[HttpRequest, Organisation, P], HttpResponse]
@@ -40,7 +45,7 @@ def cockpit_view(
             user: User = request.user  # type: ignore[assignment]
             allowed = may_administer if admin else may_manage
             if not allowed(user=user, organisation_id=organisation.pk):
-                raise PermissionDenied
+                return _refused(request, user, organisation, admin=admin)
             request.cockpit_admin = admin or may_administer(  # type: ignore[attr-defined]
                 user=user, organisation_id=organisation.pk
             )
@@ -49,6 +54,23 @@ def cockpit_view(
         return wrapper
 
     return decorate
+
+
+def _refused(
+    request: HttpRequest, user: User, organisation: Organisation, *, admin: bool
+) -> HttpResponse:
+    """The styled 403 page, saying why: a coordinator on an admins' page is told who the admins
+    are. Answered here rather than raised, so the log gets one line, not a traceback."""
+    reason = ""
+    if admin and may_manage(user=user, organisation_id=organisation.pk):
+        names = ", ".join(admin_names(organisation=organisation))
+        reason = _(
+            "Only the admins of %(organisation)s can open this page. Its admins: %(names)s."
+        ) % {"organisation": organisation.name, "names": names or "—"}
+    logger.info(
+        "cockpit page refused (%s): %s", "admins only" if reason else "no access", request.path
+    )
+    return permission_denied(request, PermissionDenied(reason))
 
 
 def render_cockpit(
