@@ -18,3 +18,33 @@ async def test_board_page_has_the_cockpit_navigation(organisation, coordinator):
         assert await nav.get_by_role("link", name="Bord").get_attribute("aria-current") == "page"
         await assert_accessible(page, "cockpit-board")
         assert page.errors == []
+
+
+async def test_the_board_in_english_writes_day_month_and_a_24_hour_clock(organisation, coordinator):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from channels.db import database_sync_to_async
+    from django.utils import timezone
+
+    from tests.factories import ShiftFactory
+
+    brussels = ZoneInfo("Europe/Brussels")
+    day = timezone.localdate() + dt.timedelta(days=2)
+    starts = dt.datetime.combine(day, dt.time(14, 0), tzinfo=brussels)
+    await database_sync_to_async(ShiftFactory)(
+        organisation=organisation,
+        title="Wandeling",
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+    )
+    async with cockpit() as c:
+        page = await c.page_for(coordinator, locale="en-GB")
+        await page.goto(f"{c.base}/board/{organisation.slug}/")
+        await page.wait_for_selector("#status.live")
+        card = page.locator("article.shift", has_text="Wandeling")
+        times = await card.locator(".time").inner_text()
+        heading = f"{day:%A} {day.day} {day:%B}"
+
+        assert times == "14:00\u201316:00"
+        await page.get_by_role("heading", name=heading).wait_for()

@@ -177,7 +177,7 @@ def test_a_time_the_clocks_skip_is_refused_next_to_the_start(
     )
     assert response.status_code == 200
     assert field_errors(response, "start_time") == [
-        "Dit uur bestaat niet op 28-3-2027: die nacht gaat de klok een uur vooruit."
+        "Dit uur bestaat niet op 28 maart 2027: die nacht gaat de klok een uur vooruit."
     ]
     assert not Shift.objects.exists()
 

@@ -199,7 +199,7 @@ async def test_a_coordinator_works_a_shift_from_its_panel_and_another_board_foll
 
         await page.fill("#call-text", "Wie kan er vanavond nog mee wandelen?")
         await page.get_by_role("button", name="Dringende oproep versturen").click()
-        await notice(page, "kregen de vraag om te helpen")
+        await notice(page, "werden gevraagd om te helpen")
 
         # The Close button closes it too, and the focus goes back to the card.
         await page.get_by_role("button", name="Sluiten").click()

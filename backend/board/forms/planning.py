@@ -120,7 +120,7 @@ class PlanningForm(forms.Form):
 def _nonexistent(day: dt.date) -> str:
     return gettext(
         "This time does not exist on %(date)s: the clocks go forward an hour that night."
-    ) % {"date": formats.date_format(day, "SHORT_DATE_FORMAT")}
+    ) % {"date": formats.date_format(day, "j F Y")}
 
 
 class ShiftFieldsForm(PlanningForm):

@@ -49,7 +49,7 @@ def when(shift: Shift, zone: ZoneInfo) -> str:
     """The shift's local day and times, as a coordinator reads them: "24 maart 2027,
     14:00-16:00" (with an en dash)."""
     start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
-    day = formats.date_format(start.date(), "DATE_FORMAT")
+    day = formats.date_format(start.date(), "j F Y")
     return f"{day}, {start:%H:%M}\u2013{end:%H:%M}"
 
 

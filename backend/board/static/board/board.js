@@ -46,11 +46,14 @@
   var posting = false;
   var ownChangeUntil = 0;
 
-  var dayFormat = new Intl.DateTimeFormat(config.language, {
+  // As the server writes them: day before month and a 24-hour clock in every language (a
+  // Belgian product: "Tuesday 1 December, 14:00", not "Tuesday, December 1, 02:00 PM").
+  var locale = config.language === "en" ? "en-GB" : config.language;
+  var dayFormat = new Intl.DateTimeFormat(locale, {
     weekday: "long", day: "numeric", month: "long", timeZone: config.time_zone,
   });
-  var timeFormat = new Intl.DateTimeFormat(config.language, {
-    hour: "2-digit", minute: "2-digit", timeZone: config.time_zone,
+  var timeFormat = new Intl.DateTimeFormat(locale, {
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: config.time_zone,
   });
   var dayKeyFormat = new Intl.DateTimeFormat("en-CA", {
     year: "numeric", month: "2-digit", day: "2-digit", timeZone: config.time_zone,
