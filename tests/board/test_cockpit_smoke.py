@@ -48,3 +48,44 @@ async def test_the_board_in_english_writes_day_month_and_a_24_hour_clock(organis
 
         assert times == "14:00\u201316:00"
         await page.get_by_role("heading", name=heading).wait_for()
+
+
+async def test_a_finished_shift_says_so_and_is_not_short_of_people(organisation, coordinator):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from channels.db import database_sync_to_async
+    from django.utils import timezone
+
+    from tests.factories import ShiftFactory
+
+    # Today's first minutes, local time: over (unless the test runs in them), and on the board.
+    midnight = dt.datetime.combine(
+        timezone.localdate(), dt.time(0, 0), tzinfo=ZoneInfo("Europe/Brussels")
+    )
+    make = database_sync_to_async(ShiftFactory)
+    await make(
+        organisation=organisation,
+        title="Vroege ronde",
+        starts_at=midnight + dt.timedelta(minutes=1),
+        ends_at=midnight + dt.timedelta(minutes=2),
+        capacity=2,
+    )
+    later = timezone.now() + dt.timedelta(days=1)
+    await make(
+        organisation=organisation,
+        title="Latere ronde",
+        starts_at=later,
+        ends_at=later + dt.timedelta(hours=1),
+        capacity=2,
+    )
+    async with cockpit() as c:
+        page = await c.page_for(coordinator, locale="en-GB")
+        await page.goto(f"{c.base}/board/{organisation.slug}/?filter=all")
+        await page.wait_for_selector("#status.live")
+        early = page.locator("article.shift", has_text="Vroege ronde")
+
+        assert await early.locator(".badge.over").inner_text() == "Over"
+        await page.get_by_label("Short of people").check()
+        await page.locator("article.shift", has_text="Latere ronde").wait_for()
+        assert not await early.is_visible()

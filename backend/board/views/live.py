@@ -34,6 +34,7 @@ def _strings() -> dict[str, str]:
         "on_site": _("on site"),
         "online": _("online"),
         "cancelled": _("Cancelled"),
+        "over": _("Over"),
         "checked_in": _("checked in"),
         "checked_out": _("checked out"),
         "not_checked_in": _("not checked in"),

@@ -92,8 +92,9 @@
   function renderShift(shift, article) {
     var now = Date.now();
     var urgent = isUrgent(shift, now);
+    var over = Date.parse(shift.ends_at) <= now;
     article.className = "shift" + (urgent ? " urgent" : "") +
-      (shift.status === "cancelled" ? " cancelled" : "");
+      (shift.status === "cancelled" ? " cancelled" : "") + (over ? " over" : "");
     article.dataset.shiftId = shift.id;
     article.replaceChildren();
 
@@ -110,6 +111,7 @@
     article.setAttribute("aria-labelledby", title.id);
     head.append(time, title, el("span", "mode " + shift.mode, t[shift.mode] || shift.mode));
     if (shift.status === "cancelled") head.append(el("span", "badge cancelled", t.cancelled));
+    else if (over) head.append(el("span", "badge over", t.over));
     article.append(head);
 
     var fill = el("div", "fill");
@@ -224,7 +226,9 @@
 
   function matches(shift) {
     if (filter === "short") {
-      return shift.status === "published" && shift.confirmed_count < shift.capacity;
+      // Short of people: those still to come (a finished shift can't be filled any more).
+      return shift.status === "published" && shift.confirmed_count < shift.capacity &&
+        Date.parse(shift.ends_at) > Date.now();
     }
     if (filter === "online" || filter === "on_site") return shift.mode === filter;
     return true;
