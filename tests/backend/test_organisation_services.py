@@ -252,3 +252,18 @@ def test_only_an_admin_changes_roles_and_removes_members(
     assert role_in(volunteer, organisation) == Role.COORDINATOR
     membership_end(actor=admin, membership_id=membership.pk)
     assert role_in(volunteer, organisation) is None
+
+
+def test_invite_codes_are_easy_to_type_and_join_in_any_case(
+    coordinator: User, organisation: Organisation
+) -> None:
+    codes = [
+        invite_create(actor=coordinator, organisation=organisation, role=Role.VOLUNTEER).code
+        for _ in range(20)
+    ]
+    assert all(len(code) == 10 for code in codes)
+    assert not set("".join(codes)) - set("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
+
+    typed = f"  {codes[0].lower()} "
+    membership = organisation_join(user=UserFactory(), code=typed)
+    assert membership.organisation == organisation
