@@ -300,6 +300,42 @@ def test_copying_a_week_twice_creates_nothing_the_second_time(
     assert Shift.objects.exclude(status=ShiftStatus.CANCELLED).count() == 4 + 3
 
 
+def test_copying_to_this_week_leaves_out_what_has_passed_and_a_past_week_is_refused(
+    coordinator: User, organisation: Organisation
+) -> None:
+    def at(day: int, hour: int) -> dt.datetime:
+        return dt.datetime(2027, 3, day, hour, tzinfo=BRUSSELS)
+
+    ShiftFactory(
+        organisation=organisation, title="Maandag", starts_at=at(29, 9), ends_at=at(29, 11)
+    )
+    ShiftFactory(
+        organisation=organisation,
+        title="Vrijdag",
+        starts_at=dt.datetime(2027, 4, 2, 9, tzinfo=BRUSSELS),
+        ends_at=dt.datetime(2027, 4, 2, 11, tzinfo=BRUSSELS),
+    )
+    # Wednesday 24 March 2027, noon: this week's Monday has passed, its Friday has not.
+    with time_machine.travel(at(24, 12)):
+        copied = week_copy(
+            actor=coordinator,
+            organisation=organisation,
+            from_week=dt.date(2027, 3, 29),
+            to_week=dt.date(2027, 3, 22),
+        )
+        with pytest.raises(ValidationFailed) as refused:
+            week_copy(
+                actor=coordinator,
+                organisation=organisation,
+                from_week=dt.date(2027, 3, 29),
+                to_week=dt.date(2027, 3, 15),
+            )
+
+    assert [(c.title, _local(c)[0]) for c in copied.created] == [("Vrijdag", dt.date(2027, 3, 26))]
+    assert copied.passed == 1
+    assert list(refused.value.fields) == ["to_week"]
+
+
 @pytest.mark.usefixtures("shared_database")
 def test_two_copies_of_a_week_at_once_create_the_copies_once(
     coordinator: User, organisation: Organisation

@@ -307,6 +307,7 @@ def copy_week(request: HttpRequest, organisation: Organisation) -> HttpResponse:
             result = {
                 "created": [(shift, when(shift, zone)) for shift in copied.created],
                 "already_there": copied.already_there,
+                "passed": copied.passed,
                 "source": _day(source),
                 "target": _day(target),
             }

@@ -331,6 +331,8 @@ class WeekCopy:
 
     created: list[Shift]
     already_there: int
+    # Shifts left out because their copy would start in the past (copying to this week).
+    passed: int = 0
 
 
 @transaction_retrying
@@ -352,8 +354,13 @@ def week_copy(
     source, target = week_start(from_week), week_start(to_week)
     if source == target:
         raise ValidationFailed(fields={"to_week": [_("Choose another week to copy to.")]})
-    lock_week_copies(organisation.pk)
     zone = ZoneInfo(organisation.time_zone)
+    now = timezone.now()
+    if target + dt.timedelta(days=7) <= now.astimezone(zone).date():
+        raise ValidationFailed(
+            fields={"to_week": [_("That week is over: copy to this week or a later one.")]}
+        )
+    lock_week_copies(organisation.pk)
     days = target - source
 
     def week(first: dt.date) -> QuerySet[Shift]:
@@ -377,7 +384,7 @@ def week_copy(
         return local.replace(tzinfo=zone)
 
     copies = []
-    already_there = 0
+    already_there = passed = 0
     for shift in originals:
         values = {name: getattr(shift, name) for name in EDITABLE_FIELDS}
         values.update(
@@ -394,6 +401,9 @@ def week_copy(
             there[key] -= 1
             already_there += 1
             continue
+        if values["starts_at"] <= now:
+            passed += 1
+            continue
         copies.append(
             shift_create(
                 actor=actor,
@@ -403,7 +413,7 @@ def week_copy(
                 **values,
             )
         )
-    return WeekCopy(created=copies, already_there=already_there)
+    return WeekCopy(created=copies, already_there=already_there, passed=passed)
 
 
 def shifts_copy_week(
