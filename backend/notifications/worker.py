@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from backend.notifications import messages
 from backend.notifications.models import Kind, Notification, Status
+from backend.notifications.reach import not_on_telegram
 from backend.notifications.schedule import FOLLOW_UP_EXPIRY, deferred_for_quiet_hours
 from backend.notifications.services import late_cancellation_fan_out, reminders_plan
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, ShiftStatus
@@ -191,13 +192,7 @@ class Worker:
 
     def _not_on_telegram(self, row: Notification) -> str:
         """Why this person can't get the message on Telegram (they may still have the app)."""
-        profile = getattr(row.user, "profile", None)
-        if profile is None or profile.telegram_chat_id is None:
-            return "no Telegram chat"
-        account = getattr(row.user, "telegram_account", None)
-        if account is not None and account.unreachable_since is not None:
-            return "the volunteer blocked the bot"
-        return ""
+        return not_on_telegram(row.user) if row.user is not None else "no such volunteer"
 
     def _reason_to_drop(self, row: Notification, now: dt.datetime) -> str:
         shift, claim, user = row.shift, row.claim, row.user

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import time_machine
@@ -321,6 +322,26 @@ def test_a_coordinator_cancels_a_claim_with_a_reason_the_volunteer_is_told(
     assert not claim.late_cancellation
     row = Notification.objects.get(kind=Kind.CLAIM_CANCELLED)
     assert (row.user_id, row.payload) == (anna.pk, {"reason": "La cliente est hospitalisée."})
+
+
+def test_an_empty_reason_is_refused_and_the_notice_says_whether_the_volunteer_will_hear(
+    coordinator: User, shift: Shift, make_volunteer: Callable[..., User], settings: Any
+) -> None:
+    on_telegram, off_telegram = make_volunteer(), make_volunteer()
+    VolunteerProfile.objects.filter(user=on_telegram).update(telegram_chat_id=4242)
+    claims = [seat(on_telegram, shift), seat(off_telegram, shift)]
+    settings.TELEGRAM_BOT_TOKEN = "123:abc"
+    client = client_for(coordinator)
+
+    empty = client.post(action_url(shift, claims[0], "cancel"), {"reason": "  "}, **FETCH, **EN)
+    told = client.post(action_url(shift, claims[0], "cancel"), {"reason": "Ziek."}, **FETCH, **EN)
+    untold = client.post(action_url(shift, claims[1], "cancel"), {"reason": "Ziek."}, **FETCH, **EN)
+
+    assert empty.status_code == 400
+    assert "Write why, so that the volunteer knows." in empty.content.decode()
+    assert "they get a message with the reason on Telegram" in told.content.decode()
+    assert "Inzet cannot tell them now" in untold.content.decode()
+    assert [fresh(c).status for c in claims] == [ClaimStatus.CANCELLED] * 2
 
 
 def test_a_reason_too_long_is_shown_next_to_its_field_and_nothing_changes(

@@ -26,7 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 from backend.accounts.models import User
 from backend.board.selectors import Panel, display_name, panel_read
 from backend.board.views.access import cockpit_view, render_cockpit
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, ValidationFailed
+from backend.notifications.reach import reaches_on_telegram
 from backend.notifications.services import broadcast_outcome
 from backend.organisations.models import Organisation
 from backend.shifts.models import Claim, ClaimStatus, Shift
@@ -211,7 +212,12 @@ def claim_action(
         form.is_valid()  # a text field always parses; the service checks its length
         reason = form.cleaned_data.get("reason", "")
         try:
-            claim_cancel(actor=actor, claim_id=claim_id, reason=reason)
+            if not reason.strip():
+                # The volunteer is told why; a coordinator's cancellation always says it.
+                raise ValidationFailed(
+                    fields={"reason": [_("Write why, so that the volunteer knows.")]}
+                )
+            claim = claim_cancel(actor=actor, claim_id=claim_id, reason=reason)
         except DomainError as error:
             return _refused(
                 request,
@@ -226,7 +232,15 @@ def claim_action(
             request,
             organisation,
             shift_id,
-            _("%(name)s's place is cancelled; they get a message.") % {"name": name},
+            (
+                _("%(name)s's place is cancelled; they get a message with the reason on Telegram.")
+                if reaches_on_telegram(claim.volunteer_id)
+                else _(
+                    "%(name)s's place is cancelled. Inzet cannot tell them now (no Telegram chat "
+                    "linked, or the bot is off): let them know yourself."
+                )
+            )
+            % {"name": name},
         )
     if action not in CLAIM_ACTIONS:
         raise Http404
