@@ -16,7 +16,7 @@ from backend.notifications.services import HANDLED_NOTE_MAX
 class HandleFollowUpForm(forms.Form):
     note = forms.CharField(
         label=_("What did you do?"),
-        help_text=_("For example: called her, all is well; passed it on to the care team."),
+        help_text=_("For example: phoned, all is well; passed it on to the care team."),
         required=False,
         # The browser's hints only; the service checks the same on the server.
         widget=forms.Textarea(attrs={"rows": 2, "required": True, "maxlength": HANDLED_NOTE_MAX}),
