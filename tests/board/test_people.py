@@ -84,7 +84,8 @@ def test_the_people_page_shows_role_qualifications_no_shows_and_last_shift(
     html = response.content.decode()
     assert volunteer.profile.display_name in html
     assert "First aid · until 4 March 2031" in html
-    assert "2 of 2" in html and "Blocked" in html
+    assert "No-shows (blocked at 2)" in html and "Blocked" in html
+    assert '<span class="no-shows">2</span>' in html
     local_day = timezone.localtime(last.starts_at).date()
     assert f"{local_day:%-d} {local_day:%B} {local_day:%Y}" in html
     row = next(p for p in response.context["people"] if p.membership.user_id == volunteer.pk)
