@@ -288,8 +288,10 @@ class Panel:
     qualifications: list[str]
     seated: list[Person]
     waitlist: list[Person]
-    # (user id, name) of the members who are not on the shift, for "add a member".
+    # (user id, name) of the members not on the shift whom the claim rules would take, for
+    # "add a member"; and how many others are not on it but could not take it.
     candidates: list[tuple[int, str]]
+    unavailable: int
     started: bool
     ended: bool
     open_for_claims: bool
@@ -378,14 +380,24 @@ def panel_read(*, organisation: Organisation, shift_id: int) -> Panel | None:
         (waitlist if waiting else seated).append(person)
     open_for_claims = shift.status == ShiftStatus.PUBLISHED and shift.starts_at > now
     candidates: list[tuple[int, str]] = []
+    unavailable = 0
     if open_for_claims:
-        members = (
+        # Imported here: the shifts services import the event publisher, which imports this
+        # module, so a module-level import would be circular.
+        from backend.shifts.services import Eligibility
+
+        members = list(
             Membership.objects.filter(organisation_id=organisation.pk, user__is_active=True)
             .exclude(user_id__in=[claim.volunteer_id for claim in claims])
             .select_related("user__profile")
         )
+        # Only those the claim rules would take (qualified on the day, free, not blocked):
+        # the same Eligibility as claiming, in a fixed number of queries.
+        eligibility = Eligibility(volunteer_ids=[m.user_id for m in members], shifts=[shift])
+        can = [m for m in members if eligibility.error(m.user_id, shift) is None]
+        unavailable = len(members) - len(can)
         candidates = sorted(
-            ((m.user_id, display_name(m.user)) for m in members), key=lambda c: c[1].casefold()
+            ((m.user_id, display_name(m.user)) for m in can), key=lambda c: c[1].casefold()
         )
     where = where_to_go(shift, claim_status=None, manages=True)
     opens = shift.claims_open_at
@@ -397,6 +409,7 @@ def panel_read(*, organisation: Organisation, shift_id: int) -> Panel | None:
         seated=seated,
         waitlist=waitlist,
         candidates=candidates,
+        unavailable=unavailable,
         started=shift.starts_at <= now,
         ended=shift.ends_at <= now,
         open_for_claims=open_for_claims,

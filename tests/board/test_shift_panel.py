@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from backend.accounts.models import User, VolunteerProfile
 from backend.notifications.models import Kind, Notification
-from backend.organisations.models import Organisation
+from backend.organisations.models import Organisation, VolunteerQualification
 from backend.shifts.models import Claim, ClaimStatus, Shift
 from backend.shifts.services import claim_create
 from tests.factories import MembershipFactory, QualificationFactory, shift_at
@@ -140,6 +140,24 @@ def test_members_on_the_shift_are_not_offered_to_add(
     assert f'value="{outsider.pk}"' not in options
 
 
+def test_only_members_the_claim_rules_would_take_are_offered_to_add(
+    organisation: Organisation, coordinator: User, make_volunteer: Callable[..., User]
+) -> None:
+    first_aid = QualificationFactory(organisation=organisation)
+    shift = shift_at(organisation, starts_in=dt.timedelta(days=2), capacity=3)
+    shift.required_qualifications.add(first_aid)
+    qualified, unqualified = named(make_volunteer(), "Anna"), named(make_volunteer(), "Bram")
+    VolunteerQualification.objects.create(user=qualified, qualification=first_aid)
+
+    html = client_for(coordinator).get(panel_url(shift), **EN).content.decode()
+    options = html.split('id="add-volunteer"')[1].split("</select>")[0]
+
+    assert f'value="{qualified.pk}"' in options
+    assert f'value="{unqualified.pk}"' not in options
+    # Bram and the coordinator (who holds no first aid either) are counted, not listed.
+    assert "2 other members are not listed" in html
+
+
 @pytest.mark.parametrize("claims", [2, 20])
 def test_panel_takes_the_same_number_of_queries_for_2_or_20_volunteers(
     organisation: Organisation,
@@ -156,8 +174,10 @@ def test_panel_takes_the_same_number_of_queries_for_2_or_20_volunteers(
         make_volunteer()
     client = client_for(coordinator)
     # session, user, organisation, may_manage, may_administer, then the panel: the shift,
-    # its claims with names, its qualifications, the members who could be added.
-    with django_assert_num_queries(9):
+    # its claims with names, its qualifications, the members not on it, and the five of
+    # Eligibility for those members (memberships, required and held qualifications, their
+    # other shifts, their upcoming claims).
+    with django_assert_num_queries(14):
         response = client.get(panel_url(shift), **FETCH)
     assert response.content.decode().count('class="person-row"') == claims
 
