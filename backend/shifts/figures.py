@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from backend.organisations.models import (
     Membership,
@@ -156,7 +158,7 @@ def _membership_counts(
 def organisation_figures(*, organisation: Organisation, year: int) -> Figures:
     zone = ZoneInfo(organisation.time_zone)
     years = list(range(year - TREND_YEARS, year + 1))
-    first, _ = _bounds(zone, years[0])
+    first, _end = _bounds(zone, years[0])
     _, last = _bounds(zone, year)
 
     current = _membership_counts(
@@ -349,19 +351,78 @@ def _figure_values(figures: Figures) -> list[tuple[str, object]]:
     return rows
 
 
-def figures_csv(figures: Figures, *, belgian: bool = False) -> bytes:
+# What each figure is, for people (the cockpit's download): its key stays the machine's.
+FIGURE_LABELS: dict[str, Promise] = {
+    "organisation": _("Organisation"),
+    "year": _("Year"),
+    "volunteers.active_by_membership": _("Active volunteers on 31 December"),
+    "volunteers.active_by_shifts": _("Volunteers with at least one completed shift"),
+    "volunteers.new": _("New volunteers"),
+    "volunteers.stopped": _("Volunteers who stopped"),
+    "hours": _("Hours volunteered"),
+    "completed_claims": _("Completed shifts (per volunteer)"),
+    "no_shows": _("No-shows"),
+    "late_cancellations": _("Late cancellations"),
+    "shifts.published": _("Published shifts"),
+    "shifts.cancelled": _("Cancelled shifts"),
+    "shifts.filled": _("Full shifts"),
+    "shifts.seats": _("Places on published shifts"),
+    "shifts.seats_taken": _("Places taken"),
+    "shifts.fill_rate": _("Fill rate"),
+    "rates.no_show_rate": _("No-show rate"),
+    "rates.late_cancellation_rate": _("Late cancellation rate"),
+    "modes.on_site.shifts": _("On-site shifts"),
+    "modes.on_site.hours": _("Hours on site"),
+    "modes.online.shifts": _("Online shifts"),
+    "modes.online.hours": _("Hours online"),
+    "trend.active_volunteers_by_membership": _("Active volunteers on 31 December"),
+    "trend.active_volunteers_by_shifts": _("Volunteers with at least one completed shift"),
+    "trend.new_volunteers": _("New volunteers"),
+    "trend.hours": _("Hours volunteered"),
+    "trend.shifts_published": _("Published shifts"),
+}
+TREND_PART_LABELS: dict[str, Promise] = {
+    "previous": _("%(figure)s: the year before"),
+    "change": _("%(figure)s: change"),
+    "percent": _("%(figure)s: change in %%"),
+    "direction": _("%(figure)s: direction"),
+}
+DIRECTION_LABELS: dict[str, Promise] = {
+    "growing": _("growing"),
+    "declining": _("declining"),
+    "stable": _("stable"),
+}
+
+
+def _label(key: str, value: object) -> tuple[str, object]:
+    """The people's label of ``key`` and its value (a direction in words)."""
+    if key.startswith("trend."):
+        _trend, figure, part = key.split(".")
+        name = str(FIGURE_LABELS.get(f"trend.{figure}", figure))
+        if part == "direction" and isinstance(value, str):
+            value = str(DIRECTION_LABELS.get(value, value))
+        return str(TREND_PART_LABELS[part]) % {"figure": name}, value
+    return str(FIGURE_LABELS.get(key, key)), value
+
+
+def figures_csv(figures: Figures, *, belgian: bool = False, labelled: bool = False) -> bytes:
     """The figures as ``figure,value`` CSV in UTF-8 (the API's and the cockpit's download).
 
     ``belgian``: what Excel set to Belgian (or Dutch, French) regional settings opens as two
     columns of numbers: ``;`` between fields, decimal commas (``12,5``), and a UTF-8 byte
     order mark, without which Excel reads the file as Windows-1252 and garbles accents.
+    ``labelled``: a ``label`` column after the key, in the active language (for people;
+    directions in words too). Whole numbers are written without decimals (3, not 3.0).
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if belgian else ",")
-    writer.writerow(["figure", "value"])
+    writer.writerow(["figure", "label", "value"] if labelled else ["figure", "value"])
     for name, value in _figure_values(figures):
-        text = "" if value is None else str(value)
-        if belgian and isinstance(value, float):
+        label, shown = _label(name, value) if labelled else ("", value)
+        if isinstance(shown, float) and shown.is_integer():
+            shown = int(shown)
+        text = "" if shown is None else str(shown)
+        if belgian and isinstance(shown, float):
             text = text.replace(".", ",")
-        writer.writerow([name, text])
+        writer.writerow([name, label, text] if labelled else [name, text])
     return (("\ufeff" if belgian else "") + out.getvalue()).encode("utf-8")

@@ -165,14 +165,29 @@ def test_the_csv_is_the_apis_and_the_belgian_one_has_semicolons_and_decimal_comm
     assert plain["Content-Type"] == "text/csv; charset=utf-8"
     assert plain["Content-Disposition"] == 'attachment; filename="buurtzorg-2024.csv"'
     assert 'filename="buurtzorg-2024-excel.csv"' in belgian["Content-Disposition"]
-    assert plain.content == api.content
-    rows = dict(csv.reader(io.StringIO(plain.content.decode())))
-    assert (rows["hours"], rows["shifts.fill_rate"]) == ("4.5", "0.6667")
+    # The API's CSV is for programs (keys and values); the cockpit's adds each figure's name
+    # in the coordinator's language (nl here), with the same keys and values.
+    for_programs = dict(csv.reader(io.StringIO(api.content.decode())))
+    rows = {
+        key: (label, value) for key, label, value in csv.reader(io.StringIO(plain.content.decode()))
+    }
+    directions = {key for key in for_programs if key.endswith(".direction")}
+    assert {key: value for key, (_label, value) in rows.items() if key not in directions} == {
+        key: value for key, value in for_programs.items() if key not in directions
+    } | {"figure": "value"}
+    assert (for_programs["trend.hours.direction"], rows["trend.hours.direction"][1]) == (
+        "growing",
+        "stijgend",
+    )
+    assert rows["hours"] == ("Uren vrijwilligerswerk", "4.5")
+    assert rows["shifts.fill_rate"] == ("Bezettingsgraad", "0.6667")
+    assert rows["trend.hours.direction"][0] == "Uren vrijwilligerswerk: richting"
+    assert rows["trend.hours.previous"][1] == "4"  # a whole number, not 4.0
 
     assert belgian.content.startswith(BOM)
     text = belgian.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == "figure;value"
-    excel = dict(csv.reader(io.StringIO(text), delimiter=";"))
+    assert text.splitlines()[0] == "figure;label;value"
+    excel = {key: value for key, _label, value in csv.reader(io.StringIO(text), delimiter=";")}
     assert excel["organisation"] == "Buurtzorg Zoë; Gent"
     assert excel["hours"] == "4,5"
     assert excel["shifts.fill_rate"] == "0,6667"

@@ -109,13 +109,15 @@ async def test_coordinator_handles_a_follow_up_then_reads_and_downloads_the_figu
         assert len(heights) == 12
         assert [round(h) > 0 for h in heights] == [m in (3, 6, 10) for m in range(1, 13)], heights
         assert heights[9] == max(heights)  # October: 7 hours
-        await page.screenshot(path="/tmp/d/figures-debug.png", full_page=True)
         await page.get_by_text("Toon de cijfers").first.click()  # the numbers as a table
         assert "oktober" in await page.locator("#chart-months ~ details table").inner_text()
         await assert_accessible(page, "figures")
 
-        # The Belgian CSV: semicolons, decimal commas, a byte order mark.
-        await page.get_by_label(re.compile(r"decimale komma.s \(Excel in België\)")).check()
+        # The Belgian CSV (the default): semicolons, decimal commas, a byte order mark, and
+        # each figure's name in the coordinator's language.
+        assert await page.get_by_label(
+            re.compile(r"decimale komma.s \(Excel in België\)")
+        ).is_checked()
         async with page.expect_download() as download_info:
             await page.get_by_role("button", name=f"Download de cijfers van {year} (CSV)").click()
         download = await download_info.value
@@ -125,7 +127,7 @@ async def test_coordinator_handles_a_follow_up_then_reads_and_downloads_the_figu
         content = target.read_bytes()
         assert content.startswith(b"\xef\xbb\xbf")
         lines = content.decode("utf-8-sig").splitlines()
-        assert lines[0] == "figure;value"
-        assert "hours;15,5" in lines  # 3.5 + 5 + 7 hours
-        assert "organisation;WZC De Linde" in lines
+        assert lines[0] == "figure;label;value"
+        assert "hours;Uren vrijwilligerswerk;15,5" in lines  # 3.5 + 5 + 7 hours
+        assert "organisation;Organisatie;WZC De Linde" in lines
         assert page.errors == []

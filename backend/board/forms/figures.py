@@ -12,10 +12,12 @@ YEARS_OFFERED = 10
 
 class FiguresForm(forms.Form):
     year = forms.TypedChoiceField(label=_("Year"), coerce=int)
+    # On by default: what Excel in Belgium opens as columns (the box, unticked, is not sent).
     belgian = forms.BooleanField(
         label=_("Semicolons and decimal commas (Excel in Belgium)"),
         help_text=_("Without this option: commas and decimal points, as most other programs read."),
         required=False,
+        initial=True,
     )
 
     def __init__(self, data: QueryDict | None = None, *, this_year: int) -> None:

@@ -238,6 +238,13 @@ def _form(request: HttpRequest, this_year: int) -> tuple[FiguresForm, int, bool]
 def figures_page(request: HttpRequest, organisation: Organisation) -> HttpResponse:
     this_year = _this_year(organisation)
     form, year, _belgian = _form(request, this_year)
+    if form.is_bound:
+        # The page's own links carry only the year: the download's box starts ticked (the
+        # form's initial value), as on the first visit.
+        data = request.GET.copy()
+        data.setdefault("belgian", "on")
+        form = FiguresForm(data, this_year=this_year)
+        form.is_valid()
     figures = organisation_figures(organisation=organisation, year=year)
     months = hours_by_month(organisation=organisation, year=year)
     years = [*reversed(figures["previous_years"]), figures["figures"]]
@@ -328,7 +335,8 @@ def figures_download(request: HttpRequest, organisation: Organisation) -> HttpRe
         return HttpResponseBadRequest(_("Choose a year from the list."), content_type="text/plain")
     figures = organisation_figures(organisation=organisation, year=year)
     response = HttpResponse(
-        figures_csv(figures, belgian=belgian), content_type="text/csv; charset=utf-8"
+        figures_csv(figures, belgian=belgian, labelled=True),
+        content_type="text/csv; charset=utf-8",
     )
     name = f"{organisation.slug}-{year}{'-excel' if belgian else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
