@@ -240,13 +240,16 @@ def test_without_the_bot_username_the_code_is_shown_and_the_link_explained(
     invite = invite_create(actor=coordinator, organisation=organisation)
     client = client_for(coordinator)
 
-    page = client.get(invites_url(organisation)).content.decode()
-    poster = client.get(invites_url(organisation, invite.pk, "poster")).content.decode()
+    page = client.get(invites_url(organisation), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    poster = client.get(
+        invites_url(organisation, invite.pk, "poster"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
 
     for html in (page, poster):
         assert invite.code in html
-        assert "TELEGRAM_BOT_USERNAME" in html
+        assert "does not know the name of your Telegram bot yet" in html
         assert "<svg" not in html and "t.me" not in html
+    assert "write the bot&#x27;s name on it" in poster or "write the bot's name on it" in poster
 
 
 @pytest.mark.parametrize("count", [2, 20])
