@@ -580,3 +580,26 @@ def test_the_edit_page_and_the_drafts_page_take_a_fixed_number_of_queries(
         assert client.get(edit_url(shift)).status_code == 200
     with django_assert_num_queries(6):
         assert client.get(f"/board/{organisation.slug}/planning/").status_code == 200
+
+
+def test_one_round_shows_every_mistake_it_can_judge_in_the_pages_order(
+    organisation: Organisation, coordinator: User
+) -> None:
+    response = client_for(coordinator, "en").post(
+        new_url(organisation),
+        shift_form(end_time="25:00", capacity="0", address="", date="2026-12-20"),
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "end_time") == ["Enter a valid time."]
+    assert field_errors(response, "capacity") == ["Capacity must be between 1 and 500."]
+    assert field_errors(response, "address") == ["An on-site shift needs an address."]
+    summary = page(response).split('class="summary-links"')[1].split("</ul>")[0]
+    assert summary.index("End") < summary.index("Address") < summary.index("Capacity")
+
+    past = client_for(coordinator, "en").post(
+        new_url(organisation), shift_form(date="2026-12-20", capacity="0")
+    )
+    assert field_errors(past, "capacity") == ["Capacity must be between 1 and 500."]
+    assert "The start must be in the future." in page(past)
+    assert not Shift.objects.exists()

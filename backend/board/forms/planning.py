@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from backend.board.forms import show_domain_error
 from backend.core.errors import DomainError
 from backend.organisations.models import Organisation, Qualification
+from backend.shifts import services
 from backend.shifts.models import SeriesFrequency, Shift, ShiftMode, ShiftVisibility
 
 ISO_DATE = "%Y-%m-%d"
@@ -80,6 +81,20 @@ VISIBILITY_CHOICES = [
     (ShiftVisibility.MEMBERS, _("Members of the organisation")),
     (ShiftVisibility.PUBLIC, _("Every registered volunteer (public)")),
 ]
+
+
+# The fields a shift's form hands to the services as they are (the times are computed).
+TEMPLATE_FIELDS = (
+    "title",
+    "description",
+    "mode",
+    "address",
+    "meeting_link",
+    "capacity",
+    "waitlist_enabled",
+    "visibility",
+    "cancellation_deadline_hours",
+)
 
 
 class PlanningForm(forms.Form):
@@ -212,20 +227,7 @@ class ShiftFieldsForm(PlanningForm):
     def template_values(self) -> dict[str, Any]:
         """The shift fields in the services' terms (not the times)."""
         data = self.cleaned_data
-        values = {
-            name: data[name]
-            for name in (
-                "title",
-                "description",
-                "mode",
-                "address",
-                "meeting_link",
-                "capacity",
-                "waitlist_enabled",
-                "visibility",
-                "cancellation_deadline_hours",
-            )
-        }
+        values = {name: data[name] for name in TEMPLATE_FIELDS}
         values["claims_open_at"] = data.get("claims_open_at")
         return values
 
@@ -235,6 +237,19 @@ class ShiftFieldsForm(PlanningForm):
 
 class ShiftForm(ShiftFieldsForm):
     """One shift: a local date, a start and an end time (the end may be on the next day)."""
+
+    # As the page shows them, so the error summary lists them in the same order.
+    field_order = (
+        "title",
+        "description",
+        "date",
+        "start_time",
+        "end_time",
+        "mode",
+        "address",
+        "meeting_link",
+        "capacity",
+    )
 
     date = forms.DateField(label=_("Date"), widget=_date_input())
     start_time = forms.TimeField(label=_("Start"), widget=_time_input())
@@ -286,6 +301,21 @@ class ShiftForm(ShiftFieldsForm):
             except NonexistentLocalTime:
                 self.add_error("end_time", _nonexistent(day))
         return data
+
+    def show_rule_errors(self, *, creating: bool) -> None:
+        """After input that did not all parse: what the services' rules say of the values
+        that did (a start in the past, a missing address, a capacity of 0), next to fields
+        that have no error yet, so one round shows every mistake."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in TEMPLATE_FIELDS if name in data}
+        for moment in ("starts_at", "ends_at", "claims_open_at"):
+            if data.get(moment) is not None:
+                values[moment] = data[moment]
+        for name, messages in services.shift_field_errors(values, creating=creating).items():
+            target = self.SERVICE_FIELDS.get(name, name)
+            if target in self.fields and target not in self.errors:
+                for message in messages:
+                    self.add_error(target, message)
 
     def create_values(self) -> dict[str, Any]:
         """Keyword arguments of ``shift_create`` (without actor, organisation, publish)."""

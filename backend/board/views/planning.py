@@ -111,6 +111,8 @@ def shift_new(request: HttpRequest, organisation: Organisation) -> HttpResponse:
         else:
             _saved_message(request, shift, _zone(organisation))
             return _board(organisation) if publish else _edit(organisation, shift.pk)
+    elif request.method == "POST":
+        form.show_rule_errors(creating=True)
     return render_cockpit(
         request,
         organisation,

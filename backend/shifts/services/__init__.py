@@ -67,6 +67,7 @@ from backend.shifts.services.shifts import (
     MAX_SHIFT_LENGTH,
     shift_cancel,
     shift_create,
+    shift_field_errors,
     shift_publish,
     shift_update,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "shift_call_for_help",
     "shift_cancel",
     "shift_create",
+    "shift_field_errors",
     "shift_local_date",
     "shift_publish",
     "shift_record_attendance",

@@ -59,34 +59,46 @@ EDITABLE_FIELDS = (
 )
 
 
-def _validate_shift(values: dict[str, Any], *, organisation: Organisation, creating: bool) -> None:
+def shift_field_errors(values: dict[str, Any], *, creating: bool) -> dict[str, list[str]]:
+    """What is wrong with a shift's values, per field, all at once. A value that is missing is
+    not judged (a form asks with what it could read, to show every error in one go); the
+    services call it with every value."""
     errors: dict[str, list[str]] = {}
-    starts_at: dt.datetime = values["starts_at"]
-    ends_at: dt.datetime = values["ends_at"]
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        errors["starts_at"] = [_("Give times with a time zone offset.")]
-    elif ends_at <= starts_at:
-        errors["ends_at"] = [_("The end must be after the start.")]
-    elif ends_at - starts_at > MAX_SHIFT_LENGTH:
-        errors["ends_at"] = [_("A shift lasts at most 24 hours.")]
+    starts_at: dt.datetime | None = values.get("starts_at")
+    ends_at: dt.datetime | None = values.get("ends_at")
+    if starts_at is not None and ends_at is not None:
+        if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+            errors["starts_at"] = [_("Give times with a time zone offset.")]
+        elif ends_at <= starts_at:
+            errors["ends_at"] = [_("The end must be after the start.")]
+        elif ends_at - starts_at > MAX_SHIFT_LENGTH:
+            errors["ends_at"] = [_("A shift lasts at most 24 hours.")]
     moved = creating or values.get("_time_changed")
-    if "starts_at" not in errors and moved and starts_at <= timezone.now():
+    if (
+        starts_at is not None
+        and "starts_at" not in errors
+        and not timezone.is_naive(starts_at)
+        and moved
+        and starts_at <= timezone.now()
+    ):
         errors["starts_at"] = [_("The start must be in the future.")]
-    capacity = values["capacity"]
-    if not isinstance(capacity, int) or not 1 <= capacity <= 500:
-        errors["capacity"] = [_("Capacity must be between 1 and 500.")]
-    if values["mode"] not in ShiftMode.values:
-        errors["mode"] = [_("Choose on_site or online.")]
-    elif values["mode"] == ShiftMode.ON_SITE and not values.get("address", "").strip():
-        errors["address"] = [_("An on-site shift needs an address.")]
-    elif values["mode"] == ShiftMode.ONLINE and not values.get("meeting_link", "").strip():
-        errors["meeting_link"] = [_("An online shift needs a meeting link.")]
+    if "capacity" in values:
+        capacity = values["capacity"]
+        if not isinstance(capacity, int) or not 1 <= capacity <= 500:
+            errors["capacity"] = [_("Capacity must be between 1 and 500.")]
+    if "mode" in values:
+        if values["mode"] not in ShiftMode.values:
+            errors["mode"] = [_("Choose on_site or online.")]
+        elif values["mode"] == ShiftMode.ON_SITE and not values.get("address", "").strip():
+            errors["address"] = [_("An on-site shift needs an address.")]
+        elif values["mode"] == ShiftMode.ONLINE and not values.get("meeting_link", "").strip():
+            errors["meeting_link"] = [_("An online shift needs a meeting link.")]
     if values.get("visibility", ShiftVisibility.MEMBERS) not in ShiftVisibility.values:
         errors["visibility"] = [_("Choose members or public.")]
-    if not str(values.get("title", "")).strip():
+    if "title" in values and not str(values["title"]).strip():
         errors["title"] = [_("This field may not be blank.")]
     opens = values.get("claims_open_at")
-    if opens is not None and "starts_at" not in errors:
+    if opens is not None and starts_at is not None and "starts_at" not in errors:
         if timezone.is_naive(opens):
             errors["claims_open_at"] = [_("Give times with a time zone offset.")]
         elif opens >= starts_at:
@@ -94,7 +106,11 @@ def _validate_shift(values: dict[str, Any], *, organisation: Organisation, creat
     deadline = values.get("cancellation_deadline_hours", 0)
     if not isinstance(deadline, int) or not 0 <= deadline <= 24 * 14:
         errors["cancellation_deadline_hours"] = [_("Give a number of hours between 0 and 336.")]
-    if errors:
+    return errors
+
+
+def _validate_shift(values: dict[str, Any], *, organisation: Organisation, creating: bool) -> None:
+    if errors := shift_field_errors(values, creating=creating):
         raise ValidationFailed(fields=errors)
 
 
