@@ -267,6 +267,10 @@ def test_coordinator_edits_the_capacity_and_the_times_stay(
     assert shift.capacity == 8
     assert shift.starts_at == at(1, 20, 14, 0) + dt.timedelta(seconds=30)
     assert list(shift.changes.values_list("fields", flat=True)) == [["capacity"]]
+    # It was published already: saving says so, not "saved and published".
+    board = page(client.get(response["Location"]))
+    assert f"Bewaard: {shift.title}," in board
+    assert "gepubliceerd" not in board.split('role="status"')[1].split("</div>")[0]
 
 
 def test_moving_a_shift_through_the_edit_page(

@@ -82,9 +82,14 @@ def _shift_of(organisation: Organisation, shift_id: int) -> Shift:
     )
 
 
-def _saved_message(request: HttpRequest, shift: Shift, zone: ZoneInfo) -> None:
+def _saved_message(
+    request: HttpRequest, shift: Shift, zone: ZoneInfo, *, was_published: bool = False
+) -> None:
     values = {"title": shift.title, "when": when(shift, zone)}
-    if shift.status == ShiftStatus.PUBLISHED:
+    if shift.status == ShiftStatus.PUBLISHED and was_published:
+        # An edit of a shift volunteers already see: they are told of a move by the services.
+        text = _("Saved: %(title)s, %(when)s.")
+    elif shift.status == ShiftStatus.PUBLISHED:
         text = _("Saved and published: %(title)s, %(when)s.")
     else:
         text = _(
@@ -133,6 +138,7 @@ def shift_edit(request: HttpRequest, organisation: Organisation, shift_id: int) 
         initial=ShiftForm.initial_for(shift, zone),
     )
     if request.method == "POST" and form.is_valid():
+        was_published = shift.status == ShiftStatus.PUBLISHED
         try:
             shift = services.shift_update(
                 actor=_actor(request), shift_id=shift.pk, **form.update_values()
@@ -140,10 +146,12 @@ def shift_edit(request: HttpRequest, organisation: Organisation, shift_id: int) 
         except DomainError as error:
             form.show_error(error)
         else:
-            _saved_message(request, shift, zone)
+            _saved_message(request, shift, zone, was_published=was_published)
             if shift.status == ShiftStatus.PUBLISHED:
                 return _board(organisation)
             return _edit(organisation, shift.pk)
+    elif request.method == "POST":
+        form.show_rule_errors(creating=False)
     return render_cockpit(
         request,
         organisation,
