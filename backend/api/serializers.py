@@ -309,7 +309,45 @@ class ShiftSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_required_qualifications(self, shift: Shift) -> list[int]:
+        # A list view reads them for the whole page at once (context "qualification_ids").
+        known: dict[int, list[int]] | None = self.context.get("qualification_ids")
+        if known is not None and shift.pk in known:
+            return known[shift.pk]
         return sorted(q.pk for q in shift.required_qualifications.all())
+
+    def to_representation(self, shift: Shift) -> dict[str, Any]:
+        """By hand rather than field by field: the same keys and values as the declared
+        fields give (they describe the answer in the schema, and a test compares the two),
+        for a fraction of DRF's per-field cost on a page of the shift list."""
+        organisation = shift.organisation
+        zone = ZoneInfo(organisation.time_zone)
+        where = self._where(shift)
+        opens = shift.claims_open_at
+        return {
+            "id": shift.pk,
+            "organisation": shift.organisation_id,
+            "organisation_name": organisation.name,
+            "title": shift.title,
+            "description": shift.description,
+            "mode": shift.mode,
+            "address": where.address,
+            "meeting_link": where.meeting_link,
+            "time_zone": organisation.time_zone,
+            "starts_at": shift.starts_at.astimezone(zone).isoformat(),
+            "ends_at": shift.ends_at.astimezone(zone).isoformat(),
+            "capacity": shift.capacity,
+            "confirmed_count": shift.confirmed_count,
+            "waitlist_count": shift.waitlist_count,
+            "seats_left": shift.seats_left,
+            "waitlist_enabled": shift.waitlist_enabled,
+            "cancellation_deadline_hours": shift.cancellation_deadline_hours,
+            "visibility": shift.visibility,
+            "status": shift.status,
+            "claims_open_at": opens.astimezone(zone).isoformat() if opens is not None else None,
+            "series": shift.series_id,
+            "required_qualifications": self.get_required_qualifications(shift),
+            "my_claim": self.get_my_claim(shift),
+        }
 
     @extend_schema_field(ClaimBriefSerializer(allow_null=True))
     def get_my_claim(self, shift: Shift) -> dict[str, Any] | None:

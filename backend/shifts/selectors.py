@@ -38,6 +38,22 @@ def shifts_visible_to(*, user: User) -> QuerySet[Shift]:
     )
 
 
+def required_qualification_ids(*, shift_ids: list[int]) -> dict[int, list[int]]:
+    """Shift id -> the ids of the qualifications it needs, sorted, in one query."""
+    needed: dict[int, list[int]] = {shift_id: [] for shift_id in shift_ids}
+    if not shift_ids:
+        return needed
+    through = Shift.required_qualifications.through
+    rows = (
+        through.objects.filter(shift_id__in=shift_ids)
+        .order_by("shift_id", "qualification_id")
+        .values_list("shift_id", "qualification_id")
+    )
+    for shift_id, qualification_id in rows:
+        needed[shift_id].append(qualification_id)
+    return needed
+
+
 def own_claim_id(*, shift: Shift, user: User) -> int:
     """The id of ``user``'s claim on ``shift`` (whatever its status); ``NoClaim`` if none."""
     claim_id = (
