@@ -10,6 +10,8 @@ from django import forms
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
@@ -18,6 +20,7 @@ from backend.api.serializers import MAX_ID, UTC_OFFSET_ERROR, utc_offset_in_rang
 from backend.shifts.models import Shift, ShiftMode, ShiftStatus
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """An id in the query string; out-of-range numbers are a 400, not a database error."""
 
@@ -61,6 +64,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(_("Give true or false."), code="invalid")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 

@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"RoleEnum": "backend.organisations.models.Role"},
+    # Path ids (backend/api/converters.py) are integers, so generated clients take ints.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},
     # Swagger UI and ReDoc from the installed drf-spectacular-sidecar (static files), never
     # from a CDN: the docs work offline and behind a strict firewall.
     "SWAGGER_UI_DIST": "SIDECAR",
