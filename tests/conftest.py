@@ -17,6 +17,7 @@ from backend.accounts.models import User
 from backend.config import settings as product_settings
 from backend.organisations.models import Organisation, Role
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.schema_check import CheckedAPIClient
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -88,11 +89,11 @@ def make_volunteer(organisation: Organisation):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def api() -> APIClient:
-    return APIClient()
+    return CheckedAPIClient()
 
 
 def client_for(user: User) -> APIClient:
-    client = APIClient()
+    client = CheckedAPIClient()
     client.force_authenticate(user=user)
     return client
 

@@ -24,9 +24,14 @@ _ERROR_DESCRIPTIONS = {
     "401": "Not authenticated (`not_authenticated`, `token_not_valid`, `invalid_credentials`)",
     "403": "Not allowed (`permission_denied`, `not_member`)",
     "404": "Not found, or not visible to you (`not_found`)",
+    "409": "A rule of the domain refused it; `code` says which (e.g. `shift_full`)",
     "413": "Request body too large (`too_large`; Django's DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MiB)",
+    "415": "The body is not JSON (`unsupported_media_type`)",
     "429": "Too many requests (`throttled`)",
+    "503": "Nothing was changed; try again after `Retry-After` seconds (`busy`, "
+    "`database_unavailable`)",
 }
+_WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 class AutoSchema(BaseAutoSchema):
@@ -38,7 +43,9 @@ class AutoSchema(BaseAutoSchema):
                 continue
             if code == "404" and "{" not in self.path and self.method != "GET":
                 continue
-            if code == "413" and self.method not in ("POST", "PUT", "PATCH"):
+            if code in ("413", "415") and self.method not in ("POST", "PUT", "PATCH"):
+                continue
+            if code == "409" and self.method not in _WRITES:
                 continue
             if code not in responses:
                 body = self._get_response_for_code(ErrorSerializer, code, direction=direction)

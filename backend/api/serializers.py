@@ -122,7 +122,7 @@ class MeSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, allow_blank=True)
     mode_preference = serializers.ChoiceField(choices=ModePreference.choices)
     postcode = serializers.CharField(max_length=64, allow_blank=True)
-    consent_at = serializers.DateTimeField(read_only=True)
+    consent_at = serializers.DateTimeField(read_only=True, allow_null=True)
     telegram_linked = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()
 

@@ -105,7 +105,7 @@ class MemberBlockView(APIView):
         membership = get_object_or_404(Membership, pk=membership_id, organisation=organisation)
         return Response(BlockSerializer(membership).data)
 
-    @extend_schema(responses=BlockSerializer)
+    @extend_schema(responses={200: BlockSerializer})
     def delete(self, request: Request, organisation_id: int, membership_id: int) -> Response:
         """Clear a member's no-shows so they can claim again (coordinators)."""
         organisation = organisation_for(request, organisation_id, manage=True)
