@@ -14,3 +14,15 @@ def test_the_sign_up_page_says_je_not_u_in_dutch() -> None:
 
     assert "Je wachtwoord mag niet volledig uit cijfers bestaan." in html
     assert "Uw wachtwoord" not in html
+
+
+def test_a_too_short_password_is_refused_in_dutch() -> None:
+    response = Client().post(
+        "/accounts/signup/",
+        {"display_name": "Griet", "email": "griet@example.org", "password": "12345"},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    html = response.content.decode()
+
+    assert "Dit wachtwoord is te kort." in html
+    assert "too short" not in html
