@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -107,16 +108,21 @@ def test_shift_row_shows_check_in_state(organisation, volunteer):
 
 def _day_of_attendance(organisation, make_volunteer, coordinator):  # type: ignore[no-untyped-def]
     """A shift that ran today: one volunteer checked out, one checked in, one no-show, one
-    confirmed by the coordinator without checking in. Returns (shift, now) after the shift."""
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
+    confirmed by the coordinator without checking in. Returns (shift, now) after the shift.
+
+    On a fixed morning, so that the shift and "after" fall on the same local day whatever the
+    hour the tests run (late in the evening, "an hour from now plus two" is tomorrow)."""
+    morning = dt.datetime(2031, 5, 6, 8, 0, tzinfo=ZoneInfo(organisation.time_zone))
+    start = morning + dt.timedelta(hours=1)
     shift = ShiftFactory(
         organisation=organisation, starts_at=start, ends_at=start + dt.timedelta(hours=2)
     )
     out, still_in, absent, attended = (make_volunteer() for _ in range(4))
-    claims = {
-        v: claim_create(volunteer=v, shift_id=shift.pk).claim
-        for v in (out, still_in, absent, attended)
-    }
+    with time_machine.travel(morning, tick=False):
+        claims = {
+            v: claim_create(volunteer=v, shift_id=shift.pk).claim
+            for v in (out, still_in, absent, attended)
+        }
     with time_machine.travel(start, tick=False):
         claim_check_in(actor=out, claim_id=claims[out].pk)
         claim_check_in(actor=still_in, claim_id=claims[still_in].pk)
