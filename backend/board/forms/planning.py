@@ -83,18 +83,9 @@ VISIBILITY_CHOICES = [
 ]
 
 
-# The fields a shift's form hands to the services as they are (the times are computed).
-TEMPLATE_FIELDS = (
-    "title",
-    "description",
-    "mode",
-    "address",
-    "meeting_link",
-    "capacity",
-    "waitlist_enabled",
-    "visibility",
-    "cancellation_deadline_hours",
-)
+# The fields a shift's form hands to the services as they are: the services' template fields
+# but the claims' opening time, which the form computes from a date and a time.
+TEMPLATE_FIELDS = tuple(f for f in services.SERIES_TEMPLATE_FIELDS if f != "claims_open_at")
 
 
 class PlanningForm(forms.Form):
