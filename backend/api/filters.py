@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
@@ -17,6 +19,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
 from backend.api.serializers import MAX_ID, UTC_OFFSET_ERROR, utc_offset_in_range
+from backend.shifts.listing import ShiftQuery
 from backend.shifts.models import Shift, ShiftMode, ShiftStatus
 
 
@@ -88,31 +91,56 @@ class StrictOrderingFilter(OrderingFilter):
 
 
 class ShiftFilter(django_filters.FilterSet):
+    """The shift list's query string, checked and typed; the filtering itself is the domain's
+    ``ShiftQuery`` (:meth:`shift_query`)."""
+
     organisation = IdFilter(field_name="organisation_id")
     mode = django_filters.ChoiceFilter(choices=ShiftMode.choices)
     status = django_filters.ChoiceFilter(choices=ShiftStatus.choices)
     # "from"/"to" select shifts that overlap the window: they end after from, start before to.
     from_ = IsoDateTimeFilter(field_name="ends_at", lookup_expr="gt", label="from")
     to = IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
-    open = StrictBooleanFilter(method="filter_open", label="open")
+    open = StrictBooleanFilter(
+        label="open", help_text="Open: published, not started, with a free seat."
+    )
     qualification = IdFilter(field_name="required_qualifications")
 
     class Meta:
         model = Shift
         fields = ("organisation", "mode", "status", "qualification")
 
-    def filter_open(
-        self, queryset: QuerySet[Shift], name: str, value: bool | None
-    ) -> QuerySet[Shift]:
-        """Open: published, not started, with a free seat."""
-        if value is None:
-            return queryset
-        open_q = queryset.filter(
-            status=ShiftStatus.PUBLISHED,
-            starts_at__gt=timezone.now(),
-            confirmed_count__lt=F("capacity"),
+    _checking_form: ClassVar[type[forms.Form] | None] = None
+
+    @classmethod
+    def checked(cls, data: QueryDict) -> ShiftQuery:
+        """The query string checked (else a 400 that names the parameter) and typed. The form
+        class is built once per process: django-filter builds it per request, copying every
+        filter, which costs more than the list's database work."""
+        if cls._checking_form is None:  # a race builds the same class twice, harmlessly
+            cls._checking_form = cls(queryset=Shift.objects.none()).get_form_class()
+        form = cls._checking_form(data)
+        if not form.is_valid():
+            raise translate_validation(form.errors)
+        return cls.query_of(form.cleaned_data)
+
+    def shift_query(self) -> ShiftQuery:
+        """The checked values as the domain's query (call after ``is_valid()``)."""
+        return self.query_of(self.form.cleaned_data)
+
+    @staticmethod
+    def query_of(data: dict[str, Any]) -> ShiftQuery:
+        return ShiftQuery(
+            organisation_id=data.get("organisation"),
+            mode=data.get("mode") or None,
+            status=data.get("status") or None,
+            ends_after=data.get("from"),
+            starts_before=data.get("to"),
+            open=data.get("open"),
+            qualification_id=data.get("qualification"),
         )
-        return open_q if value else queryset.exclude(pk__in=open_q.values("pk"))
+
+    def filter_queryset(self, queryset: QuerySet[Shift]) -> QuerySet[Shift]:
+        return self.shift_query().apply(queryset, now=timezone.now())
 
 
 # "from" is a Python keyword, so the filter is declared as from_ and renamed here.

@@ -8,11 +8,15 @@ page number past the last page stays a 404, as in DRF.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.pagination import PageNumberPagination as BasePageNumberPagination
 from rest_framework.request import Request
 
@@ -67,10 +71,53 @@ class ShiftCursorPagination(_StrictPageSize, CursorPagination):
     ordering = ("starts_at", "id")
     page_size = 20
 
-    def decode_cursor(self, request: Request) -> Any:
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        """The cursor, its position a datetime (the start of a shift)."""
         try:
-            return super().decode_cursor(request)
-        except NotFound:
+            cursor = super().decode_cursor(request)
+            if cursor is None or cursor.position is None:
+                return cursor
+            position = parse_datetime(str(cursor.position))
+            if position is None or position.tzinfo is None:
+                raise NotFound()
+        except (NotFound, ValueError):
             raise ValidationError(
                 {self.cursor_query_param: [_("This cursor is not one the API gave out.")]}
             ) from None
+        # django-stubs type the position as an int; DRF keeps whatever the ordering field holds.
+        return cursor._replace(position=position)  # type: ignore[arg-type]
+
+
+PageRead = Callable[[bool, "dt.datetime | None", int, int], list[Any]]
+
+
+@dataclass(frozen=True)
+class ShiftPageRead:
+    """Stands in for the queryset that ``ShiftCursorPagination`` pages through.
+
+    DRF's cursor pagination orders the queryset, filters it by the cursor's position and
+    slices it; this records the order and position it asks for and, on the slice, calls
+    ``read(descending, after, offset, limit)``: the domain's one-statement page
+    (``backend.shifts.listing.shift_page``) instead of a queryset built per request. The
+    pagination's links and cursors stay DRF's own.
+    """
+
+    read: PageRead
+    descending: bool = False
+    after: dt.datetime | None = None
+
+    def order_by(self, *ordering: str) -> ShiftPageRead:
+        if ordering[0].lstrip("-") != "starts_at":
+            raise ValueError(f"the shift list is ordered by its start, not {ordering}")
+        return replace(self, descending=ordering[0].startswith("-"))
+
+    def filter(self, **position: dt.datetime) -> ShiftPageRead:
+        expected = "starts_at__lt" if self.descending else "starts_at__gt"
+        ((lookup, after),) = position.items()
+        if lookup != expected:
+            raise ValueError(f"a {expected} position was expected, not {lookup}")
+        return replace(self, after=after)
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        offset = window.start or 0
+        return self.read(self.descending, self.after, offset, window.stop - offset)

@@ -27,6 +27,7 @@ from backend.organisations.models import (
     Role,
     VolunteerQualification,
 )
+from backend.shifts.listing import ViewerClaim
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftVisibility
 from backend.shifts.selectors import WhereToGo, where_to_go
 
@@ -289,7 +290,7 @@ class ShiftSerializer(serializers.Serializer):
         return shift.ends_at.astimezone(ZoneInfo(shift.organisation.time_zone)).isoformat()
 
     def _where(self, shift: Shift) -> WhereToGo:
-        claim: Claim | None = self.context.get("claims", {}).get(shift.pk)
+        claim: ViewerClaim | None = self.context.get("claims", {}).get(shift.pk)
         return where_to_go(
             shift,
             claim_status=claim.status if claim is not None else None,
@@ -351,7 +352,7 @@ class ShiftSerializer(serializers.Serializer):
 
     @extend_schema_field(ClaimBriefSerializer(allow_null=True))
     def get_my_claim(self, shift: Shift) -> dict[str, Any] | None:
-        claim: Claim | None = self.context.get("claims", {}).get(shift.pk)
+        claim: ViewerClaim | None = self.context.get("claims", {}).get(shift.pk)
         if claim is None:
             return None
         positions: dict[int, int] = self.context.get("positions", {})

@@ -8,9 +8,14 @@ SQL's parameters. The query is still written once, in the ORM, with the same exp
 rest of the code uses; rows come back as model instances through the ORM's own converters,
 exactly as ``QuerySet.first()`` would return them.
 
-Placeholders are values that cannot occur in real data (negative ids, a date in 1901); the
-compiled parameters are matched against them, in the form the database adapter gets them.
-A placeholder that does not show up exactly where expected is an error at build time.
+Placeholders are values that cannot occur in real data (negative ids, a date in 1901, a
+string with a NUL in it); the compiled parameters are matched against them, in the form the
+database adapter gets them. A placeholder that does not show up exactly where expected is an
+error at build time.
+
+:meth:`CompiledQuery.first` runs the query for its first row; :meth:`CompiledQuery.page` for
+a page of rows, with the page's size and offset as parameters too (the ORM would write them
+into the SQL as literals), so one compiled statement serves every page.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ M = TypeVar("M", bound=Model)
 class Placeholder:
     """Marks a parameter of a compiled query; ``value`` stands in for it while building."""
 
-    def __init__(self, name: str, value: int | dt.datetime) -> None:
+    def __init__(self, name: str, value: int | str | dt.datetime) -> None:
         self.name = name
         self.value = value
 
@@ -48,16 +53,24 @@ class CompiledQuery(Generic[M]):
     def first(self, using: str = "default", **values: Any) -> M | None:
         compiled = self._compiled.get(using) or self._compile(using)
         connection = connections[using]
-        params = [
-            value if slot is None else slot(connection, values[name])
-            for name, slot, value in compiled.params
-        ]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql + " LIMIT 1", compiled.parameters(connection, values))
             row = cursor.fetchone()
         if row is None:
             return None
         return compiled.instance(row)  # type: ignore[return-value]
+
+    def page(
+        self, *, limit: int, offset: int = 0, using: str = "default", **values: Any
+    ) -> list[M]:
+        """Up to ``limit`` rows after the first ``offset``, in the query's order."""
+        compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        params = [*compiled.parameters(connection, values), limit, offset]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql + " LIMIT %s OFFSET %s", params)
+            rows = cursor.fetchall()
+        return [compiled.instance(row) for row in rows]  # type: ignore[misc]
 
     def prepare(self, using: str = "default") -> None:
         """Build and compile now (no database connection needed), not on the first call."""
@@ -67,7 +80,7 @@ class CompiledQuery(Generic[M]):
         with self._lock:
             if using not in self._compiled:
                 queryset = self.build(**{p.name: p.value for p in self.placeholders}).using(using)
-                self._compiled[using] = _Compiled(queryset[:1], self.placeholders)
+                self._compiled[using] = _Compiled(queryset, self.placeholders)
             return self._compiled[using]
 
 
@@ -78,6 +91,8 @@ class _Compiled:
     def __init__(self, queryset: QuerySet[Any], placeholders: tuple[Placeholder, ...]) -> None:
         db = queryset.db
         connection = connections[db]
+        if queryset.query.is_sliced:
+            raise ValueError("a compiled query is built unsliced; first() and page() slice it")
         compiler = queryset.query.get_compiler(using=db)
         self.sql, raw_params = compiler.as_sql()
         ops = connection.ops
@@ -126,6 +141,12 @@ class _Compiled:
         # django-stubs describe a later Django (a fetch_mode argument); 5.2 takes three.
         self.related_populators = get_related_populators(klass_info, select, db)  # type: ignore[call-arg]
         self.annotations = dict(compiler.annotation_col_map or {})
+
+    def parameters(self, connection: Any, values: dict[str, Any]) -> list[Any]:
+        return [
+            value if slot is None else slot(connection, values[name])
+            for name, slot, value in self.params
+        ]
 
     def instance(self, row: tuple[Any, ...]) -> Model:
         if self.converters:

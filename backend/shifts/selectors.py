@@ -7,51 +7,25 @@ from dataclasses import dataclass
 from typing import TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Max, Q, QuerySet, Window
+from django.db.models import F, Max, QuerySet, Window
 from django.db.models.functions import RowNumber
 
 from backend.accounts.models import User
 from backend.core.errors import NoClaim
-from backend.organisations.models import MANAGER_ROLES
+from backend.shifts.listing import visible_shifts
 from backend.shifts.models import (
     Claim,
     ClaimStatus,
     Shift,
     ShiftMode,
     ShiftStatus,
-    ShiftVisibility,
 )
 
 
 def shifts_visible_to(*, user: User) -> QuerySet[Shift]:
     """Published shifts of the user's organisations and public ones; every shift of the
     organisations they manage (drafts and cancelled ones included)."""
-    if user.is_staff:
-        return Shift.objects.all()
-    member_of = user.memberships.values("organisation_id")
-    managed = user.memberships.filter(role__in=MANAGER_ROLES).values("organisation_id")
-    published = Q(status__in=[ShiftStatus.PUBLISHED, ShiftStatus.CANCELLED])
-    return Shift.objects.filter(
-        Q(organisation_id__in=managed)
-        | (published & Q(organisation_id__in=member_of))
-        | (published & Q(visibility=ShiftVisibility.PUBLIC))
-    )
-
-
-def required_qualification_ids(*, shift_ids: list[int]) -> dict[int, list[int]]:
-    """Shift id -> the ids of the qualifications it needs, sorted, in one query."""
-    needed: dict[int, list[int]] = {shift_id: [] for shift_id in shift_ids}
-    if not shift_ids:
-        return needed
-    through = Shift.required_qualifications.through
-    rows = (
-        through.objects.filter(shift_id__in=shift_ids)
-        .order_by("shift_id", "qualification_id")
-        .values_list("shift_id", "qualification_id")
-    )
-    for shift_id, qualification_id in rows:
-        needed[shift_id].append(qualification_id)
-    return needed
+    return visible_shifts(viewer_id=user.pk, is_staff=user.is_staff)
 
 
 def own_claim_id(*, shift: Shift, user: User) -> int:

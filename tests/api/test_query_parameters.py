@@ -3,7 +3,9 @@ and never a 404 (issue 12): an app's bug shows up where it is."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from urllib.parse import quote
 
 import pytest
 
@@ -25,6 +27,11 @@ def shifts(organisation: Organisation) -> list[Shift]:
     return [shift_at(organisation, starts_in=dt.timedelta(days=1 + i)) for i in range(3)]
 
 
+def cursor(tokens: str) -> str:
+    """A cursor as the API encodes one (base64 of its query string), with our own tokens."""
+    return quote(base64.b64encode(tokens.encode()).decode())
+
+
 def refused(response) -> list[str]:  # type: ignore[no-untyped-def]
     assert response.status_code == 400, response.content
     body = response.json()
@@ -41,6 +48,9 @@ def refused(response) -> list[str]:  # type: ignore[no-untyped-def]
         ("page_size=-3", "page_size"),
         ("page_size=abc", "page_size"),
         ("cursor=garbage", "cursor"),
+        (f"cursor={cursor('o=0&r=0&p=banana')}", "cursor"),
+        (f"cursor={cursor('o=0&r=0&p=2030-01-01 10:00:00')}", "cursor"),  # no offset
+        (f"cursor={cursor('o=-1&r=0&p=2030-01-01 10:00:00%2B00:00')}", "cursor"),
         ("ordering=title", "ordering"),
         ("ordering=starts_at,password", "ordering"),
     ],
@@ -112,3 +122,22 @@ def test_errors_inside_a_list_are_keyed_by_their_path(coordinator: User, organis
     assert response.status_code == 400
     assert sorted(fields) == ["weekdays.1", "weekdays.2"]
     assert all(isinstance(m, str) for messages in fields.values() for m in messages)
+
+
+def test_the_shift_list_pages_through_equal_starts_in_either_order(
+    organisation: Organisation, volunteer: User
+) -> None:
+    # Seven shifts, three starting at the same moment: the cursor's offset carries over.
+    shifts = [shift_at(organisation, starts_in=dt.timedelta(days=1 + min(i, 3))) for i in range(7)]
+    client = client_for(volunteer)
+    pages = [client.get(f"{SHIFTS}?page_size=2").json()]
+    while pages[-1]["next"]:
+        pages.append(client.get(pages[-1]["next"]).json())
+    forwards = [[s["id"] for s in page["results"]] for page in pages]
+    assert forwards == [[s.pk for s in shifts[i : i + 2]] for i in range(0, 7, 2)]
+
+    newest = [client.get(f"{SHIFTS}?page_size=3&ordering=-starts_at").json()]
+    while newest[-1]["next"]:
+        newest.append(client.get(newest[-1]["next"]).json())
+    backwards = [s["id"] for page in newest for s in page["results"]]
+    assert backwards == [s.pk for s in sorted(shifts, key=lambda s: (s.starts_at, s.pk))][::-1]

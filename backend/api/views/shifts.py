@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -20,7 +22,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from backend.api.filters import ShiftFilter, StrictOrderingFilter
-from backend.api.pagination import ShiftCursorPagination
+from backend.api.pagination import ShiftCursorPagination, ShiftPageRead
 from backend.api.schema import ErrorSerializer
 from backend.api.serializers import (
     ClaimSerializer,
@@ -34,10 +36,10 @@ from backend.api.users import request_user
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import managed_organisation_ids, require_manager
 from backend.shifts import services
-from backend.shifts.models import Claim, Shift
+from backend.shifts.listing import ListedShift, ViewerClaim, shift_page
+from backend.shifts.models import Claim, ClaimStatus, Shift
 from backend.shifts.selectors import (
     own_claim_id,
-    required_qualification_ids,
     shifts_visible_to,
     waitlist_position,
     waitlist_positions,
@@ -53,12 +55,12 @@ CLAIM_ERRORS = OpenApiResponse(
 def _viewer_context(request: Request, shifts: list[Shift]) -> dict[str, Any]:
     """What the shift serializer needs to know about the viewer, in two queries."""
     claims = {
-        claim.shift_id: claim
-        for claim in Claim.objects.filter(
+        shift_id: ViewerClaim(pk=pk, status=status)
+        for pk, shift_id, status in Claim.objects.filter(
             volunteer=request_user(request), shift_id__in=[s.pk for s in shifts]
-        ).only("id", "shift_id", "status")
+        ).values_list("id", "shift_id", "status")
     }
-    waiting = [c.shift_id for c in claims.values() if c.status == "waitlisted"]
+    waiting = [shift_id for shift_id, c in claims.items() if c.status == ClaimStatus.WAITLISTED]
     return {
         "request": request,
         "claims": claims,
@@ -102,20 +104,47 @@ class ShiftListView(generics.ListAPIView):
     ordering = ("starts_at", "id")
 
     def get_queryset(self) -> QuerySet[Shift]:
+        # Only for the schema and the browsable API's filter form: the list itself is read
+        # by list() below, one compiled statement per page.
         if getattr(self, "swagger_fake_view", False):
             return Shift.objects.none()
-        return shifts_visible_to(user=request_user(self.request)).select_related("organisation")
+        return shifts_visible_to(user=request_user(self.request))
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
-        if args:
-            page = list(args[0])
-            kwargs["context"] = _viewer_context(self.request, page) | {
-                # The page's qualification ids in one plain query (the ORM's prefetch builds
-                # a model per row and costs several times more).
-                "qualification_ids": required_qualification_ids(shift_ids=[s.pk for s in page])
-            }
-            args = (page, *args[1:])
-        return super().get_serializer(*args, **kwargs)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        query = ShiftFilter.checked(request.query_params)
+        viewer = request_user(request)
+        now = timezone.now()
+
+        def read(descending: bool, after: dt.datetime | None, offset: int, limit: int) -> Any:
+            return shift_page(
+                viewer=viewer,
+                query=query,
+                now=now,
+                limit=limit,
+                offset=offset,
+                descending=descending,
+                after=after,
+            )
+
+        paginator = self.paginator
+        assert paginator is not None
+        listed: list[ListedShift] = paginator.paginate_queryset(  # type: ignore[assignment]
+            ShiftPageRead(read),  # type: ignore[arg-type]
+            request,
+            view=self,
+        )
+        waiting = [
+            s.shift.pk for s in listed if s.claim and s.claim.status == ClaimStatus.WAITLISTED
+        ]
+        context = {
+            "request": request,
+            "claims": {s.shift.pk: s.claim for s in listed if s.claim is not None},
+            "managed": {s.shift.organisation_id for s in listed if s.manages},
+            "qualification_ids": {s.shift.pk: s.qualification_ids for s in listed},
+            "positions": waitlist_positions(shift_ids=waiting),
+        }
+        shifts = [s.shift for s in listed]
+        return self.get_paginated_response(ShiftSerializer(shifts, many=True, context=context).data)
 
     @extend_schema(request=ShiftWriteSerializer, responses={201: ShiftSerializer})
     def post(self, request: Request) -> Response:
