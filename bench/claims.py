@@ -5,29 +5,32 @@ Method
 1. A fresh PostgreSQL database is migrated and seeded: one organisation, 21,000 volunteer
    members, 1,000 published shifts at distinct hours (capacity 500) and one hot shift.
 2. The production web process is started as the Procfile does (scripts/serve.py: N Daphne
-   processes sharing one socket; DEBUG off, a psycopg connection pool (DB_POOL), Redis channel
-   layer so every claim also publishes its event) with N = WEB_CONCURRENCY (default: the number of
-   cores, as the Procfile's web process).
+   processes, each with its own listening socket on the port; DEBUG off, a psycopg
+   connection pool (DB_POOL), Redis channel layer so every claim also publishes its event)
+   with N = WEB_CONCURRENCY (default: the number of cores, as the Procfile's web process).
 3. wrk (50 connections, 2 threads, on this same machine) POSTs /api/v1/shifts/{id}/claim/
    with JWT bearer tokens, every request a distinct (volunteer, shift) pair:
    (a) spread: 6,000 volunteers each claim 10 of the 1,000 shifts;
    (b) hot: 15,000 other volunteers all claim the one hot shift (500 confirmed, then the
        waitlist: every request still takes the shift's row lock).
-   Every answer must be 201; the database is checked afterwards (no shift over capacity,
-   one claim row per successful request).
-4. The floor, in the same run and on the same server (its settings add bench/floor/urls.py's
-   do-nothing endpoints to the project's URLs): wrk POSTs and GETs /floor/drf-jwt/, a DRF view
-   that authenticates the bearer token as the claim endpoint does and nothing else, with the
-   same tokens and connections. Every figure is also printed as a ratio of it.
+   Every answer must be 2xx; the database is checked afterwards (no shift over capacity,
+   counters equal to their rows).
+4. The floor, on the same server (its settings add bench/floor/urls.py's do-nothing
+   endpoints to the project's URLs): wrk POSTs or GETs /floor/drf-jwt/, a DRF view that
+   authenticates the bearer token as the claim endpoint does and nothing else, with the same
+   connections. Each measurement runs three times (rounds), each right after the floor of
+   the same method, and every figure is printed as a ratio of the floor just before it; the
+   median round is reported. (This machine's speed drifts within minutes: a floor measured
+   once, minutes away, made the ratios swing by half.) A round of claims uses pairs of its
+   own.
 5. Reference, in the same run: pgbench with 50 clients runs the same conditional UPDATE of a
    seat counter plus the INSERT of a claim row, spread over 1,000 rows and on one hot row.
 6. The domain service alone: ``claim_create`` called in the benchmark's own process for
    1,000 more claims, one after the other (no HTTP), with publishing to Redis: CPU and wall
    time per claim, the floor under what any web stack could add.
-7. The open-shifts list at 100,000 shifts: GET /api/v1/shifts/?open=true for the same
-   duration, three times, each time right after the GET floor (the ratio is per round; the
-   median round is reported); p95 latency, and queries per request counted in-process on the
-   same code.
+7. The open-shifts list at 100,000 shifts (the table vacuumed, 2 s of warm-up): GET
+   /api/v1/shifts/?open=true in three rounds as above; p95 latency, and queries per request
+   counted in-process on the same code.
 
 Run: python bench/claims.py [--seconds 10] [--processes N]   (needs PostgreSQL, Redis, wrk)
 """
@@ -41,6 +44,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,7 +63,7 @@ SPREAD_USERS = 6_000
 HOT_USERS = 15_000
 SHIFTS = 1_000
 LIST_SHIFTS = 100_000
-LIST_ROUNDS = 3
+ROUNDS = 3
 CLIENTS = 50
 SECRET = "bench-only-secret-key-0123456789abcdef0123456789abcdef"
 
@@ -245,8 +249,10 @@ def add_list_shifts(org: object) -> None:
     )
     from django.db import connection
 
+    # Vacuumed too, as a table at rest is: otherwise autovacuum starts on the 99,000 new rows
+    # while the list is measured.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
 
 
 def main() -> None:
@@ -261,78 +267,75 @@ def main() -> None:
     results: dict[str, object] = {"machine": machine(), "processes": args.processes}
     with tempfile.TemporaryDirectory() as tmp, Server(server_env, args.processes) as server:
         tokens = [line.rsplit(" ", 1)[1] for line in data["spread_lines"][:200]]  # type: ignore[index]
+        floors = {}
         for method in ("POST", "GET"):
-            pairs = Path(tmp) / f"floor-{method}.txt"
-            pairs.write_text("".join(f"{method} /floor/drf-jwt/ {t}\n" for t in tokens))
-            name = f"floor_{method.lower()}"
-            results[name] = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
-            print(name, results[name], flush=True)
+            floors[method] = Path(tmp) / f"floor-{method}.txt"
+            floors[method].write_text("".join(f"{method} /floor/drf-jwt/ {t}\n" for t in tokens))
+
+        def rounds(name: str, files: list[Path], floor: Path) -> list[dict[str, Any]]:
+            """Each file in turn, each right after the floor: on a machine whose speed drifts
+            within minutes, each round's ratio compares like with like."""
+            taken = []
+            for n, file in enumerate(files, 1):
+                floor_run = run_wrk(server.url, floor, connections=CLIENTS, seconds=args.seconds)
+                run = run_wrk(server.url, file, connections=CLIENTS, seconds=args.seconds)
+                taken.append({"floor": floor_run, "run": run})
+                print(name, n, run, "floor", floor_run, flush=True)
+            return taken
+
+        run_wrk(server.url, floors["POST"], connections=CLIENTS, seconds=2)  # warm-up
         for name in ("spread", "hot"):
-            pairs = Path(tmp) / f"{name}.txt"
-            pairs.write_text("\n".join(data[f"{name}_lines"]) + "\n")  # type: ignore[arg-type]
-            results[name] = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
-            print(name, results[name], flush=True)
+            lines: list[str] = data[f"{name}_lines"]  # type: ignore[assignment]
+            # Every round claims pairs of its own: a claim is made once.
+            share = len(lines) // ROUNDS
+            files = []
+            for n in range(ROUNDS):
+                files.append(Path(tmp) / f"{name}-{n}.txt")
+                files[-1].write_text("\n".join(lines[n * share : (n + 1) * share]) + "\n")
+            results[name] = rounds(name, files, floors["POST"])
         results["database"] = check_database(0)
         add_list_shifts(data["org"])
         pairs = Path(tmp) / "list.txt"
         pairs.write_text(f"GET /api/v1/shifts/?open=true {data['token']}\n")
-        floor_pairs = Path(tmp) / "floor-GET.txt"
-        # The list and the GET floor take turns, LIST_ROUNDS times each, on the warm server:
-        # on a machine whose speed drifts within minutes, each round's ratio compares like
-        # with like, and the median round is reported.
-        rounds = []
-        for _ in range(LIST_ROUNDS):
-            floor = run_wrk(server.url, floor_pairs, connections=CLIENTS, seconds=args.seconds)
-            listed = run_wrk(server.url, pairs, connections=CLIENTS, seconds=args.seconds)
-            rounds.append({"floor_get": floor, "list": listed})
-            print("list round", listed["per_second"], "floor", floor["per_second"], flush=True)
-        results["list_rounds"] = rounds
+        run_wrk(server.url, pairs, connections=CLIENTS, seconds=2)  # warm-up, not counted
+        results["list"] = rounds("list", [pairs] * ROUNDS, floors["GET"])
         results["list_queries_per_request"] = list_queries(data["user"], data["token"])
     # The last pairs of the spread list: their volunteers made no claim over HTTP.
     results["service_alone"] = service_alone(data["spread_pairs"][-1100:])  # type: ignore[index]
     ref_spread, ref_hot = reference(args.seconds)
     results["reference"] = {"spread_per_second": ref_spread, "hot_per_second": ref_hot}
-    spread, hot = results["spread"], results["hot"]
-    floor_post, floor_get = results["floor_post"], results["floor_get"]
     print(json.dumps(results, indent=2))
-    floor_rate = floor_post["per_second"]  # type: ignore[index]
-    print(
-        f"\nfloor:  DRF+JWT do-nothing view {floor_rate:.0f} req/s POST "
-        f"(p95 {floor_post['p95_ms']:.1f} ms), {floor_get['per_second']:.0f} req/s GET "  # type: ignore[index]
-        f"(p95 {floor_get['p95_ms']:.1f} ms); pgbench claim reference {ref_spread:.0f}/s spread, "  # type: ignore[index]
-        f"{ref_hot:.0f}/s hot"
-    )
-    print(
-        f"spread: {spread['per_second']:.0f} claims/s, p50 {spread['p50_ms']:.1f} ms, "  # type: ignore[index]
-        f"p99 {spread['p99_ms']:.1f} ms -> {spread['per_second'] / floor_rate:.3f}x floor "  # type: ignore[index]
-        f"(goal 0.35x), {spread['per_second'] / ref_spread:.3f}x pgbench"  # type: ignore[index]
-    )
-    print(
-        f"hot:    {hot['per_second']:.0f} claims/s, p50 {hot['p50_ms']:.1f} ms, "  # type: ignore[index]
-        f"p99 {hot['p99_ms']:.1f} ms -> {hot['per_second'] / floor_rate:.3f}x floor "  # type: ignore[index]
-        f"(goal 0.3x), {hot['per_second'] / ref_hot:.3f}x pgbench"  # type: ignore[index]
-    )
+    print(f"\npgbench claim reference: {ref_spread:.0f}/s spread, {ref_hot:.0f}/s hot")
+    goals = {
+        "spread": ("claims/s spread over 1,000 shifts", 0.35, ref_spread),
+        "hot": ("claims/s on one hot shift", 0.3, ref_hot),
+        "list": ("list req/s at 100,000 shifts", 0.5, None),
+    }
+    for name, (what, goal, reference_rate) in goals.items():
+        print(f"{what}, each round against the DRF+JWT floor measured just before it:")
+        ratios = []
+        taken_rounds: list[dict[str, Any]] = results[name]  # type: ignore[assignment]
+        for n, taken in enumerate(taken_rounds, 1):
+            run, floor = taken["run"], taken["floor"]
+            ratio = run["per_second"] / floor["per_second"]
+            p95_ratio = run["p95_ms"] / floor["p95_ms"]
+            ratios.append((ratio, p95_ratio, run))
+            versus = ""
+            if reference_rate:
+                versus = f", {run['per_second'] / reference_rate:.3f}x pgbench"
+            print(
+                f"  round {n}: {run['per_second']:.0f}/s, p50 {run['p50_ms']:.0f} ms, p95 "
+                f"{run['p95_ms']:.0f} ms, p99 {run['p99_ms']:.0f} ms; floor "
+                f"{floor['per_second']:.0f}/s, p95 {floor['p95_ms']:.0f} ms -> {ratio:.3f}x "
+                f"the floor, p95 {p95_ratio:.1f}x the floor's{versus}"
+            )
+        ratio, p95_ratio, _ = sorted(ratios, key=lambda r: r[0])[len(ratios) // 2]
+        print(f"  median round: {ratio:.3f}x the floor (goal {goal}x), p95 {p95_ratio:.1f}x")
+    print(f"list: {results['list_queries_per_request']} queries per request (p95 goal: 3x)")
     alone = results["service_alone"]
     print(
         f"claim_create alone (in-process, no HTTP): {alone['cpu_ms_per_claim']} ms CPU and "  # type: ignore[index]
         f"{alone['wall_ms_per_claim']} ms per claim"  # type: ignore[index]
-    )
-    print("list at 100,000 shifts, each round against the GET floor measured just before it:")
-    ratios = []
-    for n, round_ in enumerate(results["list_rounds"], 1):  # type: ignore[arg-type]
-        listing, floor = round_["list"], round_["floor_get"]
-        ratio = listing["per_second"] / floor["per_second"]
-        p95_ratio = listing["p95_ms"] / floor["p95_ms"]
-        ratios.append((ratio, p95_ratio))
-        print(
-            f"  round {n}: {listing['per_second']:.0f} req/s, p95 {listing['p95_ms']:.1f} ms; "
-            f"floor {floor['per_second']:.0f} req/s, p95 {floor['p95_ms']:.1f} ms -> "
-            f"{ratio:.3f}x, p95 {p95_ratio:.1f}x"
-        )
-    ratio, p95_ratio = sorted(ratios)[len(ratios) // 2]
-    print(
-        f"list:   median round {ratio:.3f}x the floor (goal 0.5x), p95 {p95_ratio:.1f}x the "
-        f"floor's (goal at most 3x); {results['list_queries_per_request']} queries per request"
     )
 
 

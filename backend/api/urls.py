@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/register/", auth.RegisterView.as_view(), name="register"),
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("auth/token/refresh/", auth.RefreshView.as_view(), name="token-refresh"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
     # MeView plus DELETE (erasure), see views/privacy.py.
     path("me/", privacy.MeWithErasureView.as_view(), name="me"),
     path("me/export/", privacy.MyDataExportView.as_view(), name="my-export"),

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    # Refresh tokens are used once: each refresh answers a new one and revokes the old one,
+    # and log-out revokes the one given (backend/accounts/sessions.py).
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -271,6 +274,12 @@ SIMPLE_JWT = {
     # before it (backend/accounts/tokens.py). Tokens from before this setting lack the claim
     # and are refused too: apps log in once more.
     "CHECK_REVOKE_TOKEN": True,
+    # A refresh answers a new refresh token and revokes the one used, so an app that keeps
+    # refreshing stays signed in past JWT_REFRESH_DAYS, and a stolen token that was already
+    # used (by the app or the thief) stops working (backend/accounts/sessions.py).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, cast
@@ -29,6 +30,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.accounts.sessions import expired_tokens_forget
 from backend.notifications import messages
 from backend.notifications.models import Kind, Notification, Status
 from backend.notifications.reach import not_on_telegram
@@ -50,6 +52,8 @@ from backend.telegram.ratelimit import SharedLimiter
 from realtime.events import publish_notification
 
 logger = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY = dt.timedelta(hours=1)
 
 INTERNAL_KINDS = (Kind.PLAN, Kind.LATE_CANCELLATION)
 MAX_ATTEMPTS = 6
@@ -373,11 +377,30 @@ class Worker:
         while self.run_once():
             pass
 
+    def housekeeping(self) -> None:
+        """Work that is not a notification, done now and then (at most every
+        ``HOUSEKEEPING_EVERY``, by each worker process; safe in several at once): forget the
+        refresh tokens that have expired."""
+        forgotten = expired_tokens_forget(now=timezone.now())
+        if forgotten:
+            logger.info("worker: forgot %d expired refresh tokens", forgotten)
+
     def run(self, stop: threading.Event, *, threads: int = 1, poll: float = 1.0) -> None:
+        last_housekeeping = -HOUSEKEEPING_EVERY.total_seconds()
+
         def loop() -> None:
+            nonlocal last_housekeeping
             try:
                 while not stop.is_set():
                     close_old_connections()
+                    if threading.current_thread() is workers[0] and (
+                        time.monotonic() - last_housekeeping >= HOUSEKEEPING_EVERY.total_seconds()
+                    ):
+                        last_housekeeping = time.monotonic()
+                        try:
+                            self.housekeeping()
+                        except Exception:
+                            logger.exception("worker: housekeeping failed; next time again")
                     try:
                         handled = self.run_once()
                     except Exception:

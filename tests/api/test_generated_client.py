@@ -88,7 +88,11 @@ def test_a_generated_client_does_an_app_developers_first_hour(
     fresh = module(api, "api.auth.auth_token_refresh_create").sync(
         client=anonymous, body=models.TokenRefreshRequest(refresh=pair.refresh)
     )
-    assert fresh.access
+    assert fresh.access and fresh.refresh and fresh.refresh != pair.refresh
+    gone = module(api, "api.auth.auth_logout_create").sync_detailed(
+        client=anonymous, body=models.LogoutRequest(refresh=fresh.refresh)
+    )
+    assert gone.status_code == 204
 
     me = api.AuthenticatedClient(
         base_url=server, token=fresh.access, raise_on_unexpected_status=True

@@ -1,25 +1,29 @@
-"""Sign-up and JWT log-in."""
+"""Sign-up, JWT log-in, refresh and log-out."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import serializers as jwt_serializers
-from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.accounts.models import User
 from backend.accounts.services import user_register
+from backend.accounts.sessions import TokenUsed, session_end, session_refresh
 from backend.accounts.tokens import token_matches_password
 from backend.api.authentication import password_changed
+from backend.api.schema import ErrorSerializer
 from backend.api.serializers import MeSerializer, RegisterSerializer
 from backend.api.throttles import AuthThrottle
 
@@ -62,10 +66,6 @@ class TokenPairSerializer(serializers.Serializer[dict[str, str]]):
     )
 
 
-class AccessTokenSerializer(serializers.Serializer[dict[str, str]]):
-    access = serializers.CharField(read_only=True, help_text="a new access JWT")
-
-
 class TokenView(TokenObtainPairView):
     serializer_class = EmailTokenSerializer
     throttle_classes = (AuthThrottle,)
@@ -78,21 +78,27 @@ class TokenView(TokenObtainPairView):
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """A new access token; refused (401) once the password has changed since the refresh
-    token was issued."""
+    """A new access token and a new refresh token; the refresh token given is used up. Refused
+    (401) once it has been used, once the password has changed since it was issued, and for an
+    account that has been deactivated."""
 
     refresh = serializers.CharField(write_only=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        refresh = self.token_class(attrs["refresh"])
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry, not revoked
         user = User.objects.filter(pk=refresh.get(api_settings.USER_ID_CLAIM)).first()
-        if user is None:
+        if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(
                 str(self.error_messages["no_active_account"]), "no_active_account"
             )
         if not token_matches_password(refresh, user):
             raise password_changed()
-        return super().validate(attrs)
+        access = str(refresh.access_token)
+        try:
+            renewed = session_refresh(refresh)
+        except TokenUsed as error:
+            raise InvalidToken(error.args[0]) from None
+        return {"access": access, "refresh": str(renewed)}
 
 
 class RefreshView(TokenRefreshView):
@@ -100,8 +106,53 @@ class RefreshView(TokenRefreshView):
     throttle_classes = (AuthThrottle,)
     throttle_scope = "auth"
 
-    @extend_schema(request=TokenRefreshSerializer, responses={200: AccessTokenSerializer})
+    @extend_schema(request=TokenRefreshSerializer, responses={200: TokenPairSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """A new access token for a refresh token (401 `token_not_valid` once it has expired
-        or the password has changed since it was issued)."""
+        """A new access token and a new refresh token for a refresh token, which is then used
+        up: keep the new one. 401 `token_not_valid` once it has been used, has expired or the
+        password has changed since it was issued."""
         return super().post(request, *args, **kwargs)
+
+
+class LogoutSerializer(serializers.Serializer[dict[str, str]]):
+    refresh = serializers.CharField(help_text="the refresh token of the session to end")
+
+
+class LogoutView(APIView):
+    """End an app's session: its refresh token stops working (its access token runs out
+    within minutes). No access token needed."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_classes = (AuthThrottle,)
+    throttle_scope = "auth"
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # A refused token is a 401 (with this header), as on the refresh endpoint, not a 403.
+        return f'{api_settings.AUTH_HEADER_TYPES[0]} realm="api"'
+
+    @extend_schema(
+        request=LogoutSerializer,
+        responses={
+            204: None,
+            401: OpenApiResponse(ErrorSerializer, description="`token_not_valid`"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Log out. Idempotent: a refresh token that was already used or revoked answers 204
+        too; one that is not ours, is no refresh token or has expired answers 401."""
+        data = LogoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        raw = data.validated_data["refresh"]
+        try:
+            token = RefreshToken(raw)
+        except TokenError:
+            try:  # revoked already, or not valid at all?
+                payload = UntypedToken(raw).payload
+            except TokenError as error:
+                raise InvalidToken(error.args[0]) from None
+            if payload.get(api_settings.TOKEN_TYPE_CLAIM) != RefreshToken.token_type:
+                raise InvalidToken(str(_("Give a refresh token."))) from None
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        session_end(token)
+        return Response(status=status.HTTP_204_NO_CONTENT)
