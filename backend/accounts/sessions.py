@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -47,7 +48,7 @@ def session_refresh(token: RefreshToken) -> RefreshToken:
     """The refresh token that replaces ``token`` (checked by the caller: signature, expiry,
     not revoked, the account's password); ``TokenUsed`` if a parallel request used it."""
     if not _revoke(token):
-        raise TokenUsed("This refresh token was used already.")
+        raise TokenUsed(str(_("This refresh token was used already. Log in again.")))
     token.set_jti()
     token.set_exp()
     token.set_iat()
