@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
-from backend.core.errors import ValidationFailed
+from backend.core.errors import ValidationFailed, WrongPassword
 
 PROFILE_FIELDS = ("display_name", "language", "phone", "mode_preference", "postcode")
 
@@ -93,3 +93,23 @@ def calendar_token_rotate(*, user: User) -> str:
     profile.calendar_token = secrets.token_urlsafe(32)
     profile.save(update_fields=["calendar_token"])
     return profile.calendar_token
+
+
+def password_confirm(*, user: User, password: str) -> None:
+    """The person is asked for their password again (before changing it, before erasing the
+    account): ``WrongPassword`` unless it is theirs. An account without a password (made in
+    the bot) has none to give."""
+    if not password or not user.has_usable_password() or not user.check_password(password):
+        raise WrongPassword()
+
+
+def password_change(*, user: User, current: str, new: str) -> None:
+    """Change the password, given the current one. Every token and socket from before ends
+    (``backend/accounts/tokens.py``); Django's validators judge the new one."""
+    password_confirm(user=user, password=current)
+    try:
+        validate_password(new, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed(fields={"new_password": list(exc.messages)}) from None
+    user.set_password(new)
+    user.save(update_fields=["password"])

@@ -23,6 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
     # MeView plus DELETE (erasure), see views/privacy.py.
     path("me/", privacy.MeWithErasureView.as_view(), name="me"),
+    path("me/password/", auth.PasswordChangeView.as_view(), name="my-password"),
     path("me/export/", privacy.MyDataExportView.as_view(), name="my-export"),
     path("me/claims/", me.MyClaimsView.as_view(), name="my-claims"),
     path("organisations/", organisations.OrganisationListView.as_view(), name="organisations"),

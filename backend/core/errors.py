@@ -58,6 +58,14 @@ class PermissionDenied(DomainError):
     status = 403
 
 
+class WrongPassword(DomainError):
+    """Asked again for the password (to change it, or to erase the account): not this one."""
+
+    code = "wrong_password"
+    default_detail = _("That is not your password.")
+    status = 403
+
+
 class Conflict(DomainError):
     status = 409
 

@@ -117,3 +117,34 @@ def test_the_worker_forgets_expired_refresh_tokens(api: APIClient, volunteer: Us
     assert expired_tokens_forget(now=timezone.now()) == 1
     assert list(OutstandingToken.objects.values_list("token", flat=True)) == [kept["refresh"]]
     assert refresh(api, kept["refresh"]).status_code == 200
+
+
+def test_a_password_change_asks_for_the_current_one_and_keeps_this_app_signed_in(
+    api: APIClient, volunteer: User
+) -> None:
+    other_device = log_in(APIClient(), volunteer)
+    tokens = log_in(api, volunteer)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    url = "/api/v1/me/password/"
+
+    wrong = api.post(url, {"current_password": "raden", "new_password": "x"}, format="json")
+    assert wrong.status_code == 403 and wrong.json()["code"] == "wrong_password"
+    weak = api.post(url, {"current_password": PASSWORD, "new_password": "12345678"}, format="json")
+    assert weak.status_code == 400 and "new_password" in weak.json()["fields"]
+
+    changed = api.post(
+        url, {"current_password": PASSWORD, "new_password": "appelboom-in-bloei-7"}, format="json"
+    )
+    assert changed.status_code == 200
+    # This app goes on with the new pair; every earlier session ends, on every device.
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {changed.json()['access']}")
+    assert api.get("/api/v1/me/").status_code == 200
+    assert refresh(APIClient(), changed.json()["refresh"]).status_code == 200
+    assert refresh(APIClient(), other_device["refresh"]).status_code == 401
+    old = APIClient()
+    old.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    assert old.get("/api/v1/me/").status_code == 401
+    relogin = APIClient().post(
+        TOKEN, {"email": volunteer.email, "password": "appelboom-in-bloei-7"}, format="json"
+    )
+    assert relogin.status_code == 200

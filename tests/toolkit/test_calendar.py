@@ -16,7 +16,7 @@ from backend.organisations.models import Organisation
 from backend.shifts.models import ShiftMode, ShiftStatus
 from backend.shifts.services import claim_create, shift_cancel
 from tests.conftest import client_for
-from tests.factories import ShiftFactory
+from tests.factories import PASSWORD, ShiftFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,8 @@ def test_rotating_the_secret_stops_the_old_links(volunteer: User) -> None:
 
 def test_an_erased_account_has_no_feed(volunteer: User) -> None:
     url = _links(volunteer)["my_shifts"]
-    client_for(volunteer).delete("/api/v1/me/")
+    erased = client_for(volunteer).delete("/api/v1/me/", {"password": PASSWORD}, format="json")
+    assert erased.status_code == 204
     assert APIClient().get(url).status_code == 404
 
 

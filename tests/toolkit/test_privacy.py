@@ -65,7 +65,14 @@ def test_erasure_anonymises_cancels_future_claims_promotes_and_unlinks_telegram(
     )
     access = token.json()["access"]
 
-    response = client_for(volunteer).delete("/api/v1/me/")
+    # Asked for the password once more: a wrong one (a phone left unlocked) erases nothing.
+    wrong = client_for(volunteer).delete("/api/v1/me/", {"password": "raden"}, format="json")
+    assert wrong.status_code == 403 and wrong.json()["code"] == "wrong_password"
+    missing = client_for(volunteer).delete("/api/v1/me/")
+    assert missing.status_code == 400 and "password" in missing.json()["fields"]
+    assert VolunteerProfile.objects.get(user=volunteer).display_name != "—"
+
+    response = client_for(volunteer).delete("/api/v1/me/", {"password": PASSWORD}, format="json")
 
     assert response.status_code == 204
     volunteer.refresh_from_db()
@@ -94,7 +101,8 @@ def test_erasure_keeps_past_completed_claims_for_the_figures(
     Claim.objects.create(
         shift=past, volunteer=volunteer, status=ClaimStatus.COMPLETED, minutes_volunteered=120
     )
-    client_for(volunteer).delete("/api/v1/me/")
+    erased = client_for(volunteer).delete("/api/v1/me/", {"password": PASSWORD}, format="json")
+    assert erased.status_code == 204
     assert Claim.objects.get(shift=past).minutes_volunteered == 120
 
 

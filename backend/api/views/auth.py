@@ -19,7 +19,7 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from backend.accounts.models import User
-from backend.accounts.services import user_register
+from backend.accounts.services import password_change, user_register
 from backend.accounts.sessions import TokenUsed, session_end, session_refresh
 from backend.accounts.tokens import token_matches_password
 from backend.api.authentication import password_changed
@@ -156,3 +156,38 @@ class LogoutView(APIView):
             return Response(status=status.HTTP_204_NO_CONTENT)
         session_end(token)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeSerializer(serializers.Serializer[dict[str, str]]):
+    current_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    new_password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
+class PasswordChangeView(APIView):
+    throttle_classes = (AuthThrottle,)
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={
+            200: TokenPairSerializer,
+            403: OpenApiResponse(ErrorSerializer, description="`wrong_password`"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        """Change your password, giving the current one. Every session and socket from before
+        ends, on every device; the answer is a new token pair for this app."""
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        password_change(
+            user=user,
+            current=data.validated_data["current_password"],
+            new=data.validated_data["new_password"],
+        )
+        refresh = RefreshToken.for_user(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})

@@ -7,26 +7,54 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from backend.accounts.models import User
+from backend.accounts.services import password_confirm
+from backend.api.schema import ErrorSerializer
+from backend.api.throttles import AuthThrottle
 from backend.api.views.me import MeView
 from backend.lifecycle.selectors import personal_data_export
 from backend.lifecycle.services import membership_end, user_erase
 from backend.organisations.models import Membership
 
 
+class PasswordSerializer(serializers.Serializer[dict[str, str]]):
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+
+
 class MeWithErasureView(MeView):
     """``/api/v1/me/``: GET and PATCH your profile (``MeView``); DELETE erases your account."""
 
-    @extend_schema(request=None, responses={204: None})
+    throttle_scope = "auth"
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        # Asking for the password is a guess each time: limited like a log-in.
+        return [AuthThrottle()] if self.request.method == "DELETE" else []
+
+    @extend_schema(
+        request=PasswordSerializer,
+        responses={
+            204: None,
+            403: OpenApiResponse(ErrorSerializer, description="`wrong_password`"),
+        },
+    )
     def delete(self, request: Request) -> Response:
-        """Erase your personal data. Your upcoming claims are cancelled (the waitlist moves
-        up), your Telegram chat is unlinked and you can no longer log in. Hours and counts you
-        contributed stay in the organisations' figures, without your name."""
-        user_erase(user=request.user)  # type: ignore[arg-type]
+        """Erase your personal data, giving your password once more. Your upcoming claims are
+        cancelled (the waitlist moves up), your Telegram chat is unlinked and you can no longer
+        log in. Hours and counts you contributed stay in the organisations' figures, without
+        your name. An account made in the Telegram bot has no password: erase it there."""
+        data = PasswordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user: User = request.user  # type: ignore[assignment]
+        password_confirm(user=user, password=data.validated_data["password"])
+        user_erase(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
