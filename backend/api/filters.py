@@ -91,8 +91,8 @@ class StrictOrderingFilter(OrderingFilter):
 
 
 class ShiftFilter(django_filters.FilterSet):
-    """The shift list's query string, checked and typed; the filtering itself is the domain's
-    ``ShiftQuery`` (:meth:`shift_query`)."""
+    """The shift list's query string, checked and typed (:meth:`checked`); the filtering
+    itself is the domain's ``ShiftQuery``."""
 
     organisation = IdFilter(field_name="organisation_id")
     mode = django_filters.ChoiceFilter(choices=ShiftMode.choices)
@@ -123,10 +123,6 @@ class ShiftFilter(django_filters.FilterSet):
             raise translate_validation(form.errors)
         return cls.query_of(form.cleaned_data)
 
-    def shift_query(self) -> ShiftQuery:
-        """The checked values as the domain's query (call after ``is_valid()``)."""
-        return self.query_of(self.form.cleaned_data)
-
     @staticmethod
     def query_of(data: dict[str, Any]) -> ShiftQuery:
         return ShiftQuery(
@@ -140,7 +136,8 @@ class ShiftFilter(django_filters.FilterSet):
         )
 
     def filter_queryset(self, queryset: QuerySet[Shift]) -> QuerySet[Shift]:
-        return self.shift_query().apply(queryset, now=timezone.now())
+        # As a plain FilterSet (the list view itself calls checked()), the same rules.
+        return self.query_of(self.form.cleaned_data).apply(queryset, now=timezone.now())
 
 
 # "from" is a Python keyword, so the filter is declared as from_ and renamed here.

@@ -53,7 +53,7 @@ from realtime.events import publish_notification
 
 logger = logging.getLogger(__name__)
 
-HOUSEKEEPING_EVERY = dt.timedelta(hours=1)
+HOUSEKEEPING_EVERY = 3600.0  # seconds
 
 INTERNAL_KINDS = (Kind.PLAN, Kind.LATE_CANCELLATION)
 MAX_ATTEMPTS = 6
@@ -378,25 +378,23 @@ class Worker:
             pass
 
     def housekeeping(self) -> None:
-        """Work that is not a notification, done now and then (at most every
-        ``HOUSEKEEPING_EVERY``, by each worker process; safe in several at once): forget the
-        refresh tokens that have expired."""
+        """Work that is not a notification, done now and then (every ``HOUSEKEEPING_EVERY``
+        seconds, by each worker process; safe in several at once): forget the refresh tokens
+        that have expired."""
         forgotten = expired_tokens_forget(now=timezone.now())
         if forgotten:
             logger.info("worker: forgot %d expired refresh tokens", forgotten)
 
     def run(self, stop: threading.Event, *, threads: int = 1, poll: float = 1.0) -> None:
-        last_housekeeping = -HOUSEKEEPING_EVERY.total_seconds()
-
-        def loop() -> None:
-            nonlocal last_housekeeping
+        def loop(keeps_house: bool) -> None:
+            housekept = None
             try:
                 while not stop.is_set():
                     close_old_connections()
-                    if threading.current_thread() is workers[0] and (
-                        time.monotonic() - last_housekeeping >= HOUSEKEEPING_EVERY.total_seconds()
+                    if keeps_house and (
+                        housekept is None or time.monotonic() - housekept >= HOUSEKEEPING_EVERY
                     ):
-                        last_housekeeping = time.monotonic()
+                        housekept = time.monotonic()
                         try:
                             self.housekeeping()
                         except Exception:
@@ -416,7 +414,11 @@ class Worker:
                 self.client.close()
                 connection.close()
 
-        workers = [threading.Thread(target=loop, name=f"sender-{n}") for n in range(threads)]
+        # The first thread keeps house too.
+        workers = [
+            threading.Thread(target=loop, args=(n == 0,), name=f"sender-{n}")
+            for n in range(threads)
+        ]
         for thread in workers:
             thread.start()
         for thread in workers:

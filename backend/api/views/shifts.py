@@ -52,21 +52,27 @@ CLAIM_ERRORS = OpenApiResponse(
 )
 
 
+def _serializer_context(
+    request: Request, claims: dict[int, ViewerClaim], managed: set[int], **more: Any
+) -> dict[str, Any]:
+    """What the shift serializer needs to know about the viewer: their claims by shift, the
+    organisations they manage, and their waitlist positions (a query only if they wait)."""
+    waiting = [shift_id for shift_id, c in claims.items() if c.status == ClaimStatus.WAITLISTED]
+    positions = waitlist_positions(shift_ids=waiting)
+    context = {"request": request, "claims": claims, "managed": managed, "positions": positions}
+    return context | more
+
+
 def _viewer_context(request: Request, shifts: list[Shift]) -> dict[str, Any]:
-    """What the shift serializer needs to know about the viewer, in two queries."""
+    """The serializer's context for a few shifts read one by one, in two or three queries."""
     claims = {
         shift_id: ViewerClaim(pk=pk, status=status)
         for pk, shift_id, status in Claim.objects.filter(
             volunteer=request_user(request), shift_id__in=[s.pk for s in shifts]
         ).values_list("id", "shift_id", "status")
     }
-    waiting = [shift_id for shift_id, c in claims.items() if c.status == ClaimStatus.WAITLISTED]
-    return {
-        "request": request,
-        "claims": claims,
-        "managed": set(managed_organisation_ids(user=request_user(request))),
-        "positions": waitlist_positions(shift_ids=waiting),
-    }
+    managed = set(managed_organisation_ids(user=request_user(request)))
+    return _serializer_context(request, claims, managed)
 
 
 def _visible_shift(request: Request, shift_id: int) -> Shift:
@@ -104,8 +110,8 @@ class ShiftListView(generics.ListAPIView):
     ordering = ("starts_at", "id")
 
     def get_queryset(self) -> QuerySet[Shift]:
-        # Only for the schema and the browsable API's filter form: the list itself is read
-        # by list() below, one compiled statement per page.
+        # Only for the schema (and DRF's generic machinery): the list itself is read by
+        # list() below, one compiled statement per page.
         if getattr(self, "swagger_fake_view", False):
             return Shift.objects.none()
         return shifts_visible_to(user=request_user(self.request))
@@ -133,16 +139,12 @@ class ShiftListView(generics.ListAPIView):
             request,
             view=self,
         )
-        waiting = [
-            s.shift.pk for s in listed if s.claim and s.claim.status == ClaimStatus.WAITLISTED
-        ]
-        context = {
-            "request": request,
-            "claims": {s.shift.pk: s.claim for s in listed if s.claim is not None},
-            "managed": {s.shift.organisation_id for s in listed if s.manages},
-            "qualification_ids": {s.shift.pk: s.qualification_ids for s in listed},
-            "positions": waitlist_positions(shift_ids=waiting),
-        }
+        context = _serializer_context(
+            request,
+            claims={s.shift.pk: s.claim for s in listed if s.claim is not None},
+            managed={s.shift.organisation_id for s in listed if s.manages},
+            qualification_ids={s.shift.pk: s.qualification_ids for s in listed},
+        )
         shifts = [s.shift for s in listed]
         return self.get_paginated_response(ShiftSerializer(shifts, many=True, context=context).data)
 
