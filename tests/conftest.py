@@ -111,9 +111,9 @@ def fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _reset_login_throttle() -> None:
-    """Every test client talks from 127.0.0.1, so the per-address log-in limit would carry
-    over from one test to the next (and through Redis, from process to process)."""
-    from django.core.cache import cache
+def _reset_rate_limits() -> None:
+    """Every test client talks from 127.0.0.1, so the per-address limits would carry over
+    from one test to the next (and through Redis, from process to process)."""
+    from backend.core.rate_limits import limits_forget_all
 
-    cache.delete("throttle_auth_127.0.0.1")
+    limits_forget_all()

@@ -89,3 +89,33 @@ class VolunteerProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class OutgoingMail(models.Model):
+    """An e-mail to send (a password-reset link, an address to confirm): durable, so the
+    request that asks for it never waits on a mail server, and sent by the worker
+    (``backend.accounts.mail``) with retries. Its body is forgotten once sent, since it
+    may hold a link that works as a key."""
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="mail_due",
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"mail {self.pk}: {self.subject}"

@@ -21,9 +21,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("auth/token/refresh/", auth.RefreshView.as_view(), name="token-refresh"),
     path("auth/logout/", auth.LogoutView.as_view(), name="logout"),
+    path("auth/password-reset/", auth.PasswordResetView.as_view(), name="password-reset"),
+    path(
+        "auth/password-reset/confirm/",
+        auth.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("auth/email/confirm/", auth.EmailConfirmView.as_view(), name="email-confirm"),
     # MeView plus DELETE (erasure), see views/privacy.py.
     path("me/", privacy.MeWithErasureView.as_view(), name="me"),
     path("me/password/", auth.PasswordChangeView.as_view(), name="my-password"),
+    path("me/email/", auth.EmailChangeView.as_view(), name="my-email"),
     path("me/export/", privacy.MyDataExportView.as_view(), name="my-export"),
     path("me/claims/", me.MyClaimsView.as_view(), name="my-claims"),
     path("organisations/", organisations.OrganisationListView.as_view(), name="organisations"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -199,8 +200,66 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # The board's log-in page (staff use it too; the admin has its own at /admin/login/).
 LOGIN_URL = "/accounts/login/"
-# Failed log-ins on that page per client address per minute before it refuses to check more.
-LOGIN_FAILURES_PER_MINUTE = env_int("LOGIN_FAILURES_PER_MINUTE", 5)
+
+# Rate limits (backend/core/rate_limits.py): a sliding window per scope and identity, counted
+# in Redis when REDIS_URL is set (so across every web process), written like "10/min",
+# "20/hour" or "3/15min". Every refusal answers 429 with Retry-After (the API) or says how long
+# to wait (the pages, the bot).
+RATE_LIMITS = {
+    # Wrong passwords, wherever a password is asked (the API's and the board's log-in,
+    # changing the password, erasing the account): per client address and per account. Only
+    # failures count, and over the limit the password is not even checked.
+    "login_address": env_str("THROTTLE_LOGIN_ADDRESS", "10/min"),
+    "login_account": env_str("THROTTLE_LOGIN_ACCOUNT", "20/hour"),
+    # Sign-ups (volunteers through the API, organisations on the board) per client address.
+    "signup_address": env_str("THROTTLE_SIGNUP", "10/hour"),
+    # Token refreshes per user (an invalid token: per client address). Never counted against
+    # log-in.
+    "refresh": env_str("THROTTLE_REFRESH", "30/min"),
+    # Password-reset e-mails asked, per client address and per e-mail address.
+    "password_reset_address": env_str("THROTTLE_PASSWORD_RESET_ADDRESS", "10/hour"),
+    "password_reset_account": env_str("THROTTLE_PASSWORD_RESET_ACCOUNT", "3/hour"),
+    # E-mail address changes asked (each sends a confirmation mail), per user.
+    "email_change": env_str("THROTTLE_EMAIL_CHANGE", "5/hour"),
+    # Claims and cancellations per user.
+    "claims": env_str("THROTTLE_CLAIMS", "60/min"),
+}
+
+
+# --- E-mail ---------------------------------------------------------------------------------
+def email_settings(url: str) -> dict[str, Any]:
+    """Django's e-mail settings from ``EMAIL_URL``: ``smtp://user:password@host:587`` (STARTTLS
+    on port 587 or with ``?tls=true``), ``smtps://user:password@host:465`` (TLS from the
+    start), ``console://`` (printed by the worker: development). Empty: the console."""
+    parts = urlsplit(url or "console://")
+    query = parse_qs(parts.query)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ImproperlyConfigured(f"EMAIL_URL: use smtp://, smtps:// or console://, not {url!r}")
+    ssl = parts.scheme == "smtps"
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if ssl else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": ssl,
+        "EMAIL_USE_TLS": not ssl
+        and (parts.port == 587 or query.get("tls", [""])[0].lower() in ("1", "true")),
+        "EMAIL_TIMEOUT": 10,
+    }
+
+
+globals().update(email_settings(env_str("EMAIL_URL")))
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Inzet <no-reply@inzet.invalid>")
+# Where links in e-mails point (e.g. https://inzet.example.org); empty: the address the
+# request came to (which ALLOWED_HOSTS checks).
+PUBLIC_URL = env_str("PUBLIC_URL").rstrip("/")
+# How long a password-reset link works (and only once: it stops when the password changes).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 4) * 3600
+# How long a link confirming a new e-mail address works.
+EMAIL_CHANGE_TIMEOUT = 2 * 24 * 3600
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "nl")
@@ -257,10 +316,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "auth": env_str("THROTTLE_AUTH", "10/min"),
-        "claims": env_str("THROTTLE_CLAIMS", "60/min"),
-    },
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
 }
 

@@ -13,6 +13,7 @@ from typing import ClassVar
 from django.db import InterfaceError, OperationalError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class DomainError(Exception):
     # HTTP status the API uses for this error; adapters without HTTP ignore it.
     status: ClassVar[int] = 400
     # Seconds after which trying again may work (the API's Retry-After); None: not a pause.
-    retry_after: ClassVar[int | None] = None
+    retry_after: int | None = None
 
     def __init__(
         self, detail: str | Promise | None = None, *, fields: dict[str, list[str]] | None = None
@@ -127,6 +128,20 @@ class InvalidInviteCode(DomainError):
     status = 400
 
 
+class InvalidLink(DomainError):
+    """A link from an e-mail (a password reset, a new address to confirm) that is malformed,
+    has expired or was used already."""
+
+    code = "invalid_link"
+    default_detail = _("This link is not valid any more. Ask for a new one.")
+    status = 400
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    default_detail = _("Another account uses this e-mail address.")
+
+
 class ClaimsNotOpen(Conflict):
     code = "claims_not_open"
     default_detail = _("Claims for this shift are not open yet.")
@@ -173,6 +188,37 @@ class Busy(DomainError):
     default_detail = _("It is very busy right now. Nothing was changed; please try again.")
     status = 503
     retry_after = 1
+
+
+def wait_text(seconds: int) -> str:
+    """ "Too many attempts. Try again in 40 seconds." (minutes from 90 seconds on)."""
+    if seconds < 90:
+        return ngettext(
+            "Too many attempts. Try again in %(count)d second.",
+            "Too many attempts. Try again in %(count)d seconds.",
+            seconds,
+        ) % {"count": seconds}
+    minutes = -(-seconds // 60)
+    return ngettext(
+        "Too many attempts. Try again in %(count)d minute.",
+        "Too many attempts. Try again in %(count)d minutes.",
+        minutes,
+    ) % {"count": minutes}
+
+
+class TooManyRequests(DomainError):
+    """A rate limit (``backend.core.rate_limits``) is used up; it lifts after ``retry_after``
+    seconds."""
+
+    code = "throttled"
+    default_detail = _("Too many requests. Wait a moment and try again.")
+    status = 429
+
+    def __init__(self, retry_after: int, detail: str | Promise | None = None) -> None:
+        if detail is None:
+            detail = wait_text(retry_after)
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class DatabaseUnavailable(DomainError):

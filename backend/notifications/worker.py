@@ -30,6 +30,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from backend.accounts.mail import mails_send_due
 from backend.accounts.sessions import expired_tokens_forget
 from backend.notifications import messages
 from backend.notifications.models import Kind, Notification, Status
@@ -357,7 +358,7 @@ class Worker:
     # --- loops -----------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Claim one batch and handle it; how many rows were handled."""
+        """Claim one batch and handle it, then the due e-mails; how many were handled."""
         taken = self.claim()
         for pk, token in taken:
             try:
@@ -365,7 +366,7 @@ class Worker:
             except Exception:
                 logger.exception("notification %s: unexpected error", pk)
                 self._retry_after_crash(pk, token)
-        return len(taken)
+        return len(taken) + mails_send_due()
 
     def _retry_after_crash(self, pk: int, token: str) -> None:
         row = Notification.objects.filter(pk=pk).first()

@@ -29,7 +29,9 @@ def running_web(processes: int = 2, **env_vars: str) -> Iterator[str]:
         "WEB_CONCURRENCY": str(processes),
         # The limits are not what this test is about; a minute of claims would trip them.
         "THROTTLE_CLAIMS": "100000/min",
-        "THROTTLE_AUTH": "100000/min",
+        "THROTTLE_LOGIN_ADDRESS": "100000/min",
+        "THROTTLE_SIGNUP": "100000/min",
+        "THROTTLE_REFRESH": "100000/min",
         "LOG_LEVEL": "WARNING",
         **env_vars,
     }

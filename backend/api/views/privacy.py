@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from backend.accounts.models import User
 from backend.accounts.services import password_confirm
 from backend.api.schema import ErrorSerializer
-from backend.api.throttles import AuthThrottle
+from backend.api.throttles import PasswordGuessThrottle, password_guess_failed
 from backend.api.views.me import MeView
+from backend.core.errors import WrongPassword
 from backend.lifecycle.selectors import personal_data_export
 from backend.lifecycle.services import membership_end, user_erase
 from backend.organisations.models import Membership
@@ -32,11 +33,9 @@ class PasswordSerializer(serializers.Serializer[dict[str, str]]):
 class MeWithErasureView(MeView):
     """``/api/v1/me/``: GET and PATCH your profile (``MeView``); DELETE erases your account."""
 
-    throttle_scope = "auth"
-
     def get_throttles(self) -> list[BaseThrottle]:
         # Asking for the password is a guess each time: limited like a log-in.
-        return [AuthThrottle()] if self.request.method == "DELETE" else []
+        return [PasswordGuessThrottle()] if self.request.method == "DELETE" else []
 
     @extend_schema(
         request=PasswordSerializer,
@@ -53,7 +52,11 @@ class MeWithErasureView(MeView):
         data = PasswordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user: User = request.user  # type: ignore[assignment]
-        password_confirm(user=user, password=data.validated_data["password"])
+        try:
+            password_confirm(user=user, password=data.validated_data["password"])
+        except WrongPassword:
+            password_guess_failed(request)
+            raise
         user_erase(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

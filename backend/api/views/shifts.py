@@ -206,7 +206,6 @@ class ShiftPublishView(APIView):
 
 class ClaimView(APIView):
     throttle_classes = (ClaimThrottle,)
-    throttle_scope = "claims"
 
     @extend_schema(
         request=None,

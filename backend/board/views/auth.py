@@ -4,42 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 
-from backend.core.rate_limits import rate_limit_cache
-
-LOGIN_FAILURES_WINDOW_SECONDS = 60
+from backend.accounts.guesses import guess_allowed, guess_failed
+from backend.core.errors import TooManyRequests
 
 
-def _login_failures_key(request: HttpRequest | None) -> str:
-    address = request.META.get("REMOTE_ADDR", "") if request is not None else ""
-    return f"board_login_failures_{address}"
+def client_address(request: HttpRequest | None) -> str:
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Refuses before checking the password once an address has failed too often."""
+    """Refuses before checking the password once this address or this account has failed
+    too often (``backend.accounts.guesses``: the same limits as the API's log-in)."""
+
+    retry_after = 0
 
     def clean(self) -> dict[str, Any]:
-        failures = rate_limit_cache.get(_login_failures_key(self.request), 0)
-        if failures >= settings.LOGIN_FAILURES_PER_MINUTE:
-            raise ValidationError(
-                _("Too many failed log-in attempts. Wait a minute and try again."),
-                code="throttled",
+        try:
+            guess_allowed(
+                email=str(self.data.get("username", "")), address=client_address(self.request)
             )
+        except TooManyRequests as error:
+            self.retry_after = error.retry_after or 0
+            raise ValidationError(str(error.detail), code="throttled") from None
         return super().clean()
 
 
 class LoginView(auth_views.LoginView):
-    """Django's log-in page with a limit on failed attempts per client address per minute.
-
-    The count lives in Django's cache (Redis when REDIS_URL is set), so it holds across web
-    processes; while Redis is unreachable, in this process (``rate_limit_cache``), so log-ins
-    still work. Over the limit the password is not even checked: guessing stops paying off.
+    """Django's log-in page with the limits on wrong passwords (per client address and per
+    account, counted in Redis when REDIS_URL is set, so across web processes; while Redis is
+    unreachable, in this process, so log-ins still work). Over a limit the password is not
+    even checked, and the page answers 429 with Retry-After.
     """
 
     template_name = "board/login.html"
@@ -49,13 +48,11 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if form.has_error(NON_FIELD_ERRORS, code="throttled"):
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        key = _login_failures_key(self.request)
-        # A fixed window from the first failure; add() then incr() so that failures in two
-        # processes at once both count.
-        rate_limit_cache.add(key, 0, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
-        try:
-            rate_limit_cache.incr(key)
-        except ValueError:  # the window ran out between add() and incr()
-            rate_limit_cache.set(key, 1, timeout=LOGIN_FAILURES_WINDOW_SECONDS)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(getattr(form, "retry_after", 0) or 1)
+            return response
+        if form.has_error(NON_FIELD_ERRORS, code="invalid_login"):
+            guess_failed(
+                email=str(form.data.get("username", "")), address=client_address(self.request)
+            )
         return super().form_invalid(form)

@@ -1,10 +1,9 @@
 """Coordinator sign-up: an account and a new organisation on one page, or another
 organisation for someone already logged in. Either way the person lands on the new board.
 
-Sign-ups are limited per client address (``SIGNUP_ATTEMPTS_PER_HOUR`` attempts in an hour,
-counted like the log-in page's failures, in ``rate_limit_cache``): accounts cost nothing to
-make, so a script must not be able to make thousands, nor test passwords against the
-validators for ever.
+Sign-ups are limited per client address (the ``signup_address`` rate limit, shared with the
+API's sign-up): accounts cost nothing to make, so a script must not be able to make
+thousands, nor test passwords against the validators for ever.
 """
 
 from __future__ import annotations
@@ -20,40 +19,29 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import Language, User
 from backend.board.forms import show_domain_error
 from backend.board.forms.signup import CoordinatorSignupForm, OrganisationForm
-from backend.core.errors import ValidationFailed
-from backend.core.rate_limits import rate_limit_cache
+from backend.core.errors import TooManyRequests, ValidationFailed
+from backend.core.rate_limits import limit_require
 from backend.lifecycle.signup import ORGANISATION_FIELDS, coordinator_sign_up
 from backend.organisations.models import Organisation
 from backend.organisations.services import organisation_create
 
-SIGNUP_ATTEMPTS_PER_HOUR = 10
-SIGNUP_WINDOW_SECONDS = 3600
 
-
-def _attempts_key(request: HttpRequest) -> str:
-    return f"board_signup_attempts_{request.META.get('REMOTE_ADDR', '')}"
-
-
-def _throttled(request: HttpRequest) -> bool:
-    """Counts this attempt; True when the address already used up its attempts."""
-    key = _attempts_key(request)
-    if rate_limit_cache.get(key, 0) >= SIGNUP_ATTEMPTS_PER_HOUR:
-        return True
-    # A fixed window from the first attempt; add() then incr() so that attempts in two
-    # processes at once both count.
-    rate_limit_cache.add(key, 0, timeout=SIGNUP_WINDOW_SECONDS)
+def _throttled(request: HttpRequest) -> TooManyRequests | None:
+    """Counts this attempt; the refusal when the address already used up its attempts."""
     try:
-        rate_limit_cache.incr(key)
-    except ValueError:  # the window ran out between add() and incr()
-        rate_limit_cache.set(key, 1, timeout=SIGNUP_WINDOW_SECONDS)
-    return False
+        limit_require("signup_address", request.META.get("REMOTE_ADDR", ""))
+    except TooManyRequests as error:
+        return error
+    return None
 
 
 def _throttled_response(
-    request: HttpRequest, template: str, form: OrganisationForm
+    request: HttpRequest, template: str, form: OrganisationForm, error: TooManyRequests
 ) -> HttpResponse:
-    form.add_error(None, _("Too many sign-ups from your address. Wait an hour and try again."))
-    return render(request, template, {"form": form}, status=429)
+    form.add_error(None, str(error.detail))
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(error.retry_after or 1)
+    return response
 
 
 def _welcome(request: HttpRequest, organisation: Organisation) -> HttpResponse:
@@ -77,8 +65,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, template, {"form": CoordinatorSignupForm()})
     form = CoordinatorSignupForm(request.POST)
-    if _throttled(request):
-        return _throttled_response(request, template, form)
+    if (refused := _throttled(request)) is not None:
+        return _throttled_response(request, template, form, refused)
     if form.is_valid():
         data = form.cleaned_data
         language = getattr(request, "LANGUAGE_CODE", Language.DUTCH)
@@ -107,8 +95,8 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, template, {"form": OrganisationForm()})
     form = OrganisationForm(request.POST)
-    if _throttled(request):
-        return _throttled_response(request, template, form)
+    if (refused := _throttled(request)) is not None:
+        return _throttled_response(request, template, form, refused)
     if form.is_valid():
         user: User = request.user  # type: ignore[assignment]
         data = form.cleaned_data
