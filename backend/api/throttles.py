@@ -61,7 +61,7 @@ class RefreshThrottle(ScopeThrottle):
     scope = "refresh"
 
     def ident(self, request: Request, view: APIView) -> str:
-        raw = request.data.get("refresh") if isinstance(request.data, dict) else None
+        raw = _field(request, view, "refresh")
         if isinstance(raw, str):
             try:
                 token = UntypedToken(raw)  # type: ignore[arg-type]  # the stubs say Token
@@ -76,7 +76,7 @@ class PasswordResetThrottle(BaseThrottle):
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         limit_require("password_reset_address", client_address(request))
-        limit_require("password_reset_account", account_key(_email_of(request)))
+        limit_require("password_reset_account", account_key(_email_of(request, view)))
         return True
 
 
@@ -89,10 +89,18 @@ class EmailChangeThrottle(ScopeThrottle):
         return str(request.user.pk)
 
 
-def _email_of(request: Request) -> str:
+def _field(request: Request, view: APIView, name: str) -> Any:
+    """A field of the body, read only for a method the view handles: DRF throttles before it
+    refuses a method (405), and a body it will not read must not be parsed for a 400."""
+    if not hasattr(view, (request.method or "").lower()):
+        return None
+    return request.data.get(name) if isinstance(request.data, dict) else None
+
+
+def _email_of(request: Request, view: APIView) -> str:
     if request.user is not None and request.user.is_authenticated:
         return str(request.user.email)
-    email: Any = request.data.get("email") if isinstance(request.data, dict) else None
+    email = _field(request, view, "email")
     return email if isinstance(email, str) else ""
 
 
@@ -101,10 +109,10 @@ class PasswordGuessThrottle(BaseThrottle):
     often; the view counts the failure (``guess_failed``)."""
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        guess_allowed(email=_email_of(request), address=client_address(request))
+        guess_allowed(email=_email_of(request, view), address=client_address(request))
         return True
 
 
-def password_guess_failed(request: Request) -> None:
+def password_guess_failed(request: Request, view: APIView) -> None:
     """Count a wrong password given in this request."""
-    guess_failed(email=_email_of(request), address=client_address(request))
+    guess_failed(email=_email_of(request, view), address=client_address(request))

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any, TypedDict
 
 from backend.accounts.models import User, VolunteerProfile
+from backend.notifications.models import ClaimFeedback, Notification, ReminderSettings
 from backend.organisations.models import Membership, PastMembership, VolunteerQualification
 from backend.shifts.models import Claim
 from backend.telegram.models import TelegramAccount
@@ -19,6 +20,9 @@ class PersonalData(TypedDict):
     past_memberships: list[dict[str, Any]]
     qualifications: list[dict[str, Any]]
     claims: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    follow_ups: list[dict[str, Any]]
+    reminder_offsets_minutes: list[int] | None
     telegram: dict[str, Any] | None
 
 
@@ -30,6 +34,7 @@ def personal_data_export(*, user: User, now: dt.datetime) -> PersonalData:
     """All personal data of ``user`` (GDPR art. 15 and 20), in a constant number of queries."""
     profile = VolunteerProfile.objects.filter(user=user).first()
     telegram = TelegramAccount.objects.filter(user=user).first()
+    reminders = ReminderSettings.objects.filter(user=user).first()
     return {
         "exported_at": now.isoformat(),
         "account": {
@@ -100,6 +105,40 @@ def personal_data_export(*, user: User, now: dt.datetime) -> PersonalData:
             .select_related("shift__organisation")
             .order_by("shift__starts_at", "id")
         ],
+        # What was sent to them (reminders, promotions, moved shifts, follow-up questions) or
+        # is planned, without the internal fan-out rows (which have no person).
+        "notifications": [
+            {
+                "kind": n.kind,
+                "organisation": n.shift.organisation.name,
+                "shift": n.shift.title,
+                "scheduled_for": _iso(n.scheduled_for),
+                "status": n.status,
+                "sent_at": _iso(n.sent_at),
+            }
+            for n in Notification.objects.filter(user=user)
+            .select_related("shift__organisation")
+            .order_by("scheduled_for", "id")
+        ],
+        # Their answers to "how did it go", and what the coordinators noted on them.
+        "follow_ups": [
+            {
+                "organisation": f.claim.shift.organisation.name,
+                "shift": f.claim.shift.title,
+                "starts_at": _iso(f.claim.shift.starts_at),
+                "score": f.score,
+                "comment": f.comment,
+                "answered_at": _iso(f.answered_at),
+                "attendance_confirmed_at": _iso(f.attendance_confirmed_at),
+                "needs_follow_up": f.needs_follow_up,
+                "handled_at": _iso(f.handled_at),
+                "handled_note": f.handled_note,
+            }
+            for f in ClaimFeedback.objects.filter(claim__volunteer=user)
+            .select_related("claim__shift__organisation")
+            .order_by("claim__shift__starts_at", "id")
+        ],
+        "reminder_offsets_minutes": reminders.offsets_minutes if reminders is not None else None,
         "telegram": {
             "reminders_enabled": telegram.reminders_enabled,
             "unreachable_since": _iso(telegram.unreachable_since),

@@ -43,8 +43,15 @@ def test_every_operation_documents_its_errors(schema):
         for method, operation in operations.items():
             codes = set(operation["responses"])
             assert "429" in codes and "403" in codes, (method, path, codes)
-            # Public: sign-up, log-in, and the calendar feeds (their secret URL is the key).
-            public = ("/api/v1/auth/register/", "/api/v1/auth/token", "/api/v1/calendar/")
+            # Public: sign-up, log-in, the calendar feeds (their secret URL is the key) and the
+            # links from e-mails (the link is the key).
+            public = (
+                "/api/v1/auth/register/",
+                "/api/v1/auth/token",
+                "/api/v1/calendar/",
+                "/api/v1/auth/password-reset/",
+                "/api/v1/auth/email/confirm/",
+            )
             if not path.startswith(public):
                 assert "401" in codes, (method, path)
             error = operation["responses"]["403"]["content"]["application/json"]["schema"]

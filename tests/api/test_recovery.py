@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from backend.accounts.mail import mails_send_due
 from backend.accounts.models import OutgoingMail, User
@@ -17,6 +16,7 @@ from backend.config.settings import email_settings
 from tests.conftest import client_for
 from tests.factories import PASSWORD, UserFactory
 from tests.fake_smtp import FakeSMTP, fake_smtp
+from tests.schema_check import CheckedAPIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def link_in(body: str) -> str:
 
 def log_in(email: str, password: str) -> int:
     body = {"email": email, "password": password}
-    return APIClient().post("/api/v1/auth/token/", body, format="json").status_code
+    return CheckedAPIClient().post("/api/v1/auth/token/", body, format="json").status_code
 
 
 def test_a_forgotten_password_is_reset_through_the_mailed_link(
@@ -50,11 +50,11 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(
 ) -> None:
     volunteer.profile.language = "fr"
     volunteer.profile.save()
-    refresh = APIClient().post(
+    refresh = CheckedAPIClient().post(
         "/api/v1/auth/token/", {"email": volunteer.email, "password": PASSWORD}, format="json"
     )
 
-    asked = APIClient().post(RESET, {"email": volunteer.email.upper()}, format="json")
+    asked = CheckedAPIClient().post(RESET, {"email": volunteer.email.upper()}, format="json")
     assert asked.status_code == 202
     assert smtp.messages == []  # the request only queued it: the worker sends
     assert mails_send_due() == 1
@@ -78,7 +78,7 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(
     assert log_in(volunteer.email, PASSWORD) == 401
     assert log_in(volunteer.email, NEW_PASSWORD) == 200
     # Every session from before has ended, and the link works once.
-    old = APIClient().post(
+    old = CheckedAPIClient().post(
         "/api/v1/auth/token/refresh/", {"refresh": refresh.json()["refresh"]}, format="json"
     )
     assert old.status_code == 401
@@ -89,8 +89,8 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(
 def test_the_answer_does_not_tell_whether_an_account_exists(
     smtp: FakeSMTP, volunteer: User
 ) -> None:
-    known = APIClient().post(RESET, {"email": volunteer.email}, format="json")
-    unknown = APIClient().post(RESET, {"email": "nobody@example.org"}, format="json")
+    known = CheckedAPIClient().post(RESET, {"email": volunteer.email}, format="json")
+    unknown = CheckedAPIClient().post(RESET, {"email": "nobody@example.org"}, format="json")
 
     assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
     mails_send_due()
@@ -100,10 +100,10 @@ def test_the_answer_does_not_tell_whether_an_account_exists(
 def test_an_app_sets_the_new_password_with_the_links_uid_and_token(
     smtp: FakeSMTP, volunteer: User
 ) -> None:
-    APIClient().post(RESET, {"email": volunteer.email}, format="json")
+    CheckedAPIClient().post(RESET, {"email": volunteer.email}, format="json")
     mails_send_due()
     _, _, uid, token, _ = link_in(smtp.bodies()[0]).rsplit("/", 4)
-    api = APIClient()
+    api = CheckedAPIClient()
 
     weak = api.post(CONFIRM, {"uid": uid, "token": token, "new_password": "123"}, format="json")
     assert weak.status_code == 400 and "new_password" in weak.json()["fields"]
@@ -121,10 +121,10 @@ def test_reset_mails_are_limited_per_address_asked(
 ) -> None:
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password_reset_account": "2/hour"}
     for n in range(2):
-        api = APIClient(REMOTE_ADDR=f"10.4.0.{n}")
+        api = CheckedAPIClient(REMOTE_ADDR=f"10.4.0.{n}")
         assert api.post(RESET, {"email": volunteer.email}, format="json").status_code == 202
 
-    refused = APIClient(REMOTE_ADDR="10.4.0.9").post(
+    refused = CheckedAPIClient(REMOTE_ADDR="10.4.0.9").post(
         RESET, {"email": volunteer.email}, format="json"
     )
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
@@ -135,7 +135,7 @@ def test_a_mail_server_that_refuses_delays_the_mail_but_loses_nothing(
     smtp: FakeSMTP, volunteer: User
 ) -> None:
     smtp.refuse = True
-    APIClient().post(RESET, {"email": volunteer.email}, format="json")
+    CheckedAPIClient().post(RESET, {"email": volunteer.email}, format="json")
 
     assert mails_send_due() == 1
     mail = OutgoingMail.objects.get()
@@ -203,7 +203,7 @@ def test_an_app_confirms_the_new_address_with_the_token(smtp: FakeSMTP, voluntee
     )
     mails_send_due()
     token = link_in(smtp.bodies()[0]).rstrip("/").rsplit("/", 1)[1]
-    api = APIClient()
+    api = CheckedAPIClient()
 
     confirmed = api.post("/api/v1/auth/email/confirm/", {"token": token}, format="json")
     assert confirmed.status_code == 200 and confirmed.json()["email"] == "app@example.org"

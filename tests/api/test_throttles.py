@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from backend.accounts.models import User
 from tests.conftest import client_for
 from tests.factories import PASSWORD, ShiftFactory, UserFactory
+from tests.schema_check import CheckedAPIClient
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_only_wrong_passwords_count_and_over_the_limit_none_is_checked(
 
     assert_throttled(log_in(api, volunteer), at_most=60)
     # Another address is not affected.
-    assert log_in(APIClient(REMOTE_ADDR="10.2.0.1"), volunteer).status_code == 200
+    assert log_in(CheckedAPIClient(REMOTE_ADDR="10.2.0.1"), volunteer).status_code == 200
 
 
 def test_one_account_guessed_at_from_many_addresses_is_protected(
@@ -52,11 +53,14 @@ def test_one_account_guessed_at_from_many_addresses_is_protected(
 ) -> None:
     _limit(settings, login_account="3/hour")
     for n in range(3):
-        assert log_in(APIClient(REMOTE_ADDR=f"10.3.0.{n}"), volunteer, "guess").status_code == 401
+        assert (
+            log_in(CheckedAPIClient(REMOTE_ADDR=f"10.3.0.{n}"), volunteer, "guess").status_code
+            == 401
+        )
 
-    assert_throttled(log_in(APIClient(REMOTE_ADDR="10.3.0.9"), volunteer), at_most=3600)
+    assert_throttled(log_in(CheckedAPIClient(REMOTE_ADDR="10.3.0.9"), volunteer), at_most=3600)
     other = UserFactory()
-    assert log_in(APIClient(REMOTE_ADDR="10.3.0.9"), other).status_code == 200
+    assert log_in(CheckedAPIClient(REMOTE_ADDR="10.3.0.9"), other).status_code == 200
 
 
 def test_a_wrong_current_password_is_a_guess_too(volunteer: User, settings: Any) -> None:

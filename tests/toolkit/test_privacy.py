@@ -4,12 +4,15 @@ unlinked, no more log-in), and who may see whose personal data."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from backend.accounts.models import User, VolunteerProfile
+from backend.notifications.models import ClaimFeedback, Notification
+from backend.notifications.services import reminders_plan
 from backend.organisations.models import Membership, Organisation, PastMembership, Role
 from backend.shifts.models import Claim, ClaimStatus
 from backend.shifts.services import claim_create
@@ -41,6 +44,39 @@ def test_the_export_holds_all_personal_data(volunteer: User, organisation: Organ
     assert data["memberships"][0]["organisation"] == organisation.name
     assert data["qualifications"][0]["qualification"] == "EHBO"
     assert [(c["shift"], c["status"]) for c in data["claims"]] == [(shift.title, "confirmed")]
+
+
+def test_the_export_holds_what_was_sent_to_them_and_their_answers(
+    volunteer: User, organisation: Organisation, django_assert_max_num_queries: Any
+) -> None:
+    shifts = [shift_at(organisation, starts_in=dt.timedelta(days=d)) for d in (2, 3, 4)]
+    claims = [claim_create(volunteer=volunteer, shift_id=s.pk).claim for s in shifts]
+    for claim in claims:  # what the worker does with a confirmation
+        reminders_plan(claim_id=claim.pk, caused_at=timezone.now())
+    ClaimFeedback.objects.create(
+        claim=claims[0],
+        score=2,
+        comment="De bus kwam niet",
+        answered_at=timezone.now(),
+        needs_follow_up=True,
+        handled_note="Gebeld, opgelost",
+    )
+    reminders = Notification.objects.filter(user=volunteer).exclude(kind="plan").count()
+    assert reminders >= 3
+
+    with django_assert_max_num_queries(12):  # the same for one shift or many
+        data = client_for(volunteer).get("/api/v1/me/export/").json()
+
+    assert len(data["notifications"]) == Notification.objects.filter(user=volunteer).count()
+    assert {n["shift"] for n in data["notifications"]} == {s.title for s in shifts}
+    assert all(n["status"] and n["scheduled_for"] for n in data["notifications"])
+    [answer] = data["follow_ups"]
+    assert (answer["shift"], answer["score"], answer["comment"]) == (
+        shifts[0].title,
+        2,
+        "De bus kwam niet",
+    )
+    assert answer["handled_note"] == "Gebeld, opgelost"
 
 
 def test_the_export_is_only_ever_ones_own(volunteer: User, coordinator: User) -> None:

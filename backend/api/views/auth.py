@@ -93,7 +93,7 @@ class TokenView(TokenObtainPairView):
         try:
             return super().post(request, *args, **kwargs)
         except InvalidCredentials:
-            password_guess_failed(request)
+            password_guess_failed(request, self)
             raise
 
 
@@ -208,7 +208,7 @@ class PasswordChangeView(APIView):
                 new=data.validated_data["new_password"],
             )
         except WrongPassword:
-            password_guess_failed(request)
+            password_guess_failed(request, self)
             raise
         refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
@@ -309,7 +309,7 @@ class EmailChangeView(APIView):
                 site=link_site(request),
             )
         except WrongPassword:
-            password_guess_failed(request)
+            password_guess_failed(request, self)
             raise
         detail = _("An e-mail with a link to confirm is on its way to the new address.")
         return Response({"detail": str(detail)}, status=status.HTTP_202_ACCEPTED)

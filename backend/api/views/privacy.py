@@ -55,7 +55,7 @@ class MeWithErasureView(MeView):
         try:
             password_confirm(user=user, password=data.validated_data["password"])
         except WrongPassword:
-            password_guess_failed(request)
+            password_guess_failed(request, self)
             raise
         user_erase(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
