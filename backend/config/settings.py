@@ -301,6 +301,23 @@ TELEGRAM_MESSAGES_PER_SECOND = float(env_str("TELEGRAM_MESSAGES_PER_SECOND", "29
 # Seconds between two messages to one chat (Telegram allows about one a second).
 TELEGRAM_CHAT_INTERVAL_SECONDS = float(env_str("TELEGRAM_CHAT_INTERVAL_SECONDS", "1.0"))
 
+# --- Push -------------------------------------------------------------------------------------
+# Web Push (browsers, PWAs): the VAPID key pair's private key (PEM, or the raw key in base64url
+# as `vapid --gen` and web-push tools print it) and the contact URL push services ask for
+# (mailto: or https:, which Apple requires). FCM (Android, iOS): a service account's JSON key
+# file. Without them that kind of push is off and the worker says so once at start.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT")
+if VAPID_PRIVATE_KEY and not VAPID_SUBJECT.startswith(("mailto:", "https:")):
+    raise ImproperlyConfigured(
+        "VAPID_SUBJECT must be a mailto: or https: URL, e.g. mailto:ops@example.org"
+    )
+FCM_CREDENTIALS_FILE = env_str("FCM_CREDENTIALS_FILE")
+# Where FCM's HTTP v1 API is (tests point it at a local fake).
+FCM_BASE_URL = env_str("FCM_BASE_URL", "https://fcm.googleapis.com").rstrip("/")
+# Web Push endpoints must be https (a push service); tests allow their local http fake.
+WEBPUSH_ALLOW_HTTP = env_bool("WEBPUSH_ALLOW_HTTP", False)
+
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -347,7 +364,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "backend.organisations.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "backend.organisations.models.Role",
+        "DeviceKindEnum": "backend.notifications.models.DeviceKind",
+        "NotificationKindEnum": "backend.notifications.models.Kind",
+        "ChannelEnum": "backend.notifications.models.Channel",
+        "OrganisationKindEnum": "backend.organisations.models.OrganisationKind",
+    },
     # Path ids (backend/api/converters.py) are integers, so generated clients take ints.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},
     # Swagger UI and ReDoc from the installed drf-spectacular-sidecar (static files), never

@@ -29,6 +29,42 @@ class Kind(models.TextChoices):
     CLAIM_CANCELLED = "claim_cancelled", "claim cancelled by a coordinator"
 
 
+class Channel(models.TextChoices):
+    """Where a notification reached its person: Telegram when they linked the bot, else push
+    to their app's devices, else only their inbox (``GET /api/v1/me/notifications/``). Every
+    one is in the inbox."""
+
+    TELEGRAM = "telegram", "Telegram"
+    PUSH = "push", "push"
+    INBOX = "inbox", "inbox"
+
+
+class DeviceKind(models.TextChoices):
+    WEBPUSH = "webpush", "Web Push"
+    FCM = "fcm", "Firebase Cloud Messaging"
+
+
+class Device(models.Model):
+    """An app installation that receives push messages: a Web Push subscription (a browser's
+    or PWA's ``PushSubscription``) or an FCM registration token (Android, iOS). ``address`` is
+    the endpoint or the token, unique: registering it again (another account on the same
+    phone) moves it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="devices"
+    )
+    kind = models.CharField(max_length=10, choices=DeviceKind.choices)
+    address = models.CharField(max_length=1000, unique=True)
+    # Web Push: the subscription's keys (base64url), for the encryption of the payload.
+    p256dh = models.CharField(max_length=120, blank=True)
+    auth = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_pushed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} device {self.pk} of user {self.user_id}"
+
+
 class Status(models.TextChoices):
     PENDING = "pending", "pending"
     SENDING = "sending", "being sent"
@@ -75,6 +111,11 @@ class Notification(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # How it reached the person (``Channel``), the text they got (for their inbox), and when
+    # they read it there.
+    channel = models.CharField(max_length=10, blank=True)
+    text = models.TextField(blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -86,6 +127,11 @@ class Notification(models.Model):
             ),
             models.Index(fields=["organisation", "status"], name="notification_org_status"),
             models.Index(fields=["claim", "kind"], name="notification_claim_kind"),
+            models.Index(
+                fields=["user", "-sent_at"],
+                name="notification_inbox",
+                condition=~Q(channel=""),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -33,7 +33,8 @@ from django.utils import timezone
 from backend.accounts.mail import mails_send_due
 from backend.accounts.sessions import expired_tokens_forget
 from backend.notifications import messages
-from backend.notifications.models import Kind, Notification, Status
+from backend.notifications.models import Channel, Device, Kind, Notification, Status
+from backend.notifications.push import Result, enabled_kinds, push, ttl_until
 from backend.notifications.reach import not_on_telegram
 from backend.notifications.schedule import FOLLOW_UP_EXPIRY, deferred_for_quiet_hours
 from backend.notifications.services import late_cancellation_fan_out, reminders_plan
@@ -184,10 +185,8 @@ class Worker:
                     "claim_id": row.claim_id,
                 },
             )
-        not_on_telegram = self._not_on_telegram(row)
-        if not_on_telegram:
-            self._finish(pk, token, status=Status.DROPPED, last_error=not_on_telegram)
-            return Status.DROPPED
+        if self._not_on_telegram(row):
+            return self._push_or_inbox(row, token, message)
         # Renew the lease right before sending: a row whose lease ran out (and that another
         # worker may have taken) is not sent by us.
         if self._held(pk, token).update(locked_until=timezone.now() + self.lease) != 1:
@@ -318,9 +317,10 @@ class Worker:
             return "retry"
         except RetryableError as error:
             return self._retry(row, token, attempts, str(error))
-        except Blocked as error:
+        except Blocked:
+            # They blocked the bot: from now on, and for this message, the app is their channel.
             telegram_services.chat_mark_unreachable(chat_id=message.chat_id)
-            return self._fail(row, token, attempts, str(error))
+            return self._push_or_inbox(row, token, message)
         except PermanentError as error:
             return self._fail(row, token, attempts, str(error))
         self._finish(
@@ -330,6 +330,90 @@ class Worker:
             sent_at=timezone.now(),
             attempts=attempts,
             last_error="",
+            channel=Channel.TELEGRAM,
+            text=message.text,
+        )
+        return Status.SENT
+
+    def _push_or_inbox(self, row: Notification, token: str, message: Message) -> str:
+        """No Telegram: push to the person's devices (the kinds configured), else only their
+        inbox. Devices that the service says are gone are forgotten; a service that asks to
+        wait makes the row come back later (the devices that got it replace it, by its
+        collapse key)."""
+        now = timezone.now()
+        kinds = enabled_kinds()
+        devices = (
+            list(Device.objects.filter(user=row.user, kind__in=kinds)) if kinds and row.user else []
+        )
+        ttl = ttl_until(row.shift.starts_at, now)
+        if not devices or ttl == 0:
+            self._finish(
+                row.pk,
+                token,
+                status=Status.SENT,
+                sent_at=now,
+                channel=Channel.INBOX,
+                text=message.text,
+                last_error="",
+            )
+            return Status.SENT
+        payload = {
+            "title": row.shift.title,
+            "body": message.text,
+            "kind": row.kind,
+            "notification_id": row.pk,
+            "shift_id": row.shift_id,
+            "claim_id": row.claim_id,
+        }
+        outcomes = {
+            device.pk: push(device, payload, ttl=ttl, topic=f"shift-{row.shift_id}")
+            for device in devices
+        }
+        gone = [pk for pk, outcome in outcomes.items() if outcome.result is Result.GONE]
+        if gone:
+            Device.objects.filter(pk__in=gone).delete()
+        delivered = [pk for pk, o in outcomes.items() if o.result is Result.DELIVERED]
+        if delivered:
+            Device.objects.filter(pk__in=delivered).update(last_pushed_at=now)
+            self._finish(
+                row.pk,
+                token,
+                status=Status.SENT,
+                sent_at=now,
+                channel=Channel.PUSH,
+                text=message.text,
+                attempts=row.attempts + 1,
+                last_error="",
+            )
+            return Status.SENT
+        waits = [o for o in outcomes.values() if o.result is Result.RETRY]
+        attempts = row.attempts + 1
+        if waits and attempts < MAX_ATTEMPTS:
+            asked = max((o.retry_after or 0.0) for o in waits)
+            reason = "push: " + ", ".join(o.detail for o in waits)
+            logger.warning("notification %s: %s; retrying", row.pk, reason)
+            self._finish(
+                row.pk,
+                token,
+                status=Status.PENDING,
+                locked_by="",
+                attempts=attempts,
+                due_at=now + max(dt.timedelta(seconds=asked), backoff(attempts)),
+                last_error=reason[:300],
+            )
+            return "retry"
+        # Every device gone, refusing or still failing after the retries: the inbox has it.
+        refused = "; ".join(o.detail for o in outcomes.values() if o.result is Result.REFUSED)
+        if refused:
+            logger.warning("notification %s: push refused (%s)", row.pk, refused[:200])
+        self._finish(
+            row.pk,
+            token,
+            status=Status.SENT,
+            sent_at=now,
+            channel=Channel.INBOX,
+            text=message.text,
+            last_error=refused[:300],
         )
         return Status.SENT
 

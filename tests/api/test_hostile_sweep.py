@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from backend.accounts.models import User
 from backend.accounts.services import calendar_token_get
+from backend.notifications.models import Device, Notification
 from backend.organisations.models import InviteCode, Organisation, VolunteerQualification
 from backend.shifts.models import Claim, ClaimStatus
 from tests.factories import PASSWORD, QualificationFactory, ShiftFactory
@@ -202,6 +203,21 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
     assert series.status_code == 201, series.content
     starts = timezone.localtime().replace(hour=10, minute=0, second=0, microsecond=0)
     starts += dt.timedelta(days=1)
+    device = Device.objects.create(user=coordinator, kind="fcm", address="sweep-token")
+    inboxed = Notification.objects.create(
+        key="sweep",
+        kind="broadcast",
+        organisation=organisation,
+        user=coordinator,
+        shift=shift,
+        shift_starts_at=shift.starts_at,
+        scheduled_for=timezone.now(),
+        due_at=timezone.now(),
+        status="sent",
+        channel="inbox",
+        text="Hallo",
+        sent_at=timezone.now(),
+    )
     return World(
         path_values={
             "organisation_id": str(organisation.pk),
@@ -212,6 +228,8 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
             "claim_id": str(claim.pk),
             "series_id": str(series.json()["id"]),
             "invite_id": str(invite.pk),
+            "device_id": str(device.pk),
+            "notification_id": str(inboxed.pk),
             "token": calendar_token_get(user=coordinator),
         },
         body_values={

@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.notifications.models import Notification, Status
+from backend.notifications.models import Channel, Notification, Status
 from backend.notifications.worker import MAX_ATTEMPTS, Worker
 from backend.organisations.models import Organisation
 from backend.shifts.services import claim_create, shift_cancel
@@ -111,7 +111,7 @@ def test_network_failures_end_failed_with_the_reason_and_coordinators_see_it(
     )
 
 
-def test_a_volunteer_who_blocked_the_bot_is_marked_and_gets_nothing_more(
+def test_a_volunteer_who_blocked_the_bot_is_marked_and_gets_the_rest_in_the_app(
     organisation: Organisation,
     coordinator: User,
     on_telegram: Callable[..., User],
@@ -123,12 +123,13 @@ def test_a_volunteer_who_blocked_the_bot_is_marked_and_gets_nothing_more(
     first = _cancellation_for(organisation, anna, coordinator)
     worker.run_until_idle()
     first.refresh_from_db()
-    assert first.status == Status.FAILED and first.last_error.startswith("403")
+    # Not lost: the app's inbox has it (push, had she registered a device).
+    assert (first.status, first.channel) == (Status.SENT, Channel.INBOX) and first.text
     assert TelegramAccount.objects.get(user=anna).unreachable_since is not None
     second = _cancellation_for(organisation, anna, coordinator)
     worker.run_until_idle()
     second.refresh_from_db()
-    assert second.status == Status.DROPPED
+    assert (second.status, second.channel) == (Status.SENT, Channel.INBOX)
     assert len([c for c in fake.calls if c.chat_id == 604]) == 1
 
 
@@ -151,7 +152,7 @@ def test_a_message_telegram_refuses_fails_at_once_and_the_chat_stays_reachable(
     assert not TelegramAccount.objects.filter(user=bram, unreachable_since__isnull=False).exists()
 
 
-def test_without_a_telegram_chat_nothing_is_sent_and_the_row_says_why(
+def test_without_a_telegram_chat_or_a_device_it_goes_to_the_inbox(
     organisation: Organisation,
     coordinator: User,
     volunteer: User,
@@ -161,5 +162,6 @@ def test_without_a_telegram_chat_nothing_is_sent_and_the_row_says_why(
     row = _cancellation_for(organisation, volunteer, coordinator)
     worker.run_until_idle()
     row.refresh_from_db()
-    assert (row.status, row.last_error) == (Status.DROPPED, "no Telegram chat")
+    assert (row.status, row.channel) == (Status.SENT, Channel.INBOX)
+    assert row.shift.title in row.text
     assert fake.calls == []

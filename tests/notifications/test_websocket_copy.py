@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from channels.db import database_sync_to_async
 
-from backend.notifications.models import Kind, Notification, Status
+from backend.notifications.models import Channel, Kind, Notification, Status
 from backend.shifts.models import Claim
 from backend.shifts.services import claim_cancel, claim_create
 from tests.factories import ShiftFactory
@@ -65,8 +65,8 @@ async def test_a_promotion_reaches_the_app_of_a_volunteer_without_telegram(
     assert message["shift_id"] == shift.pk and message["claim_id"] == claim.pk
     assert "Voorleesuur" in message["text"]
     row = await db(Notification.objects.get)(kind=Kind.PROMOTED, user=waiting)
-    # Recorded as not sent on Telegram, with the reason, and not retried.
-    assert (row.status, row.last_error) == (Status.DROPPED, "no Telegram chat")
+    # Not on Telegram: kept in the app's inbox (no device registered for push), not retried.
+    assert (row.status, row.channel) == (Status.SENT, Channel.INBOX)
     assert fake.sent_to(0) == []
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from backend.notifications.push import enabled_kinds
 from backend.notifications.worker import Worker
 from backend.telegram.client import BotApiClient
 from backend.telegram.ratelimit import shared_limiter
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Send due reminders and notifications to Telegram (run one or more of these)."
+    help = "Send due reminders and notifications (Telegram, push) and e-mails (run one or more)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--threads", type=int, default=2, help="parallel senders")
@@ -44,6 +45,13 @@ class Command(BaseCommand):
         )
         if not client.configured:
             self.stdout.write("worker: TELEGRAM_BOT_TOKEN not set, messages wait for the bot")
+        kinds = enabled_kinds()
+        self.stdout.write(
+            f"worker: push to apps on ({', '.join(kinds)})"
+            if kinds
+            else "worker: push to apps off (no VAPID_PRIVATE_KEY or FCM_CREDENTIALS_FILE): "
+            "volunteers without Telegram find messages in their inbox"
+        )
         self.stdout.write(
             "worker: rate limit "
             + ("shared through Redis" if limiter.shared else "in this process only (no REDIS_URL)")
