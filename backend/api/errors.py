@@ -87,7 +87,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def domain_response(error: DomainError) -> Response:
-    response = Response(error_body(error.code, error.detail, error.fields), status=error.status)
+    fields = _flatten(error.fields) if error.fields else {}
+    response = Response(error_body(error.code, error.detail, fields), status=error.status)
     if error.retry_after is not None:
         response["Retry-After"] = str(error.retry_after)
     return response

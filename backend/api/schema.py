@@ -64,3 +64,22 @@ class AutoSchema(BaseAutoSchema):
             elif "application/json" in content:
                 body["content"] = {"application/json": content["application/json"]}
         return responses
+
+
+def markdown_descriptions(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the docstrings are reStructuredText (``code``),
+    the schema's descriptions Markdown (`code`)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {
+                key: value.replace("``", "`")
+                if key == "description" and isinstance(value, str)
+                else walk(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(result)

@@ -17,6 +17,19 @@ def _hours(minutes: int | None) -> float | None:
     return round(minutes / 60, 2) if minutes is not None else None
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]+)?)?$",
+        "example": "09:30",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without a UTC offset (``09:30``, ``09:30:00``). OpenAPI's ``time``
+    format means RFC 3339's full-time, which needs an offset, so the schema gives the pattern
+    instead."""
+
+
 class AttendanceSerializer(serializers.Serializer):
     """A claim's attendance: check-in and check-out times, status and hours."""
 
@@ -118,8 +131,8 @@ class SeriesSerializer(serializers.Serializer):
     )
     starts_on = DateField()
     until = DateField()
-    start_time = serializers.TimeField(help_text="Local wall-clock time.")
-    end_time = serializers.TimeField(help_text="Local; earlier than start_time = next day.")
+    start_time = LocalTimeField(help_text="Local wall-clock time, e.g. 09:30.")
+    end_time = LocalTimeField(help_text="Local; earlier than start_time = next day.")
     claims_open_at = DateTimeField(allow_null=True, default=None)
     publish = serializers.BooleanField(default=False, write_only=True)
     occurrences = serializers.SerializerMethodField()

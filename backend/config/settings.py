@@ -356,6 +356,10 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Inzet API",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.api.schema.markdown_descriptions",
+    ],
     "DESCRIPTION": (
         "Volunteer coordination for care organisations. Errors always have the shape "
         '`{"code": "...", "detail": "...", "fields": {...}}`.'

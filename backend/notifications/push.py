@@ -133,7 +133,6 @@ def vapid_public_key() -> str | None:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-
 def _webpush(device: Device, payload: dict[str, Any], *, ttl: int, topic: str) -> Outcome:
     from pywebpush import WebPushException, webpush
 

@@ -130,10 +130,12 @@ def transaction_retrying(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def lock_profiles(user_ids: Iterable[int]) -> None:
-    """Level 1: lock volunteers' profiles, in user id order."""
-    _enter(PROFILES)
+    """Level 1: lock volunteers' profiles, in user id order. None to lock takes no level: a
+    transaction that holds later locks may ask for an empty set (nobody new waiting)."""
     ids = sorted(set(user_ids))
+    _require_transaction()
     if ids:
+        _enter(PROFILES)
         list(
             VolunteerProfile.objects.select_for_update(no_key=True)
             .filter(user_id__in=ids)

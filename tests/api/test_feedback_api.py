@@ -1,4 +1,4 @@
-""""How did it go?" from the app: the same answer the bot's follow-up collects, so app users
+""" "How did it go?" from the app: the same answer the bot's follow-up collects, so app users
 appear on the coordinators' follow-up list like Telegram users."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -100,3 +102,18 @@ def test_the_schema_describes_the_log_in_answer_and_each_formats_media_type(sche
             for status, answer in operation.get("responses", {}).items():
                 if status[0] in "45" and "content" in answer:
                     assert list(answer["content"]) == ["application/json"], (status, answer)
+
+
+def test_the_schema_is_one_contract_whatever_the_askers_language(client):
+    dutch = client.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="nl").json()
+    french = client.get("/api/schema/?format=json", HTTP_ACCEPT_LANGUAGE="fr").json()
+    assert dutch == french
+    role = dutch["components"]["schemas"]["RoleEnum"]
+    assert "`coordinator` - coordinator" in role["description"]  # not "coördinator"
+
+
+def test_no_internal_docstring_leaks_into_the_descriptions(schema):
+    text = json.dumps(schema)
+    assert "``" not in text  # reStructuredText from docstrings, turned into Markdown
+    me = schema["paths"]["/api/v1/me/"]["get"]["description"]
+    assert "MeView" not in me

@@ -191,6 +191,29 @@ def test_a_member_who_left_is_no_longer_listed_to_the_coordinator(
     assert past.ended_at <= timezone.now()
 
 
+@pytest.mark.django_db(transaction=True)  # the lock order is tracked in real transactions only
+def test_leaving_with_several_upcoming_claims_cancels_them_all_and_promotes(
+    volunteer: User, make_volunteer, organisation: Organisation
+) -> None:
+    """Found by schemathesis: the second cancellation asked for the profile locks after the
+    first had locked its shift (500 LockOrderError)."""
+    shifts = [shift_at(organisation, starts_in=dt.timedelta(days=d), capacity=1) for d in (2, 3)]
+    waiting = make_volunteer()
+    for shift in shifts:
+        claim_create(volunteer=volunteer, shift_id=shift.pk)
+        claim_create(volunteer=waiting, shift_id=shift.pk)
+
+    response = client_for(volunteer).post(f"/api/v1/organisations/{organisation.pk}/leave/")
+
+    assert response.status_code == 204
+    assert set(Claim.objects.filter(volunteer=volunteer).values_list("status", flat=True)) == {
+        ClaimStatus.CANCELLED
+    }
+    assert set(Claim.objects.filter(volunteer=waiting).values_list("status", flat=True)) == {
+        ClaimStatus.CONFIRMED
+    }
+
+
 def test_the_last_admin_cannot_leave(organisation: Organisation) -> None:
     admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
     response = client_for(admin).post(f"/api/v1/organisations/{organisation.pk}/leave/")

@@ -31,7 +31,9 @@ class PasswordSerializer(serializers.Serializer[dict[str, str]]):
 
 
 class MeWithErasureView(MeView):
-    """``/api/v1/me/``: GET and PATCH your profile (``MeView``); DELETE erases your account."""
+    """Your account: read your profile, change it, or erase the account."""
+
+    # GET and PATCH are MeView's; DELETE (erasure) is added here, with the other privacy views.
 
     def get_throttles(self) -> list[BaseThrottle]:
         # Asking for the password is a guess each time: limited like a log-in.
