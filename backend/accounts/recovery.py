@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.accounts.mail import mail_queue
 from backend.accounts.models import User
@@ -72,12 +73,18 @@ def password_reset_request(*, email: str, site: str) -> None:
     hours = settings.PASSWORD_RESET_TIMEOUT // 3600
     with translation.override(_language(user)):
         subject = _("Choose a new password for Inzet")
-        body = _(
+        body = ngettext(
+            "Hello %(name)s,\n\n"
+            "Someone, hopefully you, asked to reset the password of your Inzet account. "
+            "Choose a new one through this link within %(hours)d hour:\n\n%(link)s\n\n"
+            "The link works once. Did you not ask for this? Then ignore this e-mail: your "
+            "password stays as it is.\n",
             "Hello %(name)s,\n\n"
             "Someone, hopefully you, asked to reset the password of your Inzet account. "
             "Choose a new one through this link within %(hours)d hours:\n\n%(link)s\n\n"
             "The link works once. Did you not ask for this? Then ignore this e-mail: your "
-            "password stays as it is.\n"
+            "password stays as it is.\n",
+            hours,
         ) % {"name": _name(user), "hours": hours, "link": site + reset_link_path(user)}
     mail_queue(to=user.email, subject=subject, body=body)
 
@@ -127,11 +134,16 @@ def email_change_request(*, user: User, new_email: str, password: str, site: str
     days = settings.EMAIL_CHANGE_TIMEOUT // 86400
     with translation.override(_language(user)):
         subject = _("Confirm your new e-mail address for Inzet")
-        body = _(
+        body = ngettext(
+            "Hello %(name)s,\n\n"
+            "To use this address for your Inzet account from now on, confirm it through "
+            "this link within %(days)d day:\n\n%(link)s\n\n"
+            "Did you not ask for this? Then ignore this e-mail: nothing changes.\n",
             "Hello %(name)s,\n\n"
             "To use this address for your Inzet account from now on, confirm it through "
             "this link within %(days)d days:\n\n%(link)s\n\n"
-            "Did you not ask for this? Then ignore this e-mail: nothing changes.\n"
+            "Did you not ask for this? Then ignore this e-mail: nothing changes.\n",
+            days,
         ) % {"name": _name(user), "days": days, "link": f"{site}/accounts/email/{value}/"}
     mail_queue(to=new_email, subject=subject, body=body)
 

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.accounts.models import User
 from backend.core.errors import InvalidInviteCode, NotFound, PermissionDenied, ValidationFailed
@@ -182,7 +183,12 @@ def organisation_update(
             errors["name"] = [_("This field may not be blank.")]
         elif len(name) > ORGANISATION_NAME_MAX_LENGTH:
             errors["name"] = [
-                _("Use at most %(count)s characters.") % {"count": ORGANISATION_NAME_MAX_LENGTH}
+                ngettext(
+                    "Use at most %(count)s character.",
+                    "Use at most %(count)s characters.",
+                    ORGANISATION_NAME_MAX_LENGTH,
+                )
+                % {"count": ORGANISATION_NAME_MAX_LENGTH}
             ]
         else:
             changed["name"] = name

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from backend.accounts.models import User
 from backend.accounts.services import profile_ensure
@@ -297,7 +298,11 @@ def claim_cancel(*, actor: User, claim_id: int, reason: str = "") -> Claim:
         raise ValidationFailed(
             fields={
                 "reason": [
-                    _("Keep the reason to at most %(count)s characters.")
+                    ngettext(
+                        "Keep the reason to at most %(count)s character.",
+                        "Keep the reason to at most %(count)s characters.",
+                        MAX_CANCELLATION_REASON,
+                    )
                     % {"count": MAX_CANCELLATION_REASON}
                 ]
             }

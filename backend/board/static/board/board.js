@@ -254,7 +254,10 @@
     } else if (none) {
       none.remove();
     }
-    if (announceCount) announce(format(texts.shown, { count: shown, total: shifts.size }));
+    if (announceCount) {
+      var template = shifts.size === 1 ? texts.shown_one : texts.shown_other;
+      announce(format(template, { count: shown, total: shifts.size }));
+    }
   }
 
   if (filterForm) {
