@@ -1,7 +1,8 @@
 """Every answer the API test suite gets is checked against the OpenAPI schema (issue 12): its
 status is one the operation documents, its media type is one declared for that status, and a
-JSON body validates against the declared schema. ``tests.conftest.client_for`` and the ``api``
-fixture hand out clients that check."""
+JSON body validates against the declared schema, and an error's ``code`` is one the schema
+lists for that operation and status. ``tests.conftest.client_for`` and the ``api`` fixture
+hand out clients that check."""
 
 from __future__ import annotations
 
@@ -95,6 +96,13 @@ def check_response(method: str, path: str, response: Any) -> None:
     assert not errors, f"{method} {path}: {status} does not match its schema: " + "; ".join(
         f"{'/'.join(map(str, e.path)) or '(body)'}: {e.message[:200]}" for e in errors[:5]
     )
+    codes = answers[status].get("x-error-codes")
+    if codes is not None:
+        code = json.loads(body).get("code")
+        assert code in codes, (
+            f"{method} {path}: {status} answered code {code!r}, which the schema does not list "
+            f"for it ({codes}): declare it with backend.api.error_codes.raises"
+        )
 
 
 class CheckedAPIClient(APIClient):

@@ -112,11 +112,6 @@ class CapacityBelowConfirmed(Conflict):
     default_detail = _("The capacity cannot be lower than the number of confirmed volunteers.")
 
 
-class ShiftNotOver(Conflict):
-    code = "shift_not_over"
-    default_detail = _("You can say how it went once the shift is over.")
-
-
 class ClaimNotActive(Conflict):
     code = "claim_not_active"
     default_detail = _("This claim is not active any more.")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
-from backend.core.errors import ClaimNotActive, NotFound, ShiftNotOver, ValidationFailed
+from backend.core.errors import ClaimNotActive, NotFound, ShiftNotEnded, ValidationFailed
 from backend.notifications.models import ClaimFeedback, Device, DeviceKind, Notification
 from backend.notifications.services import WORRYING, follow_up_answer
 from backend.shifts.models import Claim, ClaimStatus
@@ -111,7 +111,7 @@ def feedback_give(*, user: User, claim_id: int, score: int, comment: str = "") -
     if claim.status not in (ClaimStatus.CONFIRMED, ClaimStatus.COMPLETED):
         raise ClaimNotActive()
     if claim.shift.ends_at > timezone.now():
-        raise ShiftNotOver()
+        raise ShiftNotEnded()
     feedback = follow_up_answer(user=user, claim_id=claim_id, score=score)
     comment = comment.strip()[:2000]
     if comment:

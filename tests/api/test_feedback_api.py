@@ -65,7 +65,7 @@ def test_not_before_the_shift_is_over_nor_on_someone_elses_claim(
     upcoming = claim_on(organisation, volunteer, starts_in=dt.timedelta(days=1))
     app = client_for(volunteer)
     early = app.post(f"/api/v1/me/claims/{upcoming.pk}/feedback/", {"score": 4}, format="json")
-    assert (early.status_code, early.json()["code"]) == (409, "shift_not_over")
+    assert (early.status_code, early.json()["code"]) == (409, "shift_not_ended")
 
     theirs = claim_on(organisation, make_volunteer(), starts_in=-dt.timedelta(days=1))
     other = app.post(f"/api/v1/me/claims/{theirs.pk}/feedback/", {"score": 4}, format="json")

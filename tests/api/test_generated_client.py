@@ -106,6 +106,11 @@ def test_a_generated_client_does_an_app_developers_first_hour(
     assert claim.address == open_shift.address  # confirmed: where to go is shown
     refused = module(api, "api.shifts.shifts_claim_create").sync(client=me, shift_id=full.pk)
     assert isinstance(refused, models.Error) and refused.code == "shift_full"
+    # The operation's codes are an enum the app can switch on; Error.code stays a string, so
+    # a code newer than the app's schema does not break parsing.
+    codes = models.ShiftsClaimCreateErrorCode
+    assert codes(refused.code) is codes.SHIFT_FULL
+    assert {"claims_not_open", "not_member", "throttled"} <= {c.value for c in codes}
 
     links = module(api, "api.me.me_calendar_retrieve").sync(client=me)
     token = links.my_shifts.rstrip("/").split("/")[-2]

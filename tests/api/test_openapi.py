@@ -117,3 +117,18 @@ def test_no_internal_docstring_leaks_into_the_descriptions(schema):
     assert "``" not in text  # reStructuredText from docstrings, turned into Markdown
     me = schema["paths"]["/api/v1/me/"]["get"]["description"]
     assert "MeView" not in me
+
+
+def test_every_error_response_lists_its_codes_and_each_operation_has_an_enum(schema):
+    components = schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            enum = components[operation["x-error-codes"]["$ref"].rsplit("/", 1)[1]]["enum"]
+            for status, body in operation["responses"].items():
+                if status[0] in "45":
+                    assert set(body["x-error-codes"]) <= set(enum), (method, path, status)
+    claim = schema["paths"]["/api/v1/shifts/{shift_id}/claim/"]["post"]["responses"]
+    assert {"shift_full", "claims_not_open", "claim_blocked"} <= set(claim["409"]["x-error-codes"])
+    assert "not_member" in claim["403"]["x-error-codes"]
+    login = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert "invalid_credentials" in login["401"]["x-error-codes"]

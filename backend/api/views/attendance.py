@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.error_codes import raises
 from backend.api.schema import ErrorSerializer
 from backend.api.serializers_toolkit import (
     AttendanceRecordSerializer,
@@ -19,6 +20,7 @@ from backend.api.serializers_toolkit import (
 from backend.api.users import request_user
 from backend.api.views.organisations import organisation_for
 from backend.api.views.shifts import _visible_shift
+from backend.core import errors
 from backend.organisations.models import Membership
 from backend.organisations.selectors import require_manager
 from backend.organisations.services import membership_clear_claim_block
@@ -26,10 +28,14 @@ from backend.shifts import services
 from backend.shifts.models import Claim
 from backend.shifts.selectors import own_claim_id, volunteer_history
 
-ATTENDANCE_ERRORS = OpenApiResponse(
-    ErrorSerializer,
-    description="`check_in_not_possible`, `not_checked_in`, `shift_not_started`, "
-    "`shift_not_ended`, `claim_not_active`; 404 `no_claim` when you have no claim on the shift",
+ATTENDANCE_ERRORS = OpenApiResponse(ErrorSerializer)
+ATTENDING = raises(
+    errors.CheckInNotPossible,
+    errors.NotCheckedIn,
+    errors.ShiftNotStarted,
+    errors.ShiftNotEnded,
+    errors.ClaimNotActive,
+    errors.NoClaim,
 )
 
 
@@ -49,6 +55,7 @@ def _render(claim: Claim) -> Response:
 
 class MyCheckInView(APIView):
     @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    @ATTENDING
     def post(self, request: Request, shift_id: int) -> Response:
         """Check in on your confirmed shift (from 30 minutes before it starts)."""
         claim_id = _own_claim_id(request, shift_id)
@@ -57,6 +64,7 @@ class MyCheckInView(APIView):
 
 class MyCheckOutView(APIView):
     @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    @ATTENDING
     def post(self, request: Request, shift_id: int) -> Response:
         """Check out: the claim is completed with the hours since you checked in."""
         claim_id = _own_claim_id(request, shift_id)
@@ -65,6 +73,7 @@ class MyCheckOutView(APIView):
 
 class ClaimCheckInView(APIView):
     @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    @ATTENDING
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Check a volunteer in (coordinators)."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
@@ -73,6 +82,7 @@ class ClaimCheckInView(APIView):
 
 class ClaimCheckOutView(APIView):
     @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    @ATTENDING
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Check a volunteer out (coordinators)."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
@@ -81,6 +91,7 @@ class ClaimCheckOutView(APIView):
 
 class ClaimAttendanceView(APIView):
     @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    @ATTENDING
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Confirm that the volunteer came (coordinators): completed, with the shift's hours."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
@@ -91,6 +102,7 @@ class ClaimAttendanceView(APIView):
 
 class ClaimNoShowView(APIView):
     @extend_schema(request=None, responses={200: AttendanceSerializer, 409: ATTENDANCE_ERRORS})
+    @ATTENDING
     def post(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Mark a volunteer who did not come as a no-show, after the shift (coordinators)."""
         claim_id = _managed_claim_id(request, shift_id, claim_id)
@@ -129,6 +141,7 @@ class ShiftAttendanceView(APIView):
         request=AttendanceRecordSerializer,
         responses={200: AttendanceSerializer(many=True), 409: ATTENDANCE_ERRORS},
     )
+    @ATTENDING
     def post(self, request: Request, shift_id: int) -> Response:
         """After the shift (coordinators): the listed claims are no-shows, every other
         confirmed volunteer came and is completed with the shift's hours."""

@@ -31,6 +31,7 @@ from backend.accounts.services import password_change, user_register
 from backend.accounts.sessions import TokenUsed, session_end, session_refresh
 from backend.accounts.tokens import token_matches_password
 from backend.api.authentication import password_changed
+from backend.api.error_codes import raises
 from backend.api.schema import ErrorSerializer
 from backend.api.serializers import MeSerializer, RegisterSerializer
 from backend.api.throttles import (
@@ -86,6 +87,7 @@ class TokenView(TokenObtainPairView):
     throttle_classes = (PasswordGuessThrottle,)
 
     @extend_schema(request=EmailTokenSerializer, responses={200: TokenPairSerializer})
+    @raises(("invalid_credentials", 401))
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Log in with e-mail and password; answers an access and a refresh token. Wrong
         passwords are limited per client address and per account (429 `throttled` with
@@ -195,6 +197,7 @@ class PasswordChangeView(APIView):
             403: OpenApiResponse(ErrorSerializer, description="`wrong_password`"),
         },
     )
+    @raises(WrongPassword)
     def post(self, request: Request) -> Response:
         """Change your password, giving the current one. Every session and socket from before
         ends, on every device; the answer is a new token pair for this app."""

@@ -172,7 +172,7 @@ class FeedbackView(APIView):
         responses={
             200: FeedbackAnswerSerializer,
             409: OpenApiResponse(
-                ErrorSerializer, description="`shift_not_over`, `claim_not_active`"
+                ErrorSerializer, description="`shift_not_ended`, `claim_not_active`"
             ),
         },
     )

@@ -9,7 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.error_codes import raises
 from backend.api.users import request_user
+from backend.core import errors
 from backend.core.errors import ValidationFailed
 from backend.notifications import services
 from backend.notifications.models import ClaimFeedback, Notification
@@ -116,6 +118,7 @@ class MyReminderSettingsView(APIView):
 
 class ShiftBroadcastView(APIView):
     @extend_schema(request=BroadcastSerializer, responses=BroadcastResultSerializer)
+    @raises(errors.ShiftFull, errors.ShiftStarted, errors.ShiftNotOpen)
     def post(self, request: Request, shift_id: int) -> Response:
         """Ask the volunteers who could claim this shift (the organisation's volunteers,
         qualified, free, reminders on, not claimed yet, not only wanting the other mode), with

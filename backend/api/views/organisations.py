@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.api.error_codes import raises
 from backend.api.serializers import (
     HolderSerializer,
     InviteSerializer,
@@ -26,6 +27,7 @@ from backend.api.serializers import (
     QualificationSerializer,
 )
 from backend.api.users import request_user
+from backend.core import errors
 from backend.organisations import services
 from backend.organisations.models import (
     InviteCode,
@@ -107,6 +109,7 @@ class JoinView(APIView):
     """Join an organisation with an invite code; answers your membership."""
 
     @extend_schema(request=JoinSerializer, responses={200: OrganisationSerializer})
+    @raises(errors.InvalidInviteCode)
     def post(self, request: Request) -> Response:
         data = JoinSerializer(data=request.data)
         data.is_valid(raise_exception=True)

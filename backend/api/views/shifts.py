@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from backend.api.error_codes import raises
 from backend.api.filters import ShiftFilter, StrictOrderingFilter
 from backend.api.pagination import ShiftCursorPagination, ShiftPageRead
 from backend.api.schema import ErrorSerializer
@@ -33,6 +34,7 @@ from backend.api.serializers import (
 )
 from backend.api.throttles import ClaimThrottle
 from backend.api.users import request_user
+from backend.core import errors
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import managed_organisation_ids, require_manager
 from backend.shifts import services
@@ -45,11 +47,20 @@ from backend.shifts.selectors import (
     waitlist_positions,
 )
 
-CLAIM_ERRORS = OpenApiResponse(
-    ErrorSerializer,
-    description="`shift_full`, `overlap`, `not_qualified`, `shift_started`, `shift_not_open`, "
-    "`too_many_claims`",
+CLAIM_ERRORS = OpenApiResponse(ErrorSerializer)
+CLAIMING = raises(
+    errors.NotMember,
+    errors.ShiftFull,
+    errors.Overlap,
+    errors.NotQualified,
+    errors.ShiftStarted,
+    errors.ShiftNotOpen,
+    errors.TooManyClaims,
+    errors.ClaimsNotOpen,
+    errors.ClaimBlocked,
 )
+CANCELLING = raises(errors.NoClaim, errors.ClaimNotActive, errors.ShiftStarted)
+EDITING = raises(errors.CapacityBelowConfirmed, errors.ShiftNotEditable, errors.ShiftStarted)
 
 
 def _serializer_context(
@@ -172,6 +183,7 @@ class ShiftDetailView(APIView):
         request=ShiftUpdateSerializer,
         responses={200: ShiftSerializer, 409: OpenApiResponse(ErrorSerializer)},
     )
+    @EDITING
     def patch(self, request: Request, shift_id: int) -> Response:
         """Change a shift (coordinators). Moving it keeps the claims; volunteers are told."""
         shift = _visible_shift(request, shift_id)
@@ -188,6 +200,7 @@ class ShiftDetailView(APIView):
         return _render_shift(request, shift.pk)
 
     @extend_schema(responses={204: None, 409: OpenApiResponse(ErrorSerializer)})
+    @EDITING
     def delete(self, request: Request, shift_id: int) -> Response:
         """Cancel a shift (coordinators): every claim on it ends."""
         shift = _visible_shift(request, shift_id)
@@ -197,6 +210,7 @@ class ShiftDetailView(APIView):
 
 class ShiftPublishView(APIView):
     @extend_schema(request=None, responses={200: ShiftSerializer})
+    @EDITING
     def post(self, request: Request, shift_id: int) -> Response:
         """Publish a draft shift so volunteers can claim it."""
         shift = _visible_shift(request, shift_id)
@@ -215,6 +229,7 @@ class ClaimView(APIView):
             409: CLAIM_ERRORS,
         },
     )
+    @CLAIMING
     def post(self, request: Request, shift_id: int) -> Response:
         """Claim a seat on a shift."""
         # No separate visibility lookup: the service refuses non-members (not_member) before
@@ -224,6 +239,7 @@ class ClaimView(APIView):
         return Response(_render_claim(result.claim), status=code)
 
     @extend_schema(request=None, responses={200: ClaimSerializer, 409: CLAIM_ERRORS})
+    @CANCELLING
     def delete(self, request: Request, shift_id: int) -> Response:
         """Cancel your claim on a shift. The seat goes to the first in line on the waitlist."""
         shift = _visible_shift(request, shift_id)
@@ -264,6 +280,7 @@ class ShiftClaimListView(generics.ListAPIView):
 
 class ShiftClaimDetailView(APIView):
     @extend_schema(request=None, responses={200: ShiftClaimSerializer})
+    @CANCELLING
     def delete(self, request: Request, shift_id: int, claim_id: int) -> Response:
         """Cancel a volunteer's claim (coordinators), e.g. after a phone call."""
         shift = _visible_shift(request, shift_id)
