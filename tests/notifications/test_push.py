@@ -90,13 +90,13 @@ def test_an_app_user_gets_it_on_every_device_and_in_the_inbox(
     row.refresh_from_db()
     assert (row.status, row.channel) == (Status.SENT, Channel.PUSH)
 
-    inbox = client_for(volunteer).get("/api/v1/me/notifications/")
-    assert inbox["X-Unread-Count"] == "1"
-    [item] = inbox.json()["results"]
+    inbox = client_for(volunteer).get("/api/v1/me/notifications/").json()
+    assert inbox["unread"] == 1
+    [item] = inbox["results"]
     assert (item["id"], item["channel"], item["shift_title"]) == (row.pk, "push", "Voorleesuur")
     read = client_for(volunteer).post(f"/api/v1/me/notifications/{row.pk}/read/")
     assert read.status_code == 200 and read.json()["read_at"] is not None
-    assert client_for(volunteer).get("/api/v1/me/notifications/")["X-Unread-Count"] == "0"
+    assert client_for(volunteer).get("/api/v1/me/notifications/").json()["unread"] == 0
 
 
 def test_telegram_comes_first(
@@ -212,6 +212,8 @@ def test_devices_are_checked_listed_moved_and_removed(
     device = register(volunteer, {"kind": "webpush", **subscription}).json()
     listed = client_for(volunteer).get("/api/v1/me/devices/").json()
     assert [d["id"] for d in listed] == [device["id"]]
+    one = client_for(volunteer).get(f"/api/v1/me/devices/{device['id']}/").json()
+    assert (one["kind"], one["last_pushed_at"]) == ("webpush", None)
     # The same browser, now signed in as someone else: the subscription moves to them.
     other = make_volunteer()
     assert register(other, {"kind": "webpush", **subscription}).status_code == 201

@@ -11,8 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.pagination import PageNumberPagination
 from backend.api.schema import ErrorSerializer
 from backend.api.users import request_user
+from backend.core.errors import NotFound
 from backend.notifications.inbox import (
     device_register,
     device_remove,
@@ -93,6 +95,14 @@ class DeviceListView(generics.ListAPIView[Device]):
 
 
 class DeviceDetailView(APIView):
+    @extend_schema(responses={200: DeviceSerializer})
+    def get(self, request: Request, device_id: int) -> Response:
+        """One of your devices."""
+        device = devices_of(user=request_user(request)).filter(pk=device_id).first()
+        if device is None:
+            raise NotFound()
+        return Response(DeviceSerializer(device).data)
+
     @extend_schema(responses={204: None, 404: OpenApiResponse(ErrorSerializer)})
     def delete(self, request: Request, device_id: int) -> Response:
         """Stop pushing to this device (log-out in the app, notifications switched off)."""
@@ -129,21 +139,35 @@ class InboxItemSerializer(serializers.ModelSerializer[Notification]):
         )
 
 
+class InboxPagination(PageNumberPagination):
+    """The page, with how many of all the messages are unread."""
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["unread"] = inbox_unread(user=request_user(self.request))  # type: ignore[arg-type]
+        return response
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["unread"] = {
+            "type": "integer",
+            "description": "How many messages, on every page, are not read yet.",
+        }
+        paginated["required"] = [*paginated.get("required", []), "unread"]
+        return paginated
+
+
 class InboxView(generics.ListAPIView[Notification]):
     """Everything sent to you (reminders, promotions, moved or cancelled shifts, messages
-    from coordinators), newest first. The `X-Unread-Count` header counts the unread ones."""
+    from coordinators), newest first, with the number still unread."""
 
     serializer_class = InboxItemSerializer
+    pagination_class = InboxPagination
 
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
         return inbox_of(user=request_user(self.request))
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().list(request, *args, **kwargs)
-        response["X-Unread-Count"] = str(inbox_unread(user=request_user(request)))
-        return response
 
 
 class InboxReadView(APIView):
