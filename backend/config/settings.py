@@ -285,7 +285,8 @@ INZET_MAX_SHIFT_HOURS = 24
 
 # --- Telegram (the bot, its webhook, the notification worker) -------------------------------
 # Read here, not on use, so tests override them with pytest-django's ``settings`` fixture.
-# The bot's token from @BotFather; empty: no bot (the worker plans, its messages wait).
+# The bot's token from @BotFather; empty: no bot (the worker plans; messages to Telegram
+# chats wait, the others go to the app).
 TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN").strip()
 # Webhook mode: what Telegram sends in X-Telegram-Bot-Api-Secret-Token; empty: webhook off.
 TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET").strip()

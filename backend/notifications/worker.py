@@ -100,8 +100,13 @@ class Worker:
             status=Status.SENDING, locked_until__lt=now
         )
         if not self.client.configured:
-            # The bot is off: plan and fan out, but let messages wait for a token.
-            due &= Q(kind__in=INTERNAL_KINDS)
+            # The bot is off: plan and fan out, and send to the people the app reaches (push,
+            # inbox); messages to Telegram chats wait for a token.
+            due &= (
+                Q(kind__in=INTERNAL_KINDS)
+                | Q(user__profile__telegram_chat_id__isnull=True)
+                | Q(user__telegram_account__unreachable_since__isnull=False)
+            )
         return due
 
     def claim(self) -> list[tuple[int, str]]:
@@ -113,7 +118,7 @@ class Worker:
             ids = list(
                 Notification.objects.filter(due)
                 .order_by("due_at", "id")
-                .select_for_update(skip_locked=True)
+                .select_for_update(skip_locked=True, of=("self",))
                 .values_list("pk", flat=True)[: self.batch]
             )
             if not ids:
@@ -185,7 +190,7 @@ class Worker:
                     "claim_id": row.claim_id,
                 },
             )
-        if self._not_on_telegram(row):
+        if self._not_on_telegram(row) or not self.client.configured:
             return self._push_or_inbox(row, token, message)
         # Renew the lease right before sending: a row whose lease ran out (and that another
         # worker may have taken) is not sent by us.

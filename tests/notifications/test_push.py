@@ -18,6 +18,8 @@ from backend.notifications.push import fcm_forget_credentials
 from backend.notifications.worker import Worker
 from backend.organisations.models import Organisation
 from backend.shifts.services import claim_create, shift_cancel
+from backend.telegram.client import BotApiClient
+from backend.telegram.ratelimit import SharedLimiter
 from tests.bots.fake_telegram import FakeTelegram
 from tests.conftest import client_for
 from tests.factories import shift_at
@@ -221,3 +223,25 @@ def test_devices_are_checked_listed_moved_and_removed(
     assert client_for(volunteer).delete(f"/api/v1/me/devices/{device['id']}/").status_code == 404
     assert client_for(other).delete(f"/api/v1/me/devices/{device['id']}/").status_code == 204
     assert not Device.objects.exists()
+
+
+def test_without_a_bot_the_app_users_still_get_theirs_and_telegram_ones_wait(
+    organisation: Organisation,
+    coordinator: User,
+    volunteer: User,
+    on_telegram: Callable[..., User],
+    fake: FakeTelegram,
+) -> None:
+    no_bot = Worker(
+        client=BotApiClient(token="", base_url=fake.base_url),
+        limiter=SharedLimiter(per_second=0, chat_interval=0),
+    )
+    app_only = cancellation_for(organisation, volunteer, coordinator)
+    on_chat = cancellation_for(organisation, on_telegram(702), coordinator)
+
+    no_bot.run_until_idle()
+
+    app_only.refresh_from_db()
+    on_chat.refresh_from_db()
+    assert (app_only.status, app_only.channel) == (Status.SENT, Channel.INBOX)
+    assert on_chat.status == Status.PENDING and fake.calls == []

@@ -44,7 +44,10 @@ class Command(BaseCommand):
             batch=options["batch"],
         )
         if not client.configured:
-            self.stdout.write("worker: TELEGRAM_BOT_TOKEN not set, messages wait for the bot")
+            self.stdout.write(
+                "worker: TELEGRAM_BOT_TOKEN not set: messages to Telegram chats wait for the "
+                "bot, the others go to the app"
+            )
         kinds = enabled_kinds()
         self.stdout.write(
             f"worker: push to apps on ({', '.join(kinds)})"
