@@ -17,7 +17,6 @@ sent by the worker.
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -31,7 +30,7 @@ from django.utils.translation import ngettext
 
 from backend.accounts.mail import mail_queue
 from backend.accounts.models import User
-from backend.accounts.services import password_confirm
+from backend.accounts.services import password_confirm, password_set
 from backend.core.errors import EmailTaken, InvalidLink, ValidationFailed
 
 EMAIL_CHANGE_SALT = "inzet.email-change"
@@ -104,12 +103,7 @@ def reset_link_user(*, uid: str, token: str) -> User:
 def password_reset_confirm(*, uid: str, token: str, new_password: str) -> User:
     """Set the new password through a reset link: every session from before ends."""
     user = reset_link_user(uid=uid, token=token)
-    try:
-        validate_password(new_password, user=user)
-    except ValidationError as exc:
-        raise ValidationFailed(fields={"new_password": list(exc.messages)}) from None
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    password_set(user=user, new=new_password)
     return user
 
 

@@ -103,13 +103,18 @@ def password_confirm(*, user: User, password: str) -> None:
         raise WrongPassword()
 
 
-def password_change(*, user: User, current: str, new: str) -> None:
-    """Change the password, given the current one. Every token and socket from before ends
-    (``backend/accounts/tokens.py``); Django's validators judge the new one."""
-    password_confirm(user=user, password=current)
+def password_set(*, user: User, new: str) -> None:
+    """Set a new password that Django's validators accept (``new_password`` names the field
+    of their messages). Every token and socket from before ends (``backend/accounts/tokens.py``)."""
     try:
         validate_password(new, user=user)
     except ValidationError as exc:
         raise ValidationFailed(fields={"new_password": list(exc.messages)}) from None
     user.set_password(new)
     user.save(update_fields=["password"])
+
+
+def password_change(*, user: User, current: str, new: str) -> None:
+    """Change the password, given the current one."""
+    password_confirm(user=user, password=current)
+    password_set(user=user, new=new)

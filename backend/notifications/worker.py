@@ -352,16 +352,7 @@ class Worker:
         )
         ttl = ttl_until(row.shift.starts_at, now)
         if not devices or ttl == 0:
-            self._finish(
-                row.pk,
-                token,
-                status=Status.SENT,
-                sent_at=now,
-                channel=Channel.INBOX,
-                text=message.text,
-                last_error="",
-            )
-            return Status.SENT
+            return self._to_inbox(row, token, message, now)
         payload = {
             "title": row.shift.title,
             "body": message.text,
@@ -411,6 +402,11 @@ class Worker:
         refused = "; ".join(o.detail for o in outcomes.values() if o.result is Result.REFUSED)
         if refused:
             logger.warning("notification %s: push refused (%s)", row.pk, refused[:200])
+        return self._to_inbox(row, token, message, now, reason=refused)
+
+    def _to_inbox(
+        self, row: Notification, token: str, message: Message, now: dt.datetime, reason: str = ""
+    ) -> str:
         self._finish(
             row.pk,
             token,
@@ -418,7 +414,7 @@ class Worker:
             sent_at=now,
             channel=Channel.INBOX,
             text=message.text,
-            last_error=refused[:300],
+            last_error=reason[:300],
         )
         return Status.SENT
 
