@@ -36,3 +36,23 @@ DJANGO_PASSWORDS = (
         1,
     ),
 )
+
+# DRF's validation messages that its own Dutch (and French) catalogue lacks, so that no
+# English sentence reaches a Dutch or French answer.
+DRF = (
+    gettext_noop("A valid biginteger is required."),
+    gettext_noop("Datetime value out of range."),
+    gettext_noop("Ensure this field has at least {min_length} elements."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+    gettext_noop(
+        'Enter a valid "slug" consisting of Unicode letters, numbers, underscores, or hyphens.'
+    ),
+    gettext_noop("Integer value too large to convert to float"),
+    gettext_noop('Invalid datetime for the timezone "{timezone}".'),
+    gettext_noop("Invalid input."),
+    gettext_noop("Must be a valid UUID."),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("The number of days must be between {min_days} and {max_days}."),
+    gettext_noop("This dictionary may not be empty."),
+)

@@ -57,3 +57,12 @@ def test_the_language_costs_no_query(volunteer: User) -> None:
     from_profile, asked = queries(), queries(HTTP_ACCEPT_LANGUAGE="fr")
     assert len(from_profile) == len(asked)
     assert '"accounts_volunteerprofile"' in from_profile[0]  # joined to the user's row
+
+
+def test_drfs_messages_that_its_own_catalogue_lacks_are_in_dutch(volunteer: User) -> None:
+    api = signed_in(volunteer, "nl")
+
+    refused = api.patch("/api/v1/me/reminders/", {"enabled": "misschien"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["fields"]["enabled"] == ["Geef true of false."]  # not "Must be a valid…"
