@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from backend.accounts.models import User
@@ -30,6 +31,9 @@ MAX_DAYS = 31
 
 # Claims a board shows: the active ones, and the attendance record of shifts that ran
 # (checked out or confirmed by a coordinator: completed; did not come: no_show).
+# How many of a shift's waitlist a board row names (the board says how many more wait).
+WAITLIST_SHOWN = 20
+
 BOARD_CLAIM_STATUSES = (
     ClaimStatus.CONFIRMED,
     ClaimStatus.WAITLISTED,
@@ -139,14 +143,30 @@ class _ShownClaim(NamedTuple):
 
 def _shown_claims(shift_ids: QuerySet[Shift, int]) -> dict[int, list[_ShownClaim]]:
     """The claims a board shows for each shift: everyone who had a seat first (in the order
-    they got it), then the waitlist. One query."""
+    they got it), then the first ``WAITLIST_SHOWN`` of the waitlist (the row's
+    ``waitlist_count`` says how many wait in all). One query. Without the cap a popular
+    shift's every event read and sent its whole waitlist: a claim on a shift with 2,000
+    waiting cost several times a claim on an empty one (bench/claims.py, hot rounds)."""
     on_waitlist = Case(
         When(status=ClaimStatus.WAITLISTED, then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
+    place_in_line = Window(
+        RowNumber(),
+        partition_by=[F("shift_id"), on_waitlist],
+        order_by=[F("waitlist_ticket").asc(), F("id").asc()],
+    )
     rows = (
         Claim.objects.filter(shift_id__in=shift_ids, status__in=BOARD_CLAIM_STATUSES)
+        .annotate(
+            waiting_place=Case(
+                When(status=ClaimStatus.WAITLISTED, then=place_in_line),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .filter(waiting_place__lte=WAITLIST_SHOWN)
         .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
         .values_list(
             "shift_id",

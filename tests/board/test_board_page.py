@@ -10,7 +10,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from backend.board.selectors import board_shifts, board_snapshot, board_window
+from backend.board.selectors import WAITLIST_SHOWN, board_shifts, board_snapshot, board_window
 from backend.shifts.models import Claim
 from backend.shifts.services import (
     claim_cancel,
@@ -194,3 +194,20 @@ def test_board_page_carries_the_texts_for_attendance_and_opening(organisation, c
     assert '"opens_at": "Opens at %(time)s"' in html
     assert '"no_show": "no-show"' in html
     assert '"attended": "attended"' in html
+
+
+def test_a_long_waitlist_is_named_in_part_and_counted_in_full(organisation, make_volunteer):
+    shift = ShiftFactory(organisation=organisation, capacity=2)
+    people = [make_volunteer() for _ in range(2 + WAITLIST_SHOWN + 5)]
+    for person in people:
+        claim_create(volunteer=person, shift_id=shift.pk)
+
+    row = board_shifts(shift_ids=[shift.pk])[shift.pk]
+
+    waiting = [v for v in row["volunteers"] if v["status"] == "waitlisted"]
+    assert row["waitlist_count"] == WAITLIST_SHOWN + 5
+    assert len(waiting) == WAITLIST_SHOWN
+    assert [v["status"] for v in row["volunteers"][:2]] == ["confirmed", "confirmed"]
+    # The first in line, in order.
+    first = Claim.objects.filter(shift=shift, status="waitlisted").order_by("waitlist_ticket")
+    assert [v["claim_id"] for v in waiting] == [c.pk for c in first[:WAITLIST_SHOWN]]

@@ -30,6 +30,13 @@ def _strings() -> dict[str, str]:
         # board.js shows it only for 1 or more; "one" is the form for 1 in nl, en and fr.
         "short_one": ngettext("Still %(count)s person short", "Still %(count)s people short", 1),
         "short_other": ngettext("Still %(count)s person short", "Still %(count)s people short", 2),
+        # After the first names of a long waitlist (backend.board.selectors.WAITLIST_SHOWN).
+        "more_waiting_one": ngettext(
+            "and %(count)s more on the waitlist", "and %(count)s more on the waitlist", 1
+        ),
+        "more_waiting_other": ngettext(
+            "and %(count)s more on the waitlist", "and %(count)s more on the waitlist", 2
+        ),
         "starts_soon": _("Starts within 24 hours and is not full"),
         "on_site": _("on site"),
         "online": _("online"),

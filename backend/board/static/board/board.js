@@ -158,6 +158,12 @@
       item.append(el("span", "check " + person.attendance.replace(/_/g, "-"), state));
       people.append(item);
     });
+    // A long waitlist is named in part (the server sends its first names).
+    var waitingShown = shift.volunteers.filter(function (p) { return p.status === "waitlisted"; }).length;
+    var more = shift.waitlist_count - waitingShown;
+    if (more > 0) {
+      people.append(el("li", "more", format(more === 1 ? t.more_waiting_one : t.more_waiting_other, { count: more })));
+    }
     article.append(people);
     return article;
   }
