@@ -25,6 +25,7 @@ COMMANDS = {
     "start": signup.start,
     "cancel": signup.cancel,
     "link": link.link,
+    "join": link.join,
     "shifts": shifts.list_shifts,
     "online": shifts.list_online,
     "my": my.my_claims,

@@ -29,6 +29,7 @@ from backend.accounts.services import profile_update
 from backend.core.errors import ClaimNotActive, NotFound
 from backend.lifecycle.services import user_erase, volunteer_create_from_telegram
 from backend.notifications import services as notification_services
+from backend.organisations.models import Membership
 from backend.organisations.services import organisation_join
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
@@ -118,6 +119,9 @@ class ShiftPage:
     shifts: tuple[ShiftView, ...]
     has_previous: bool
     has_next: bool
+    # Whether the volunteer belongs to an organisation (without one, the answer to an empty
+    # list says how to join one).
+    member: bool = True
 
 
 @dataclass(frozen=True)
@@ -362,12 +366,14 @@ def shift_page(chat_id: int, kind: str, page: int) -> ShiftPage:
     page = min(max(page, 0), last_page)
     now = timezone.now()
     chunk = matching[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    member = bool(matching) or Membership.objects.filter(user_id=profile.user_id).exists()
     return ShiftPage(
         kind=kind,
         page=page,
         shifts=tuple(_shift_view(shift, now) for shift in chunk),
         has_previous=page > 0,
         has_next=page < last_page,
+        member=member,
     )
 
 

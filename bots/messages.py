@@ -195,6 +195,12 @@ def _shift_line(shift: ShiftView) -> str:
 
 @localised
 def shift_page(page: ShiftPage) -> str:
+    if not page.shifts and not page.member:
+        return _(
+            "You are not a member of an organisation yet, so there are no shifts for you "
+            "here. Send /join with the invite code your organisation gave you (for example "
+            "/join AB12CD34), or open the invite link or QR code they shared."
+        )
     if not page.shifts:
         if page.kind == "online":
             return _("There are no online engagements for you right now. Have a look later!")
@@ -483,6 +489,7 @@ def help_text() -> str:
             _("/online - online engagements, including help needed right now"),
             _("/my - your shifts, to cancel one"),
             _("/settings - language, on site or online, reminders, delete my data"),
+            _("/join CODE - join an organisation with its invite code"),
             _("/link CODE - link this chat to your account in the app"),
             _("/cancel - stop the sign-up"),
         ]
@@ -497,8 +504,18 @@ def command_menu() -> list[tuple[str, str]]:
         ("online", _("Online engagements and help needed now")),
         ("my", _("Your shifts")),
         ("settings", _("Language, reminders, delete my data")),
+        ("join", _("Join an organisation with its code")),
         ("help", _("What I can do")),
     ]
+
+
+@localised
+def join_usage() -> str:
+    return _(
+        "Send /join followed by the invite code of your organisation, for example "
+        "/join AB12CD34. Your coordinator gives you the code, or an invite link or QR code "
+        "that does the same."
+    )
 
 
 @localised

@@ -1,4 +1,5 @@
-"""/link CODE: attach this chat to an account made in the app (code from the API)."""
+"""/link CODE: attach this chat to an account made in the app (code from the API); /join CODE:
+join an organisation with its invite code."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from telegram import Update
 
 from backend.core.errors import DomainError
 from bots import bridge, messages
-from bots.handlers.common import Context, chat_id, guarded, language, say
+from bots.handlers.common import Context, chat_id, guarded, language, say, volunteer_or_invite
 
 
 async def link_with_code(update: Update, code: str) -> None:
@@ -25,3 +26,20 @@ async def link(update: Update, context: Context) -> None:
         await say(update, messages.link_usage(await language(update)))
         return
     await link_with_code(update, context.args[0])
+
+
+@guarded
+async def join(update: Update, context: Context) -> None:
+    """Join an organisation with an invite code (the same as its invite link)."""
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    if not context.args:
+        await say(update, messages.join_usage(volunteer.language))
+        return
+    try:
+        organisation = await bridge.join_organisation(chat_id(update), context.args[0])
+    except DomainError as error:
+        await say(update, messages.domain_error(volunteer.language, error))
+        return
+    await say(update, messages.joined(volunteer.language, organisation))
