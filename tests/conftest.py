@@ -117,3 +117,14 @@ def _reset_rate_limits() -> None:
     from backend.core.rate_limits import limits_forget_all
 
     limits_forget_all()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Before any fixture is torn down (the test database's flush among them): let this
+    process's publishing thread finish the events the test committed. Otherwise it may still
+    be reading board rows while a transactional test's TRUNCATE runs, and PostgreSQL breaks
+    the deadlock by failing the flush, which leaves the rows for the next tests."""
+    from realtime.events import flush_events
+
+    flush_events()
