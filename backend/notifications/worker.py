@@ -328,17 +328,7 @@ class Worker:
             return self._push_or_inbox(row, token, message)
         except PermanentError as error:
             return self._fail(row, token, attempts, str(error))
-        self._finish(
-            row.pk,
-            token,
-            status=Status.SENT,
-            sent_at=timezone.now(),
-            attempts=attempts,
-            last_error="",
-            channel=Channel.TELEGRAM,
-            text=message.text,
-        )
-        return Status.SENT
+        return self._sent(row, token, message, Channel.TELEGRAM, attempts=attempts)
 
     def _push_or_inbox(self, row: Notification, token: str, message: Message) -> str:
         """No Telegram: push to the person's devices (the kinds configured), else only their
@@ -352,7 +342,7 @@ class Worker:
         )
         ttl = ttl_until(row.shift.starts_at, now)
         if not devices or ttl == 0:
-            return self._to_inbox(row, token, message, now)
+            return self._sent(row, token, message, Channel.INBOX)
         payload = {
             "title": row.shift.title,
             "body": message.text,
@@ -371,54 +361,48 @@ class Worker:
         delivered = [pk for pk, o in outcomes.items() if o.result is Result.DELIVERED]
         if delivered:
             Device.objects.filter(pk__in=delivered).update(last_pushed_at=now)
-            self._finish(
-                row.pk,
-                token,
-                status=Status.SENT,
-                sent_at=now,
-                channel=Channel.PUSH,
-                text=message.text,
-                attempts=row.attempts + 1,
-                last_error="",
-            )
-            return Status.SENT
+            return self._sent(row, token, message, Channel.PUSH, attempts=row.attempts + 1)
         waits = [o for o in outcomes.values() if o.result is Result.RETRY]
         attempts = row.attempts + 1
         if waits and attempts < MAX_ATTEMPTS:
             asked = max((o.retry_after or 0.0) for o in waits)
             reason = "push: " + ", ".join(o.detail for o in waits)
-            logger.warning("notification %s: %s; retrying", row.pk, reason)
-            self._finish(
-                row.pk,
-                token,
-                status=Status.PENDING,
-                locked_by="",
-                attempts=attempts,
-                due_at=now + max(dt.timedelta(seconds=asked), backoff(attempts)),
-                last_error=reason[:300],
-            )
-            return "retry"
+            return self._retry(row, token, attempts, reason, at_least=asked)
         # Every device gone, refusing or still failing after the retries: the inbox has it.
         refused = "; ".join(o.detail for o in outcomes.values() if o.result is Result.REFUSED)
         if refused:
             logger.warning("notification %s: push refused (%s)", row.pk, refused[:200])
-        return self._to_inbox(row, token, message, now, reason=refused)
+        return self._sent(row, token, message, Channel.INBOX, reason=refused)
 
-    def _to_inbox(
-        self, row: Notification, token: str, message: Message, now: dt.datetime, reason: str = ""
+    def _sent(
+        self,
+        row: Notification,
+        token: str,
+        message: Message,
+        channel: str,
+        *,
+        attempts: int | None = None,
+        reason: str = "",
     ) -> str:
+        """It reached the person on ``channel`` (the inbox has it in any case)."""
+        values: dict[str, Any] = {"attempts": attempts} if attempts is not None else {}
         self._finish(
             row.pk,
             token,
             status=Status.SENT,
-            sent_at=now,
-            channel=Channel.INBOX,
+            sent_at=timezone.now(),
+            channel=channel,
             text=message.text,
             last_error=reason[:300],
+            **values,
         )
         return Status.SENT
 
-    def _retry(self, row: Notification, token: str, attempts: int, reason: str) -> str:
+    def _retry(
+        self, row: Notification, token: str, attempts: int, reason: str, at_least: float = 0.0
+    ) -> str:
+        """Due again after the back-off, or after ``at_least`` seconds if the service asked
+        for longer."""
         if attempts >= MAX_ATTEMPTS:
             return self._fail(row, token, attempts, reason)
         logger.warning("notification %s: %s; retrying", row.pk, reason)
@@ -428,7 +412,7 @@ class Worker:
             status=Status.PENDING,
             locked_by="",
             attempts=attempts,
-            due_at=timezone.now() + backoff(attempts),
+            due_at=timezone.now() + max(dt.timedelta(seconds=at_least), backoff(attempts)),
             last_error=reason[:300],
         )
         return "retry"
