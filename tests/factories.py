@@ -43,6 +43,10 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Woonzorgcentrum {n}")
     slug = factory.Sequence(lambda n: f"wzc-{n}")
+    # New organisations publish only once their information note names the insurance; the
+    # tests of that rule switch it on (tests/backend/test_info_note.py), the others need not
+    # write a note first.
+    publish_requires_insurance = False
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -82,6 +82,10 @@ class VolunteerProfile(models.Model):
         max_length=8, choices=ModePreference.choices, default=ModePreference.BOTH
     )
     postcode = models.CharField(_("postcode or region"), max_length=64, blank=True)
+    # Asked when an organisation or a shift needs it (the age rules of eligibility).
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    # At 15, a volunteer may help once the first two years of secondary school are completed.
+    school_attestation = models.BooleanField(default=False)
     consent_at = models.DateTimeField(null=True, blank=True)
     telegram_chat_id = models.BigIntegerField(unique=True, null=True, blank=True)
     # The secret in the URL of the person's iCalendar feeds; rotating it revokes old links.

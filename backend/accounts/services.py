@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
@@ -14,7 +15,17 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
 from backend.core.errors import ValidationFailed, WrongPassword
 
-PROFILE_FIELDS = ("display_name", "language", "phone", "mode_preference", "postcode")
+PROFILE_FIELDS = (
+    "display_name",
+    "language",
+    "phone",
+    "mode_preference",
+    "postcode",
+    "birth_date",
+    "school_attestation",
+)
+# The oldest date of birth taken (a typo of the year otherwise passes as a 130-year-old).
+OLDEST_AGE_YEARS = 120
 
 
 def user_register(
@@ -72,11 +83,29 @@ def profile_update(*, user: User, **changes: Any) -> VolunteerProfile:
         raise ValidationFailed(fields={"mode_preference": [_("Choose online, on_site or both.")]})
     if "display_name" in changes and not str(changes["display_name"]).strip():
         raise ValidationFailed(fields={"display_name": [_("This field may not be blank.")]})
+    if "birth_date" in changes and (problem := birth_date_problem(changes["birth_date"])):
+        raise ValidationFailed(fields={"birth_date": [problem]})
+    if "school_attestation" in changes:
+        changes["school_attestation"] = bool(changes["school_attestation"])
     profile = profile_ensure(user=user)
     for name, value in changes.items():
         setattr(profile, name, value)
     profile.save(update_fields=list(changes))
     return profile
+
+
+def birth_date_problem(value: object) -> str | None:
+    """Why ``value`` is not a date of birth we take (None: it is, or it is cleared)."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        return _("Give a date, e.g. 2001-03-31.")
+    today = timezone.localdate()
+    if value > today:
+        return _("A date of birth cannot be in the future.")
+    if value.year < today.year - OLDEST_AGE_YEARS:
+        return _("Check the year of that date of birth.")
+    return None
 
 
 def calendar_token_get(*, user: User) -> str:

@@ -33,10 +33,11 @@ GENERAL: dict[str, tuple[str, ...]] = {
 
 
 def raises(*errors: type[DomainError] | tuple[str, int]) -> Callable[[F], F]:
-    """Declare the domain errors a view method can answer, beyond the general ones."""
+    """Declare the domain errors a view method can answer, beyond the general ones (stacked
+    declarations add up)."""
 
     def mark(func: F) -> F:
-        declared: dict[str, set[str]] = {}
+        declared = {status: set(codes) for status, codes in declared_codes(func).items()}
         for error in errors:
             code, status = (error.code, error.status) if isinstance(error, type) else error
             declared.setdefault(str(status), set()).add(code)

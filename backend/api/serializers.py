@@ -153,10 +153,23 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "time_zone",
             "kind",
             "no_show_limit",
+            "care_decree",
+            "publish_requires_insurance",
+            "requires_birth_date",
+            "info_note_version",
             "created_at",
             "my_role",
         )
-        read_only_fields = ("id", "no_show_limit", "created_at", "my_role")
+        read_only_fields = (
+            "id",
+            "no_show_limit",
+            "care_decree",
+            "publish_requires_insurance",
+            "requires_birth_date",
+            "info_note_version",
+            "created_at",
+            "my_role",
+        )
 
     @extend_schema_field(serializers.ChoiceField(choices=Role.choices, allow_null=True))
     def get_my_role(self, organisation: Organisation) -> str | None:
@@ -180,6 +193,22 @@ class OrganisationUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="No-shows after which a volunteer can no longer claim until a coordinator "
         "clears it (admins only).",
+    )
+    care_decree = serializers.BooleanField(
+        required=False,
+        help_text="The organisation falls under the Flemish care decree (vrijwilligerswerk in "
+        "de zorg): its information note also holds the agreement note.",
+    )
+    publish_requires_insurance = serializers.BooleanField(
+        required=False,
+        help_text="Shifts are published only once the information note names the "
+        "civil-liability insurance (on for new organisations; off e.g. for an informal group "
+        "covered by an umbrella body).",
+    )
+    requires_birth_date = serializers.BooleanField(
+        required=False,
+        help_text="Volunteers give their date of birth before claiming this organisation's "
+        "shifts (the age rules: 16, or 15 with the school attestation).",
     )
 
 
@@ -270,6 +299,11 @@ class ShiftSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=ShiftVisibility.choices)
     status = serializers.CharField()
     claims_open_at = serializers.SerializerMethodField()
+    min_age = serializers.IntegerField(
+        allow_null=True,
+        help_text="The shift's own minimum age on its day, above the law's (16, or 15 with "
+        "the school attestation; claims are refused with `too_young`).",
+    )
     series = serializers.IntegerField(source="series_id", allow_null=True)
     required_qualifications = serializers.SerializerMethodField()
     my_claim = serializers.SerializerMethodField()
@@ -345,6 +379,7 @@ class ShiftSerializer(serializers.Serializer):
             "visibility": shift.visibility,
             "status": shift.status,
             "claims_open_at": opens.astimezone(zone).isoformat() if opens is not None else None,
+            "min_age": shift.min_age,
             "series": shift.series_id,
             "required_qualifications": self.get_required_qualifications(shift),
             "my_claim": self.get_my_claim(shift),
@@ -361,6 +396,12 @@ class ShiftSerializer(serializers.Serializer):
             "status": claim.status,
             "waitlist_position": positions.get(claim.pk),
         }
+
+
+MIN_AGE_HELP = (
+    "A minimum age above the law's (e.g. 18 for care at home); volunteers then give their "
+    "date of birth before claiming."
+)
 
 
 class ShiftWriteSerializer(serializers.Serializer):
@@ -383,6 +424,9 @@ class ShiftWriteSerializer(serializers.Serializer):
     )
     required_qualifications = serializers.ListField(child=IdField(), default=list, max_length=50)
     claims_open_at = DateTimeField(allow_null=True, required=False)
+    min_age = serializers.IntegerField(
+        min_value=16, max_value=99, allow_null=True, required=False, help_text=MIN_AGE_HELP
+    )
     publish = serializers.BooleanField(default=False, write_only=True)
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.api.serializers import DateField, DateTimeField, IdField
+from backend.api.serializers import MIN_AGE_HELP, DateField, DateTimeField, IdField
 from backend.shifts.models import Claim, ClaimStatus, SeriesFrequency, ShiftMode, ShiftVisibility
 
 
@@ -134,6 +134,9 @@ class SeriesSerializer(serializers.Serializer):
     start_time = LocalTimeField(help_text="Local wall-clock time, e.g. 09:30.")
     end_time = LocalTimeField(help_text="Local; earlier than start_time = next day.")
     claims_open_at = DateTimeField(allow_null=True, default=None)
+    min_age = serializers.IntegerField(
+        min_value=16, max_value=99, allow_null=True, default=None, help_text=MIN_AGE_HELP
+    )
     publish = serializers.BooleanField(default=False, write_only=True)
     occurrences = serializers.SerializerMethodField()
 

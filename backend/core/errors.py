@@ -155,6 +155,59 @@ class ClaimBlocked(Conflict):
     )
 
 
+class InfoNoteRequired(Conflict):
+    """Belgian volunteer law: before a first claim in an organisation (and after a material
+    change of its information note) the volunteer acknowledges the current version
+    (``GET`` and ``POST .../info-note/acknowledge/`` of the shift's organisation)."""
+
+    code = "info_note_required"
+    default_detail = _(
+        "Please read this organisation's information note and confirm you have read it first."
+    )
+
+
+class InfoNoteChanged(Conflict):
+    """The version acknowledged is not the current one any more: a newer one was written
+    since the volunteer opened it."""
+
+    code = "info_note_changed"
+    default_detail = _(
+        "The information note was changed since you opened it. Please read the new version."
+    )
+
+
+class InfoNoteIncomplete(Conflict):
+    code = "info_note_incomplete"
+    default_detail = _(
+        "Shifts can be published once the information note names the civil-liability "
+        "insurance (insurer and policy number)."
+    )
+
+
+class TooYoung(Conflict):
+    code = "too_young"
+    default_detail = _(
+        "Volunteers must be at least 16 on the day of the shift, or 15 having completed the "
+        "first two years of secondary school."
+    )
+
+    @classmethod
+    def below(cls, min_age: int) -> TooYoung:
+        return cls(
+            ngettext(
+                "This shift asks volunteers to be at least %(age)d year old on its day.",
+                "This shift asks volunteers to be at least %(age)d years old on its day.",
+                min_age,
+            )
+            % {"age": min_age}
+        )
+
+
+class BirthDateRequired(Conflict):
+    code = "birth_date_required"
+    default_detail = _("Please give your date of birth first: this shift has an age limit.")
+
+
 class CheckInNotPossible(Conflict):
     code = "check_in_not_possible"
     default_detail = _("You can check in only on a confirmed shift, from shortly before it starts.")

@@ -27,6 +27,17 @@ class Organisation(models.Model):
     # After this many no-shows (since a coordinator last cleared them) a volunteer can no
     # longer claim this organisation's shifts.
     no_show_limit = models.PositiveSmallIntegerField(default=2)
+    # Belgian volunteer law (backend/organisations/info_note.py). Under the Flemish care decree
+    # (vrijwilligerswerk in de zorg) the information note also holds an agreement note.
+    care_decree = models.BooleanField(default=False)
+    # Shifts can only be published once the information note names the civil-liability
+    # insurance; admins can switch this off (an informal group covered by an umbrella body).
+    publish_requires_insurance = models.BooleanField(default=True)
+    # Volunteers give their date of birth before claiming this organisation's shifts.
+    requires_birth_date = models.BooleanField(default=False)
+    # The version of the information note a volunteer must have acknowledged (the latest
+    # material one) before claiming; None while the organisation has no note.
+    info_note_version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -194,3 +205,102 @@ class VolunteerQualification(models.Model):
     @staticmethod
     def valid_on_q(day: dt.date) -> Q:
         return Q(expires_on__isnull=True) | Q(expires_on__gte=day)
+
+
+class LegalForm(models.TextChoices):
+    NON_PROFIT = "non_profit", _("non-profit association (vzw)")
+    FOUNDATION = "foundation", _("foundation")
+    PUBLIC_BODY = "public_body", _("public body")
+    DE_FACTO = "de_facto", _("de facto association")
+    OTHER = "other", _("other")
+
+
+class AllowanceKind(models.TextChoices):
+    NONE = "none", _("no allowance")
+    FLAT_RATE = "flat_rate", _("flat-rate allowance")
+    REAL_COSTS = "real_costs", _("real costs")
+
+
+class InfoNote(models.Model):
+    """One version of an organisation's information note (informatienota, art. 4 of the law
+    of 3 July 2005 on the rights of volunteers): what a volunteer must be told before their
+    first shift. Versions are never changed; a change is a new version. A ``material`` one
+    asks every volunteer to acknowledge it again before their next claim
+    (``Organisation.info_note_version``); a typo fix does not."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="info_notes"
+    )
+    version = models.PositiveIntegerField()
+    material = models.BooleanField(default=True)
+    # The six items the law names.
+    purpose = models.TextField()
+    legal_form = models.CharField(max_length=16, choices=LegalForm.choices)
+    # For a de facto association: who is responsible.
+    responsible_person = models.CharField(max_length=200, blank=True)
+    insurer = models.CharField(max_length=200, blank=True)
+    policy_number = models.CharField(max_length=100, blank=True)
+    other_insurance = models.TextField(blank=True)
+    allowance_kind = models.CharField(
+        max_length=16, choices=AllowanceKind.choices, default=AllowanceKind.NONE
+    )
+    # Which allowance, how much and when it is paid.
+    allowance_details = models.TextField(blank=True)
+    # Discretion or professional secrecy (art. 458 of the Criminal Code).
+    discretion = models.TextField(blank=True)
+    # The agreement note of the Flemish care decree (when the organisation falls under it).
+    work_nature = models.TextField(blank=True)
+    duration_frequency = models.TextField(blank=True)
+    contact_person = models.CharField(max_length=200, blank=True)
+    required_training = models.TextField(blank=True)
+    ending_cooperation = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="info_note_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: information note v{self.version}"
+
+    @property
+    def insured(self) -> bool:
+        return bool(self.insurer.strip() and self.policy_number.strip())
+
+
+class AckChannel(models.TextChoices):
+    BOT = "bot", _("Telegram bot")
+    APP = "app", _("app")
+    WEB = "web", _("web")
+
+
+class InfoNoteAcknowledgement(models.Model):
+    """Proof that a volunteer read a version of the note: when, which version, through which
+    channel. Kept per person and organisation (not per membership): a volunteer of a public
+    shift acknowledges without being a member."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="info_note_acks"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="info_note_acks"
+    )
+    note = models.ForeignKey(InfoNote, on_delete=models.PROTECT, related_name="acknowledgements")
+    version = models.PositiveIntegerField()
+    channel = models.CharField(max_length=8, choices=AckChannel.choices)
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "note"], name="info_note_ack_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "organisation", "version"], name="info_note_ack_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.note}"

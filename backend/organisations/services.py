@@ -165,6 +165,9 @@ def organisation_update(
     name: str | None = None,
     time_zone: str | None = None,
     no_show_limit: int | None = None,
+    care_decree: bool | None = None,
+    publish_requires_insurance: bool | None = None,
+    requires_birth_date: bool | None = None,
 ) -> Organisation:
     """Change an organisation's settings: admins of the organisation (and staff) only.
 
@@ -203,6 +206,13 @@ def organisation_update(
             errors["no_show_limit"] = [_("Give a number from 1 to 20.")]
         else:
             changed["no_show_limit"] = no_show_limit
+    for field, flag in (
+        ("care_decree", care_decree),
+        ("publish_requires_insurance", publish_requires_insurance),
+        ("requires_birth_date", requires_birth_date),
+    ):
+        if flag is not None:
+            changed[field] = bool(flag)
     if errors:
         raise ValidationFailed(fields=errors)
     if changed:

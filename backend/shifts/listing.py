@@ -32,7 +32,7 @@ from django.db.models import (
 from backend.accounts.models import User
 from backend.core.compiled import CompiledQuery, Placeholder
 from backend.organisations.models import MANAGER_ROLES, Membership, Organisation
-from backend.shifts.models import Shift, ShiftStatus, ShiftVisibility
+from backend.shifts.models import SHIFT_EDITABLE_FIELDS, Shift, ShiftStatus, ShiftVisibility
 
 
 def open_for_claims(now: dt.datetime) -> Q:
@@ -99,21 +99,10 @@ class ViewerClaim:
 LISTED_FIELDS = (
     "id",
     "organisation",
-    "title",
-    "description",
-    "mode",
-    "address",
-    "meeting_link",
-    "starts_at",
-    "ends_at",
-    "capacity",
+    *SHIFT_EDITABLE_FIELDS,
     "confirmed_count",
     "waitlist_count",
-    "waitlist_enabled",
-    "cancellation_deadline_hours",
-    "visibility",
     "status",
-    "claims_open_at",
     "series",
 )
 # Of the organisation (one instance per organisation on the page, not one per row).

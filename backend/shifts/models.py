@@ -55,6 +55,8 @@ class ShiftSeries(models.Model):
     capacity = models.PositiveIntegerField()
     waitlist_enabled = models.BooleanField(default=True)
     cancellation_deadline_hours = models.PositiveIntegerField(default=24)
+    # Above the legal minimum (16, or 15 with the school attestation), e.g. 18 for care at home.
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     visibility = models.CharField(
         max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )
@@ -87,6 +89,24 @@ class ShiftSeries(models.Model):
         return f"{self.title} ({self.frequency})"
 
 
+# Fields a coordinator may set on a shift; the counters, organisation and status are not here.
+SHIFT_EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "mode",
+    "address",
+    "meeting_link",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "waitlist_enabled",
+    "cancellation_deadline_hours",
+    "visibility",
+    "claims_open_at",
+    "min_age",
+)
+
+
 class Shift(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="shifts")
     title = models.CharField(max_length=200)
@@ -106,6 +126,8 @@ class Shift(models.Model):
     )
     waitlist_enabled = models.BooleanField(default=True)
     cancellation_deadline_hours = models.PositiveIntegerField(default=24)
+    # Above the legal minimum (16, or 15 with the school attestation), e.g. 18 for care at home.
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
     visibility = models.CharField(
         max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )

@@ -20,6 +20,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.core.errors import InfoNoteRequired
+from backend.organisations.info_note import info_note_acknowledge, info_note_read
 from backend.core.management.commands.seed_demo import (
     COCKPIT_PAGES,
     DEMO_PASSWORD,
@@ -162,7 +164,7 @@ def test_seat_counters_match_the_demo_claims() -> None:
 
 
 @pytest.mark.django_db
-def test_a_full_demo_shift_takes_a_new_claim_on_the_waitlist() -> None:
+def test_a_full_demo_shift_takes_a_new_claim_on_the_waitlist_once_the_note_is_read() -> None:
     seed()
     full = demo_week().filter(title="Hulp bij het middagmaal").order_by("starts_at").first()
     assert full is not None and full.waitlist_enabled
@@ -171,6 +173,14 @@ def test_a_full_demo_shift_takes_a_new_claim_on_the_waitlist() -> None:
         user=User.objects.create_user("nieuw@example.org", DEMO_PASSWORD),
         organisation=full.organisation,
     ).user
+    # The demo organisation has an information note: a newcomer reads it first.
+    with pytest.raises(InfoNoteRequired):
+        claim_create(volunteer=newcomer, shift_id=full.pk)
+    note = info_note_read(user=newcomer, organisation_id=full.organisation_id).note
+    assert note.insured and note.allowance_kind == "flat_rate"
+    info_note_acknowledge(
+        user=newcomer, organisation_id=full.organisation_id, version=note.version, channel="bot"
+    )
     result = claim_create(volunteer=newcomer, shift_id=full.pk)
     assert result.claim.status == ClaimStatus.WAITLISTED
 

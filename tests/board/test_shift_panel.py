@@ -174,10 +174,10 @@ def test_panel_takes_the_same_number_of_queries_for_2_or_20_volunteers(
         make_volunteer()
     client = client_for(coordinator)
     # session, user, organisation, may_manage, may_administer, then the panel: the shift,
-    # its claims with names, its qualifications, the members not on it, and the five of
-    # Eligibility for those members (memberships, required and held qualifications, their
-    # other shifts, their upcoming claims).
-    with django_assert_num_queries(14):
+    # its claims with names, its qualifications, the members not on it, and the six of
+    # Eligibility for those members (profiles, memberships, required and held qualifications,
+    # their other shifts, their upcoming claims).
+    with django_assert_num_queries(15):
         response = client.get(panel_url(shift), **FETCH)
     assert response.content.decode().count('class="person-row"') == claims
 

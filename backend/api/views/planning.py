@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.api.error_codes import raises
 from backend.api.serializers_toolkit import (
     CopyWeekResultSerializer,
     CopyWeekSerializer,
@@ -21,6 +22,7 @@ from backend.api.serializers_toolkit import (
     SeriesUpdateSerializer,
 )
 from backend.api.users import request_user
+from backend.core import errors
 from backend.core.errors import NotFound, ValidationFailed
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import (
@@ -86,6 +88,7 @@ class SeriesListView(APIView):
         return Response([_data(row, occurrences[row.pk]) for row in rows])
 
     @extend_schema(request=SeriesSerializer, responses={201: SeriesSerializer})
+    @raises(errors.InfoNoteIncomplete)
     def post(self, request: Request) -> Response:
         """Create a recurring shift and its occurrences (a daily or weekly rule)."""
         data = SeriesSerializer(data=request.data)
@@ -129,6 +132,7 @@ class SeriesDetailView(APIView):
 
 class CopyWeekView(APIView):
     @extend_schema(request=CopyWeekSerializer, responses={201: CopyWeekResultSerializer})
+    @raises(errors.InfoNoteIncomplete)
     def post(self, request: Request) -> Response:
         """Copy all shifts of one week (Monday to Sunday) to another, at the same local times."""
         data = CopyWeekSerializer(data=request.data)

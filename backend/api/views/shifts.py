@@ -58,9 +58,13 @@ CLAIMING = raises(
     errors.TooManyClaims,
     errors.ClaimsNotOpen,
     errors.ClaimBlocked,
+    errors.TooYoung,
+    errors.BirthDateRequired,
+    errors.InfoNoteRequired,
 )
 CANCELLING = raises(errors.NoClaim, errors.ClaimNotActive, errors.ShiftStarted)
 EDITING = raises(errors.CapacityBelowConfirmed, errors.ShiftNotEditable, errors.ShiftStarted)
+PUBLISHING = raises(errors.InfoNoteIncomplete)
 
 
 def _serializer_context(
@@ -160,6 +164,7 @@ class ShiftListView(generics.ListAPIView):
         return self.get_paginated_response(ShiftSerializer(shifts, many=True, context=context).data)
 
     @extend_schema(request=ShiftWriteSerializer, responses={201: ShiftSerializer})
+    @PUBLISHING
     def post(self, request: Request) -> Response:
         data = ShiftWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -211,6 +216,7 @@ class ShiftDetailView(APIView):
 class ShiftPublishView(APIView):
     @extend_schema(request=None, responses={200: ShiftSerializer})
     @EDITING
+    @PUBLISHING
     def post(self, request: Request, shift_id: int) -> Response:
         """Publish a draft shift so volunteers can claim it."""
         shift = _visible_shift(request, shift_id)

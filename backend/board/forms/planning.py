@@ -188,6 +188,15 @@ class ShiftFieldsForm(PlanningForm):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("Hours before the start. Cancelling later counts as a late cancellation."),
     )
+    min_age = forms.IntegerField(
+        label=_("Minimum age"),
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_(
+            "Leave empty for the legal minimum (16, or 15 after the first two years of "
+            "secondary school). Volunteers give their date of birth before claiming."
+        ),
+    )
 
     SERVICE_FIELDS: ClassVar[dict[str, str]] = {"claims_open_at": "claims_open_date"}
     CODE_FIELDS: ClassVar[dict[str, str]] = {"capacity_below_confirmed": "capacity"}
@@ -268,6 +277,7 @@ class ShiftForm(ShiftFieldsForm):
                 "waitlist_enabled",
                 "visibility",
                 "cancellation_deadline_hours",
+                "min_age",
             )
         }
         initial |= {

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from backend.accounts.models import User
+from backend.accounts.models import User, VolunteerProfile
 from backend.accounts.services import profile_ensure
 from backend.core.compiled import CompiledQuery, Placeholder
 from backend.core.errors import (
     ClaimNotActive,
     ClaimsNotOpen,
+    InfoNoteRequired,
     NotFound,
     PermissionDenied,
     ShiftFull,
@@ -28,9 +29,7 @@ from backend.core.errors import (
     ValidationFailed,
 )
 from backend.notifications import records as notification_records
-from backend.organisations.models import (
-    Membership,
-)
+from backend.organisations.models import InfoNoteAcknowledgement, Membership
 from backend.organisations.selectors import may_manage
 from backend.shifts import locks
 from backend.shifts.locks import transaction_retrying
@@ -77,7 +76,8 @@ def claim_create(*, volunteer: User, shift_id: int) -> ClaimResult:
 def _claim_read(volunteer_id: int, shift_id: int, now: dt.datetime) -> QuerySet[Shift]:
     """The shift, annotated with everything claim_create checks about this volunteer, in one
     query: their existing claim, membership (and whether no-shows blocked it), overlap,
-    upcoming claims and how many qualifications the shift requires."""
+    upcoming claims, how many qualifications the shift requires, their date of birth and
+    whether they acknowledged the organisation's information note."""
     mine = Claim.objects.filter(shift_id=OuterRef("pk"), volunteer_id=volunteer_id)
     upcoming = (
         Claim.objects.filter(
@@ -99,6 +99,12 @@ def _claim_read(volunteer_id: int, shift_id: int, now: dt.datetime) -> QuerySet[
     member = Membership.objects.filter(
         user_id=volunteer_id, organisation_id=OuterRef("organisation_id")
     )
+    profile = VolunteerProfile.objects.filter(user_id=volunteer_id)
+    acknowledged = InfoNoteAcknowledgement.objects.filter(
+        user_id=volunteer_id,
+        organisation_id=OuterRef("organisation_id"),
+        version__gte=OuterRef("organisation__info_note_version"),
+    )
     return (
         Shift.objects.select_related("organisation")
         .annotate(
@@ -109,6 +115,9 @@ def _claim_read(volunteer_id: int, shift_id: int, now: dt.datetime) -> QuerySet[
             overlapping=Exists(overlapping_claims(volunteer_id, OuterRef("pk"))),
             upcoming=Coalesce(Subquery(upcoming), 0),
             required_count=Coalesce(Subquery(required), 0),
+            birth_date=Subquery(profile.values("birth_date")[:1]),
+            school_attestation=Subquery(profile.values("school_attestation")[:1]),
+            note_acknowledged=Exists(acknowledged),
         )
         .filter(pk=shift_id)
     )
@@ -137,6 +146,9 @@ class ClaimRead:
     overlapping: bool
     upcoming: int
     required_count: int
+    birth_date: dt.date | None
+    school_attestation: bool
+    note_acknowledged: bool
 
     @classmethod
     def of(cls, shift: Shift) -> ClaimRead:
@@ -150,6 +162,9 @@ class ClaimRead:
             overlapping=found["overlapping"],
             upcoming=found["upcoming"],
             required_count=found["required_count"],
+            birth_date=found["birth_date"],
+            school_attestation=bool(found["school_attestation"]),
+            note_acknowledged=found["note_acknowledged"],
         )
 
 
@@ -209,9 +224,15 @@ def _claim_create(volunteer: User, shift_id: int) -> ClaimResult:
         or qualified_for(volunteer.pk, shift, required_count=read.required_count),
         overlapping=read.overlapping,
         upcoming=read.upcoming,
+        birth_date=read.birth_date,
+        school_attestation=read.school_attestation,
     )
     if (refused := eligibility_error(shift, facts)) is not None:
         raise refused
+    # Belgian volunteer law: the information note before the first shift, again after a
+    # material change. Waitlisted claims promoted later were made after it.
+    if shift.organisation.info_note_version is not None and not read.note_acknowledged:
+        raise InfoNoteRequired()
 
     # A public shift claimed by a non-member does not make them a member: they see that
     # shift (their claim), and nothing else of the organisation (members-only shifts, its

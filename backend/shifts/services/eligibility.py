@@ -2,17 +2,22 @@
 the bot's list of shifts for a volunteer and the recipients of a coordinator's broadcast.
 
 The rules (``eligibility_error``) read ``Facts``; gathering the facts is apart from judging
-them. ``Eligibility`` gathers them for any number of volunteers and shifts in five queries
-(memberships, required qualifications, qualifications held, confirmed claims in the time
-window, upcoming claims), whatever the numbers; ``claim_create`` reads them for its one pair
+them. ``Eligibility`` gathers them for any number of volunteers and shifts in six queries
+(memberships, profiles, required qualifications, qualifications held, confirmed claims in the
+time window, upcoming claims), whatever the numbers; ``claim_create`` reads them for its one pair
 as annotations of its single compiled query (``claims.py``). The rules, in the order they
 answer:
 
 1. a member of the shift's organisation, or the shift is public (``not_member``);
 2. not blocked from claiming after no-shows (``claim_blocked``);
-3. holds every required qualification, valid on the shift's local date (``not_qualified``);
-4. no confirmed claim on another shift that overlaps it in time (``overlap``);
-5. for a new claim, fewer than ``INZET_MAX_UPCOMING_CLAIMS`` upcoming claims
+3. old enough on the shift's local date (``too_young``): 16, or 15 with the attestation that
+   the first two years of secondary school are completed (wet van 3 juli 2005), and the
+   shift's own ``min_age`` if it has one; a volunteer whose date of birth is unknown is asked
+   for it (``birth_date_required``) when the shift has an age limit or the organisation
+   requires it, and is otherwise not judged on age;
+4. holds every required qualification, valid on the shift's local date (``not_qualified``);
+5. no confirmed claim on another shift that overlaps it in time (``overlap``);
+6. for a new claim, fewer than ``INZET_MAX_UPCOMING_CLAIMS`` upcoming claims
    (``too_many_claims``; a waitlisted claim being promoted was counted when it was made).
 """
 
@@ -29,13 +34,16 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, QuerySet
 from django.utils import timezone
 
+from backend.accounts.models import VolunteerProfile
 from backend.core.errors import (
+    BirthDateRequired,
     ClaimBlocked,
     DomainError,
     NotMember,
     NotQualified,
     Overlap,
     TooManyClaims,
+    TooYoung,
 )
 from backend.organisations.models import Membership, VolunteerQualification
 from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, Shift, ShiftVisibility
@@ -50,6 +58,13 @@ class Facts:
     qualified: bool
     overlapping: bool
     upcoming: int  # active claims on shifts that have not ended
+    birth_date: dt.date | None = None
+    school_attestation: bool = False
+
+
+# The law's minimum age, and the age from which the school attestation is enough.
+LEGAL_MIN_AGE = 16
+ATTESTED_MIN_AGE = 15
 
 
 def shift_local_date(shift: Shift) -> dt.date:
@@ -64,6 +79,28 @@ def membership_error(shift: Shift, *, is_member: bool) -> NotMember | None:
     return None
 
 
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Completed years on ``day`` (someone born on 29 February is a year older on 1 March in
+    other years)."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def age_error(
+    shift: Shift, birth_date: dt.date | None, *, school_attestation: bool
+) -> DomainError | None:
+    """Rule 3 alone."""
+    if birth_date is None:
+        if shift.min_age is not None or shift.organisation.requires_birth_date:
+            return BirthDateRequired()
+        return None
+    age = age_on(birth_date, shift_local_date(shift))
+    if shift.min_age is not None and age < shift.min_age:
+        return TooYoung.below(shift.min_age)
+    if age >= LEGAL_MIN_AGE or (age >= ATTESTED_MIN_AGE and school_attestation):
+        return None
+    return TooYoung()
+
+
 def eligibility_error(shift: Shift, facts: Facts, *, new_claim: bool = True) -> DomainError | None:
     """Why the volunteer the ``facts`` describe may not hold a seat on ``shift`` (seats
     aside), or None if they may."""
@@ -71,6 +108,8 @@ def eligibility_error(shift: Shift, facts: Facts, *, new_claim: bool = True) -> 
         return error
     if facts.claims_blocked:
         return ClaimBlocked()
+    if too_young := age_error(shift, facts.birth_date, school_attestation=facts.school_attestation):
+        return too_young
     if not facts.qualified:
         return NotQualified()
     if facts.overlapping:
@@ -86,7 +125,7 @@ def holds_valid(held: dict[int, dt.date | None], required: Iterable[int], day: d
 
 
 class Eligibility:
-    """The facts for every pair of ``volunteer_ids`` and ``shifts``, read in five queries
+    """The facts for every pair of ``volunteer_ids`` and ``shifts``, read in six queries
     (fewer when there is nothing to look up), then judged in memory.
 
     ``shifts`` need their organisation loaded (``select_related``). Read the facts after
@@ -108,8 +147,13 @@ class Eligibility:
         self._held: dict[int, dict[int, dt.date | None]] = defaultdict(dict)
         self._confirmed: dict[int, list[tuple[int, dt.datetime, dt.datetime]]] = defaultdict(list)
         self._upcoming: dict[int, int] = {}
+        self._ages: dict[int, tuple[dt.date | None, bool]] = {}
         if not self.volunteer_ids or not self.shifts:
             return
+        for user_id, birth_date, attestation in VolunteerProfile.objects.filter(
+            user_id__in=self.volunteer_ids
+        ).values_list("user_id", "birth_date", "school_attestation"):
+            self._ages[user_id] = (birth_date, attestation)
         organisation_ids = {s.organisation_id for s in self.shifts}
         for user_id, organisation_id, blocked_at in Membership.objects.filter(
             user_id__in=self.volunteer_ids, organisation_id__in=organisation_ids
@@ -149,6 +193,7 @@ class Eligibility:
     def facts(self, volunteer_id: int, shift: Shift) -> Facts:
         blocked = self._members.get((volunteer_id, shift.organisation_id))
         required = self._required.get(shift.pk, ())
+        birth_date, attestation = self._ages.get(volunteer_id, (None, False))
         return Facts(
             is_member=blocked is not None,
             claims_blocked=bool(blocked),
@@ -159,6 +204,8 @@ class Eligibility:
                 for other, starts_at, ends_at in self._confirmed.get(volunteer_id, ())
             ),
             upcoming=self._upcoming.get(volunteer_id, 0),
+            birth_date=birth_date,
+            school_attestation=attestation,
         )
 
     def error(

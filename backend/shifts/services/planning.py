@@ -53,6 +53,7 @@ SERIES_TEMPLATE_FIELDS = (
     "cancellation_deadline_hours",
     "visibility",
     "claims_open_at",
+    "min_age",
 )
 SERIES_RULE_FIELDS = ("frequency", "interval", "weekdays", "starts_on", "until")
 SERIES_TIME_FIELDS = ("start_time", "end_time")

@@ -19,6 +19,7 @@ from backend.core.errors import (
     ValidationFailed,
 )
 from backend.notifications import records as notification_records
+from backend.organisations.info_note import require_publishable
 from backend.organisations.models import (
     Organisation,
     Qualification,
@@ -28,6 +29,7 @@ from backend.shifts import locks
 from backend.shifts.locks import transaction_retrying
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
+    SHIFT_EDITABLE_FIELDS,
     Claim,
     ClaimStatus,
     Shift,
@@ -42,21 +44,11 @@ from backend.shifts.services.waitlist import promote_waitlist
 
 MAX_SHIFT_LENGTH = dt.timedelta(hours=settings.INZET_MAX_SHIFT_HOURS)
 
-# Fields a coordinator may set on a shift; the counters, organisation and status are not here.
-EDITABLE_FIELDS = (
-    "title",
-    "description",
-    "mode",
-    "address",
-    "meeting_link",
-    "starts_at",
-    "ends_at",
-    "capacity",
-    "waitlist_enabled",
-    "cancellation_deadline_hours",
-    "visibility",
-    "claims_open_at",
-)
+# Fields a coordinator may set on a shift (the model's list).
+EDITABLE_FIELDS = SHIFT_EDITABLE_FIELDS
+
+# A shift's own minimum age, above the law's (which always applies).
+MIN_AGE_RANGE = (16, 99)
 
 
 def shift_field_errors(values: dict[str, Any], *, creating: bool) -> dict[str, list[str]]:
@@ -103,6 +95,10 @@ def shift_field_errors(values: dict[str, Any], *, creating: bool) -> dict[str, l
             errors["claims_open_at"] = [_("Give times with a time zone offset.")]
         elif opens >= starts_at:
             errors["claims_open_at"] = [_("Claims must open before the shift starts.")]
+    min_age = values.get("min_age")
+    low, high = MIN_AGE_RANGE
+    if min_age is not None and (not isinstance(min_age, int) or not low <= min_age <= high):
+        errors["min_age"] = [_("Give an age from 16 to 99, or none.")]
     deadline = values.get("cancellation_deadline_hours", 0)
     if not isinstance(deadline, int) or not 0 <= deadline <= 24 * 14:
         errors["cancellation_deadline_hours"] = [_("Give a number of hours between 0 and 336.")]
@@ -141,6 +137,7 @@ def shift_create(
     cancellation_deadline_hours: int = 24,
     visibility: str = ShiftVisibility.MEMBERS,
     claims_open_at: dt.datetime | None = None,
+    min_age: int | None = None,
     required_qualification_ids: Iterable[int] = (),
     publish: bool = False,
     series: ShiftSeries | None = None,
@@ -160,8 +157,11 @@ def shift_create(
         "cancellation_deadline_hours": cancellation_deadline_hours,
         "visibility": visibility,
         "claims_open_at": claims_open_at,
+        "min_age": min_age,
     }
     _validate_shift(values, organisation=organisation, creating=True)
+    if publish:
+        require_publishable(organisation)
     qualifications = qualifications_of(organisation, required_qualification_ids)
     shift = Shift.objects.create(
         organisation=organisation,
@@ -270,6 +270,7 @@ def shift_publish(*, actor: User, shift_id: int) -> Shift:
         raise ShiftNotEditable()
     if shift.starts_at <= timezone.now():
         raise ShiftStarted()
+    require_publishable(shift.organisation)
     shift.status = ShiftStatus.PUBLISHED
     shift.save(update_fields=["status", "updated_at"])
     publish_event("shift.created", shift)

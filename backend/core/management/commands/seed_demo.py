@@ -28,7 +28,9 @@ from backend.accounts.models import Language, ModePreference, User
 from backend.accounts.services import profile_ensure, profile_update, user_register
 from backend.notifications.models import ClaimFeedback
 from backend.notifications.services import WORRYING
+from backend.organisations.info_note import info_note_acknowledge, info_note_write
 from backend.organisations.models import (
+    AckChannel,
     InviteCode,
     Membership,
     Organisation,
@@ -60,6 +62,29 @@ DEMO_TIME_ZONE = "Europe/Brussels"
 # so it passes Django's validators like a real one would have to.
 DEMO_PASSWORD = "Linde-demo-2026"
 ADDRESS = "Lindelaan 12, 9000 Gent"
+# The demo's information note (Belgian volunteer law, art. 4), in Dutch like the organisation.
+INFO_NOTE = {
+    "purpose": (
+        "WZC De Linde is een woonzorgcentrum in Gent. Vrijwilligers brengen gezelschap, "
+        "begeleiden activiteiten en wandelingen, en helpen bij de telefonische babbellijn."
+    ),
+    "legal_form": "non_profit",
+    "insurer": "Ethias",
+    "policy_number": "45.123.456",
+    "other_insurance": (
+        "Lichamelijke ongevallen tijdens het vrijwilligerswerk en op weg ernaartoe (Ethias, "
+        "polis 45.123.457)."
+    ),
+    "allowance_kind": "flat_rate",
+    "allowance_details": (
+        "Forfaitaire vergoeding van 15 euro per shift van minstens drie uur, maandelijks "
+        "betaald op je rekening, binnen de wettelijke grenzen per dag en per jaar."
+    ),
+    "discretion": (
+        "Je bent gebonden door discretie over wat je over bewoners en hun families hoort, ook "
+        "na je engagement. Voor wie in de zorg helpt, geldt het beroepsgeheim (art. 458 Sw.)."
+    ),
+}
 
 STAFF = "staff"
 FIRST_AID = "EHBO"
@@ -406,6 +431,7 @@ class Command(BaseCommand):
             time_zone=DEMO_TIME_ZONE,
             kind=OrganisationKind.CARE_FACILITY,
         )
+        info_note_write(actor=staff, organisation_id=organisation.pk, **INFO_NOTE)
         coordinator_invite = invite_create(
             actor=staff, organisation=organisation, role=Role.COORDINATOR, max_uses=1
         )
@@ -417,6 +443,14 @@ class Command(BaseCommand):
                 organisation_join(user=people[person.key], code=coordinator_invite.code)
             elif person.role == Role.VOLUNTEER:
                 organisation_join(user=people[person.key], code=volunteer_invite.code)
+                # The demo volunteers read the note when they joined (a new volunteer in the
+                # bot is shown it before their first claim).
+                info_note_acknowledge(
+                    user=people[person.key],
+                    organisation_id=organisation.pk,
+                    version=1,
+                    channel=AckChannel.APP,
+                )
 
         coordinator = people["sofie"]
         qualifications = {
