@@ -123,6 +123,18 @@ class MeSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, allow_blank=True)
     mode_preference = serializers.ChoiceField(choices=ModePreference.choices)
     postcode = serializers.CharField(max_length=64, allow_blank=True)
+    birth_date = DateField(
+        allow_null=True,
+        required=False,
+        help_text="Asked when an organisation or a shift has an age rule (claims answer "
+        "`birth_date_required` without it). Volunteers must be 16 on the shift's day, or 15 "
+        "with `school_attestation`.",
+    )
+    school_attestation = serializers.BooleanField(
+        required=False,
+        help_text="The first two years of secondary school are completed (lets a 15-year-old "
+        "volunteer).",
+    )
     consent_at = serializers.DateTimeField(read_only=True, allow_null=True)
     telegram_linked = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()

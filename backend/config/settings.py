@@ -375,6 +375,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "backend.notifications.models.Kind",
         "ChannelEnum": "backend.notifications.models.Channel",
         "OrganisationKindEnum": "backend.organisations.models.OrganisationKind",
+        "LegalFormEnum": "backend.organisations.models.LegalForm",
+        "AllowanceKindEnum": "backend.organisations.models.AllowanceKind",
+        "AckChannelEnum": "backend.organisations.models.AckChannel",
     },
     # Path ids (backend/api/converters.py) are integers, so generated clients take ints.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},

@@ -7,7 +7,12 @@ from typing import Any, TypedDict
 
 from backend.accounts.models import User, VolunteerProfile
 from backend.notifications.models import ClaimFeedback, Notification, ReminderSettings
-from backend.organisations.models import Membership, PastMembership, VolunteerQualification
+from backend.organisations.models import (
+    InfoNoteAcknowledgement,
+    Membership,
+    PastMembership,
+    VolunteerQualification,
+)
 from backend.shifts.models import Claim
 from backend.telegram.models import TelegramAccount
 
@@ -19,6 +24,7 @@ class PersonalData(TypedDict):
     memberships: list[dict[str, Any]]
     past_memberships: list[dict[str, Any]]
     qualifications: list[dict[str, Any]]
+    info_note_acknowledgements: list[dict[str, Any]]
     claims: list[dict[str, Any]]
     notifications: list[dict[str, Any]]
     follow_ups: list[dict[str, Any]]
@@ -49,6 +55,8 @@ def personal_data_export(*, user: User, now: dt.datetime) -> PersonalData:
             "phone": profile.phone,
             "mode_preference": profile.mode_preference,
             "postcode": profile.postcode,
+            "birth_date": _iso(profile.birth_date),
+            "school_attestation": profile.school_attestation,
             "consent_at": _iso(profile.consent_at),
             "telegram_chat_id": profile.telegram_chat_id,
             "calendar_feed_enabled": profile.calendar_token is not None,
@@ -84,6 +92,18 @@ def personal_data_export(*, user: User, now: dt.datetime) -> PersonalData:
             for q in VolunteerQualification.objects.filter(user=user).select_related(
                 "qualification__organisation"
             )
+        ],
+        # The proof that they were given each organisation's information note (Belgian law).
+        "info_note_acknowledgements": [
+            {
+                "organisation": a.organisation.name,
+                "version": a.version,
+                "channel": a.channel,
+                "acknowledged_at": _iso(a.acknowledged_at),
+            }
+            for a in InfoNoteAcknowledgement.objects.filter(user=user)
+            .select_related("organisation")
+            .order_by("acknowledged_at", "id")
         ],
         "claims": [
             {

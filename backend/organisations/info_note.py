@@ -45,7 +45,7 @@ from backend.organisations.models import (
     Membership,
     Organisation,
 )
-from backend.organisations.selectors import may_administer, may_manage
+from backend.organisations.selectors import may_administer, may_manage, membership_role
 
 # The fields of a version, as the admins write them (the API, the board's form and the demo).
 LAW_FIELDS = (
@@ -175,8 +175,10 @@ def info_note_write(
     if unknown:
         raise TypeError(f"unknown information note fields: {sorted(unknown)}")
     organisation = Organisation.objects.select_for_update().filter(pk=organisation_id).first()
-    if organisation is None or not may_manage(user=actor, organisation_id=organisation_id):
+    if organisation is None or not actor.is_active:
         raise NotFound()
+    if not actor.is_staff and membership_role(user=actor, organisation_id=organisation_id) is None:
+        raise NotFound()  # outsiders do not learn the organisation exists
     if not may_administer(user=actor, organisation_id=organisation_id):
         raise PermissionDenied(_("Only admins can change the information note."))
     fields = _clean(organisation, values)

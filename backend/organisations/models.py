@@ -289,7 +289,7 @@ class InfoNoteAcknowledgement(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="info_note_acks"
     )
-    note = models.ForeignKey(InfoNote, on_delete=models.PROTECT, related_name="acknowledgements")
+    note = models.ForeignKey(InfoNote, on_delete=models.CASCADE, related_name="acknowledgements")
     version = models.PositiveIntegerField()
     channel = models.CharField(max_length=8, choices=AckChannel.choices)
     acknowledged_at = models.DateTimeField()

@@ -60,3 +60,15 @@ def test_memberships_made_by_claiming_a_public_shift_end_and_others_stay() -> No
     past = PastMembership.objects.get(organisation_id=org.pk)
     assert (past.user_id, past.joined_at) == (walker.pk, made.joined_at)
     assert apps.get_model("shifts", "Claim").objects.filter(volunteer_id=walker.pk).exists()
+
+
+def test_organisations_that_existed_keep_publishing_and_new_ones_need_the_insurance() -> None:
+    apps = _migrate([("organisations", "0003_membership_role_change")])
+    Organisation = apps.get_model("organisations", "Organisation")
+    old = Organisation.objects.create(name="Rode Kruis Gent", slug="rk-migration")
+    apps = _migrate()
+    Organisation = apps.get_model("organisations", "Organisation")
+    assert Organisation.objects.get(pk=old.pk).publish_requires_insurance is False
+    new = Organisation.objects.create(name="Buurtzorg", slug="buurtzorg-migration")
+    assert new.publish_requires_insurance is True
+    assert Organisation.objects.get(pk=old.pk).info_note_version is None

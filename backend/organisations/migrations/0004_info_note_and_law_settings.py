@@ -72,7 +72,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField()),
                 ('channel', models.CharField(choices=[('bot', 'Telegram bot'), ('app', 'app'), ('web', 'web')], max_length=8)),
                 ('acknowledged_at', models.DateTimeField()),
-                ('note', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='acknowledgements', to='organisations.infonote')),
+                ('note', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="acknowledgements", to='organisations.infonote')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='info_note_acks', to='organisations.organisation')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='info_note_acks', to=settings.AUTH_USER_MODEL)),
             ],
