@@ -105,3 +105,15 @@ def shift_at(
         ends_at=starts_at + dt.timedelta(hours=hours),
         **fields,
     )
+
+
+def ensure_allowance_caps() -> None:
+    """The legal caps of the allowance data migration. A transactional test's flush empties
+    every table, data migrations' rows included, so tests that need the caps put them back."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("backend.allowances.migrations.0002_caps_2024_to_2026").add_caps(
+        apps, None
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
+from backend.allowances.models import FlatRatePer, HigherCapCategory, PolicyKind, Regime
 from backend.organisations.info_note import CARE_DECREE_FIELDS, NoteForReader
 from backend.organisations.models import AckChannel, AllowanceKind, InfoNote, LegalForm
 
@@ -118,3 +120,143 @@ class AcknowledgementSerializer(serializers.Serializer):
     up_to_date = serializers.BooleanField(
         help_text="This version is at least the one volunteers must have acknowledged."
     )
+
+
+# --- the volunteer allowance ------------------------------------------------------------------
+
+
+class AllowancePolicySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PolicyKind.choices)
+    flat_rate_amount = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text="Euros a completed shift (or day) earns with a flat-rate policy; at most the "
+        "year's daily cap.",
+    )
+    flat_rate_per = serializers.ChoiceField(choices=FlatRatePer.choices)
+    km_rate = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        help_text="Euros per kilometre of transport (0: not paid).",
+    )
+
+
+class AllowancePolicyUpdateSerializer(AllowancePolicySerializer):
+    kind = serializers.ChoiceField(choices=PolicyKind.choices, required=False)
+    flat_rate_amount = serializers.DecimalField(
+        max_digits=9, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    flat_rate_per = serializers.ChoiceField(choices=FlatRatePer.choices, required=False)
+    km_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=4, min_value=Decimal("0"), required=False
+    )
+
+
+class CapSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    daily = serializers.DecimalField(max_digits=9, decimal_places=2)
+    yearly = serializers.DecimalField(max_digits=9, decimal_places=2)
+    higher_yearly = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        help_text="Only for the activities the law names (a shift's `allowance_category`); "
+        "only the part above `yearly` may come from them.",
+    )
+    transport_km = serializers.IntegerField(
+        help_text="Kilometres of real transport costs that may go with flat-rate allowances."
+    )
+    # The publication the amounts come from. (Field names a Field attribute; DRF allows it.)
+    source = serializers.CharField()  # type: ignore[assignment]
+
+
+class EntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    organisation_name = serializers.CharField(source="organisation.name")
+    volunteer = serializers.IntegerField(source="volunteer_id")
+    claim = serializers.IntegerField(source="claim_id", allow_null=True)
+    day = serializers.DateField()
+    regime = serializers.ChoiceField(choices=Regime.choices)
+    amount = serializers.DecimalField(max_digits=9, decimal_places=2)
+    km = serializers.DecimalField(max_digits=8, decimal_places=1, allow_null=True)
+    higher_category = serializers.ChoiceField(choices=HigherCapCategory.choices)
+    description = serializers.CharField()
+    replaces = serializers.IntegerField(
+        source="replaces_id", allow_null=True, help_text="The entry this one corrected."
+    )
+    reason = serializers.CharField()
+    asked_amount = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the policy asked, when the caps allowed less.",
+    )
+    created_at = serializers.DateTimeField()
+
+
+class MyAllowanceSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    regime = serializers.ChoiceField(choices=Regime.choices, allow_null=True)
+    flat_rate = serializers.DecimalField(max_digits=9, decimal_places=2)
+    real_costs = serializers.DecimalField(max_digits=9, decimal_places=2)
+    transport = serializers.DecimalField(max_digits=9, decimal_places=2)
+    transport_km = serializers.DecimalField(max_digits=9, decimal_places=1)
+    cap = CapSerializer(allow_null=True)
+    remaining = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Flat-rate amounts still possible this year (null: no caps known for it).",
+    )
+    remaining_km = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    warning = serializers.BooleanField(help_text="At 80 % of the yearly cap or more.")
+    entries = EntrySerializer(many=True)
+    declarations = serializers.ListField(child=serializers.DictField())
+
+
+class DeclarationSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    organisation_name = serializers.CharField(max_length=200)
+    regime = serializers.ChoiceField(choices=Regime.choices)
+    amount = serializers.DecimalField(
+        max_digits=9, decimal_places=2, min_value=Decimal("0"), default=Decimal("0")
+    )
+    km = serializers.DecimalField(
+        max_digits=8, decimal_places=1, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    day = serializers.DateField(
+        required=False, allow_null=True, help_text="For the daily cap, if you know it."
+    )
+
+
+class EntryWriteSerializer(serializers.Serializer):
+    volunteer = serializers.IntegerField(min_value=1)
+    day = serializers.DateField()
+    regime = serializers.ChoiceField(choices=Regime.choices)
+    amount = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text="For transport, leave it out to pay `km` at the policy's rate.",
+    )
+    km = serializers.DecimalField(
+        max_digits=8, decimal_places=1, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    higher_category = serializers.ChoiceField(
+        choices=HigherCapCategory.choices, default="", allow_blank=True
+    )
+    description = serializers.CharField(max_length=300, allow_blank=True, default="")
+
+
+class EntryCorrectSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=9, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    km = serializers.DecimalField(
+        max_digits=8, decimal_places=1, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    reason = serializers.CharField(max_length=300)

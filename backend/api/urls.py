@@ -104,6 +104,28 @@ urlpatterns: list[URLPattern | URLResolver] = [
         law.AcknowledgementListView.as_view(),
         name="info-note-acknowledgements",
     ),
+    path(
+        "organisations/<id:organisation_id>/allowance-policy/",
+        law.AllowancePolicyView.as_view(),
+        name="allowance-policy",
+    ),
+    path(
+        "organisations/<id:organisation_id>/allowances/",
+        law.OrganisationAllowanceListView.as_view(),
+        name="allowances",
+    ),
+    path(
+        "organisations/<id:organisation_id>/allowances/<id:entry_id>/correct/",
+        law.EntryCorrectView.as_view(),
+        name="allowance-correct",
+    ),
+    path("allowance-caps/", law.CapListView.as_view(), name="allowance-caps"),
+    path("me/allowance/", law.MyAllowanceView.as_view(), name="my-allowance"),
+    path(
+        "me/allowance/declarations/",
+        law.MyDeclarationView.as_view(),
+        name="my-allowance-declarations",
+    ),
     path("shifts/", shifts.ShiftListView.as_view(), name="shifts"),
     path("shifts/copy-week/", planning.CopyWeekView.as_view(), name="shifts-copy-week"),
     path("shifts/<id:shift_id>/", shifts.ShiftDetailView.as_view(), name="shift"),

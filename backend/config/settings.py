@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "backend.core",
     "backend.accounts",
     "backend.organisations",
+    "backend.allowances",
     "backend.shifts",
     "backend.api",
     "backend.board",

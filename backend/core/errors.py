@@ -208,6 +208,42 @@ class BirthDateRequired(Conflict):
     default_detail = _("Please give your date of birth first: this shift has an age limit.")
 
 
+class AllowanceCapExceeded(Conflict):
+    """The volunteer allowance would pass a legal cap (per day, per year, or the kilometres
+    that may go with a flat-rate allowance). The detail says what is still possible."""
+
+    code = "allowance_cap_exceeded"
+    default_detail = _("This amount would pass the legal cap of the volunteer allowance.")
+
+    @classmethod
+    def amount(cls, room: object) -> AllowanceCapExceeded:
+        return cls(
+            _(
+                "This amount would pass the legal cap of the volunteer allowance. At most "
+                "%(room)s euro is still possible."
+            )
+            % {"room": room}
+        )
+
+    @classmethod
+    def kilometres(cls, room: object) -> AllowanceCapExceeded:
+        return cls(
+            _(
+                "With a flat-rate allowance, transport costs are allowed for 2,000 km a year. "
+                "At most %(room)s km is still possible."
+            )
+            % {"room": room}
+        )
+
+
+class AllowanceRegimeConflict(Conflict):
+    code = "allowance_regime_conflict"
+    default_detail = _(
+        "A volunteer gets either flat-rate allowances or real costs in one calendar year, not "
+        "both (transport by kilometre goes with either)."
+    )
+
+
 class CheckInNotPossible(Conflict):
     code = "check_in_not_possible"
     default_detail = _("You can check in only on a confirmed shift, from shortly before it starts.")

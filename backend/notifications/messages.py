@@ -30,6 +30,7 @@ def render(
     old_ends_at: dt.datetime | None = None,
     text: str = "",
     reason: str = "",
+    amounts: dict[str, str] | None = None,
 ) -> str:
     with translation.override(language):
         when = _when(starts_at, ends_at, zone)
@@ -76,6 +77,17 @@ def render(
                 )
                 % values
             )
+        if kind == "allowance_warning":
+            return _(
+                "Your volunteer allowances of %(year)s come to %(total)s euro: over 80 %% of "
+                "the legal yearly cap of %(cap)s euro, counted over every organisation. Send "
+                "/allowance to see what remains."
+            ) % (amounts or {})
+        if kind == "allowance_notice":
+            return _(
+                "%(volunteer)s has received %(total)s euro of volunteer allowances in "
+                "%(year)s: over 80 %% of the legal yearly cap of %(cap)s euro."
+            ) % ((amounts or {}) | {"volunteer": volunteer or _("a volunteer")})
         if kind == "late_cancel_notice":
             return _(
                 "Late cancellation: %(volunteer)s cancelled %(title)s, %(when)s, after the "

@@ -27,6 +27,8 @@ class Kind(models.TextChoices):
     LATE_CANCELLATION_NOTICE = "late_cancel_notice", "late cancellation (to a coordinator)"
     BROADCAST = "broadcast", "coordinator broadcast"
     CLAIM_CANCELLED = "claim_cancelled", "claim cancelled by a coordinator"
+    ALLOWANCE_WARNING = "allowance_warning", "80 % of the yearly allowance cap"
+    ALLOWANCE_NOTICE = "allowance_notice", "80 % of the yearly allowance cap (to a coordinator)"
 
 
 class Channel(models.TextChoices):

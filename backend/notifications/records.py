@@ -125,5 +125,43 @@ def record_claim_cancelled(*, claim: Claim, shift: Shift, now: dt.datetime) -> N
     )
 
 
+def record_allowance_warning(
+    *,
+    claim: Claim,
+    shift: Shift,
+    coordinator_ids: Iterable[int],
+    year: int,
+    total: str,
+    cap: str,
+    now: dt.datetime,
+) -> None:
+    """The volunteer's flat-rate allowances of ``year`` reached 80 % of the yearly cap: they
+    and the organisation's coordinators are told, once a year (the keys)."""
+    amounts = {"year": str(year), "total": total, "cap": cap}
+    rows = [
+        _row(
+            Kind.ALLOWANCE_WARNING,
+            f"allowance:{claim.volunteer_id}:{year}",
+            shift,
+            claim,
+            now,
+            **amounts,
+        )
+    ]
+    for user_id in coordinator_ids:
+        row = _row(
+            Kind.ALLOWANCE_NOTICE,
+            f"allowance:{claim.volunteer_id}:{year}:to:{user_id}",
+            shift,
+            claim,
+            now,
+            volunteer_id=str(claim.volunteer_id),
+            **amounts,
+        )
+        row.user_id = user_id
+        rows.append(row)
+    _insert(rows)
+
+
 def _iso(moment: dt.datetime | None) -> str:
     return moment.isoformat() if moment is not None else ""

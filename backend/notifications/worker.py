@@ -258,7 +258,7 @@ class Worker:
             where = where_to_go(shift, claim_status=row.claim.status, manages=False)
             place = where.address or where.meeting_link or ""
         volunteer = ""
-        if row.kind == Kind.LATE_CANCELLATION_NOTICE:
+        if row.kind in (Kind.LATE_CANCELLATION_NOTICE, Kind.ALLOWANCE_NOTICE):
             from backend.accounts.models import VolunteerProfile
 
             volunteer = (
@@ -283,6 +283,7 @@ class Worker:
             old_ends_at=dt.datetime.fromisoformat(old_end) if old_end else None,
             text=str(row.payload.get("text", "")),
             reason=str(row.payload.get("reason", "")),
+            amounts={name: str(row.payload.get(name, "")) for name in ("year", "total", "cap")},
         )
         buttons: list[list[Button]] = []
         claim_id = cast(int, row.claim_id)  # reminders and follow-ups always name their claim

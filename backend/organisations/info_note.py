@@ -258,11 +258,12 @@ def info_note_readers(*, actor: User, organisation_id: int) -> list[ReaderStatus
     )
     rows: dict[int, ReaderStatus] = {}
     for membership in members:
-        ack = last.get(membership.user_id)
-        rows[membership.user_id] = _reader(membership.user, membership.role, ack, required)
-    for user_id, ack in last.items():
+        rows[membership.user_id] = _reader(
+            membership.user, membership.role, last.get(membership.user_id), required
+        )
+    for user_id, latest in last.items():
         if user_id not in rows:
-            rows[user_id] = _reader(ack.user, "", ack, required)
+            rows[user_id] = _reader(latest.user, "", latest, required)
     return sorted(
         rows.values(),
         key=lambda r: (r.up_to_date, r.display_name.casefold(), r.user_id),

@@ -12,7 +12,10 @@ transactions can never wait for each other in a circle (a deadlock):
 3. shifts, by id (``lock_shift``, and the conditional UPDATEs of claim_create that take a seat
    or a ticket);
 4. claims (``lock_claim``);
-5. memberships are only written, last (the no-show counter is one conditional UPDATE).
+5. a volunteer's allowance ledger: an advisory lock per person, taken by the allowance
+   services (``backend/allowances/services.py``) after everything else, so that one
+   person's entries are judged against the caps one at a time;
+6. memberships are only written, last (the no-show counter is one conditional UPDATE).
 
 Each lock is ``FOR NO KEY UPDATE OF`` the one table meant. A plain ``FOR UPDATE`` also
 conflicts with the KEY SHARE locks that foreign-key checks take (inserting a claim or a

@@ -57,6 +57,8 @@ class ShiftSeries(models.Model):
     cancellation_deadline_hours = models.PositiveIntegerField(default=24)
     # Above the legal minimum (16, or 15 with the school attestation), e.g. 18 for care at home.
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An activity of the higher allowance cap (backend.allowances.models.HigherCapCategory).
+    allowance_category = models.CharField(max_length=24, blank=True, default="")
     visibility = models.CharField(
         max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )
@@ -104,6 +106,7 @@ SHIFT_EDITABLE_FIELDS = (
     "visibility",
     "claims_open_at",
     "min_age",
+    "allowance_category",
 )
 
 
@@ -128,6 +131,8 @@ class Shift(models.Model):
     cancellation_deadline_hours = models.PositiveIntegerField(default=24)
     # Above the legal minimum (16, or 15 with the school attestation), e.g. 18 for care at home.
     min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An activity of the higher allowance cap (backend.allowances.models.HigherCapCategory).
+    allowance_category = models.CharField(max_length=24, blank=True, default="")
     visibility = models.CharField(
         max_length=8, choices=ShiftVisibility.choices, default=ShiftVisibility.MEMBERS
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,14 +15,14 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.allowances.models import AllowanceCap, AllowanceEntry, AllowancePolicy
 from backend.core.errors import InfoNoteRequired
-from backend.organisations.info_note import info_note_acknowledge, info_note_read
 from backend.core.management.commands.seed_demo import (
     COCKPIT_PAGES,
     DEMO_PASSWORD,
@@ -29,6 +30,7 @@ from backend.core.management.commands.seed_demo import (
     SHIFT_TITLES,
 )
 from backend.notifications.models import ClaimFeedback
+from backend.organisations.info_note import info_note_acknowledge, info_note_read
 from backend.organisations.models import (
     Membership,
     Organisation,
@@ -38,6 +40,7 @@ from backend.organisations.models import (
 )
 from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftMode, ShiftStatus
 from backend.shifts.services import claim_create
+from tests.factories import ensure_allowance_caps
 
 CREDENTIALS = re.compile(r"^\s+(staff|coordinator|volunteer)\s+(\S+@\S+)\s+(\S+)", re.MULTILINE)
 
@@ -293,3 +296,22 @@ def test_a_demo_loaded_before_the_history_gets_it_once() -> None:
     before = table_sizes()
     assert "nothing changed" in seed()
     assert table_sizes() == before
+
+
+@pytest.mark.django_db
+def test_the_demo_pays_a_flat_rate_and_its_ledger_keeps_the_legal_caps() -> None:
+    ensure_allowance_caps()
+    seed()
+    organisation = Organisation.objects.get(slug=DEMO_SLUG)
+    policy = AllowancePolicy.objects.get(organisation=organisation)
+    assert (policy.kind, policy.flat_rate_amount) == ("flat_rate", Decimal("15.00"))
+    entries = AllowanceEntry.objects.filter(organisation=organisation)
+    completed = Claim.objects.filter(
+        shift__organisation=organisation, status=ClaimStatus.COMPLETED
+    ).count()
+    assert 0 < entries.count() <= completed
+    per_day = entries.values("volunteer_id", "day").annotate(total=Sum("amount"))
+    caps = {c.year: c for c in AllowanceCap.objects.all()}
+    assert all(row["total"] <= caps[row["day"].year].daily for row in per_day)
+    # Three 15-euro shifts on one day pass the daily cap: the third is lowered.
+    assert entries.filter(asked_amount=Decimal("15.00"), amount__lt=Decimal("15.00")).exists()

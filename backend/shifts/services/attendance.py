@@ -11,6 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
+from backend.allowances.services import (
+    Completed,
+    entry_for_completed_claim,
+    warning_crossed,
+)
 from backend.core.errors import (
     CheckInNotPossible,
     ClaimNotActive,
@@ -21,9 +26,8 @@ from backend.core.errors import (
     ShiftStarted,
     ValidationFailed,
 )
-from backend.organisations.models import (
-    Membership,
-)
+from backend.notifications import records as notification_records
+from backend.organisations.models import MANAGER_ROLES, Membership
 from backend.organisations.selectors import may_manage, require_manager
 from backend.shifts import locks
 from backend.shifts.locks import transaction_retrying
@@ -87,6 +91,7 @@ def claim_check_out(*, actor: User, claim_id: int) -> Claim:
     claim.status = ClaimStatus.COMPLETED
     claim.minutes_volunteered = _minutes(claim.checked_in_at, claim.checked_out_at)
     claim.save(update_fields=["checked_out_at", "status", "minutes_volunteered", "updated_at"])
+    _allowance(claim)
     publish_event("claim.checked_out", shift, claim, user_ids=[claim.volunteer_id])
     return claim
 
@@ -110,6 +115,7 @@ def claim_confirm_attendance(*, actor: User, claim_id: int) -> Claim:
     claim.status = ClaimStatus.COMPLETED
     claim.minutes_volunteered = _minutes(shift.starts_at, shift.ends_at)
     claim.save(update_fields=["status", "minutes_volunteered", "updated_at"])
+    _allowance(claim)
     publish_event("claim.completed", shift, claim, user_ids=[claim.volunteer_id])
     return claim
 
@@ -150,6 +156,35 @@ def claim_mark_no_show(*, actor: User, claim_id: int) -> Claim:
     ).update(**changes)
     publish_event("claim.no_show", shift, claim, user_ids=[claim.volunteer_id])
     return claim
+
+
+def _allowance(claim: Claim) -> None:
+    """A completed claim earns the organisation's flat-rate allowance, within the legal caps
+    (backend/allowances/services.py; its ledger lock comes after the claim's)."""
+    shift = claim.shift
+    entry = entry_for_completed_claim(
+        Completed(
+            claim_id=claim.pk,
+            volunteer_id=claim.volunteer_id,
+            organisation=shift.organisation,
+            starts_at=shift.starts_at,
+            allowance_category=shift.allowance_category,
+        )
+    )
+    totals = warning_crossed(entry) if entry is not None else None
+    if totals is not None and totals.cap is not None:
+        # At 80 % of the yearly cap: the volunteer and the coordinators are told, once.
+        notification_records.record_allowance_warning(
+            claim=claim,
+            shift=shift,
+            coordinator_ids=Membership.objects.filter(
+                organisation_id=shift.organisation_id, role__in=MANAGER_ROLES
+            ).values_list("user_id", flat=True),
+            year=totals.year,
+            total=f"{totals.flat_rate:.2f}",
+            cap=f"{totals.cap.yearly:.2f}",
+            now=timezone.now(),
+        )
 
 
 def _no_show_undo(claim: Claim) -> None:

@@ -54,6 +54,7 @@ SERIES_TEMPLATE_FIELDS = (
     "visibility",
     "claims_open_at",
     "min_age",
+    "allowance_category",
 )
 SERIES_RULE_FIELDS = ("frequency", "interval", "weekdays", "starts_on", "until")
 SERIES_TIME_FIELDS = ("start_time", "end_time")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
+from backend.allowances.models import HigherCapCategory
 from backend.core.errors import (
     CapacityBelowConfirmed,
     ShiftNotEditable,
@@ -95,6 +96,8 @@ def shift_field_errors(values: dict[str, Any], *, creating: bool) -> dict[str, l
             errors["claims_open_at"] = [_("Give times with a time zone offset.")]
         elif opens >= starts_at:
             errors["claims_open_at"] = [_("Claims must open before the shift starts.")]
+    if values.get("allowance_category", "") not in HigherCapCategory.values:
+        errors["allowance_category"] = [_("Choose one of the categories offered, or none.")]
     min_age = values.get("min_age")
     low, high = MIN_AGE_RANGE
     if min_age is not None and (not isinstance(min_age, int) or not low <= min_age <= high):
@@ -138,6 +141,7 @@ def shift_create(
     visibility: str = ShiftVisibility.MEMBERS,
     claims_open_at: dt.datetime | None = None,
     min_age: int | None = None,
+    allowance_category: str = "",
     required_qualification_ids: Iterable[int] = (),
     publish: bool = False,
     series: ShiftSeries | None = None,
@@ -158,6 +162,7 @@ def shift_create(
         "visibility": visibility,
         "claims_open_at": claims_open_at,
         "min_age": min_age,
+        "allowance_category": allowance_category,
     }
     _validate_shift(values, organisation=organisation, creating=True)
     if publish:

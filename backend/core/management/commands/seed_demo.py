@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,8 @@ from django.utils import timezone
 
 from backend.accounts.models import Language, ModePreference, User
 from backend.accounts.services import profile_ensure, profile_update, user_register
+from backend.allowances.models import PolicyKind
+from backend.allowances.services import Completed, entry_for_completed_claim, policy_update
 from backend.notifications.models import ClaimFeedback
 from backend.notifications.services import WORRYING
 from backend.organisations.info_note import info_note_acknowledge, info_note_write
@@ -62,8 +65,10 @@ DEMO_TIME_ZONE = "Europe/Brussels"
 # so it passes Django's validators like a real one would have to.
 DEMO_PASSWORD = "Linde-demo-2026"
 ADDRESS = "Lindelaan 12, 9000 Gent"
+DEMO_ALLOWANCE = Decimal("15.00")
+DEMO_KM_RATE = Decimal("0.4269")
 # The demo's information note (Belgian volunteer law, art. 4), in Dutch like the organisation.
-INFO_NOTE = {
+INFO_NOTE: dict[str, Any] = {
     "purpose": (
         "WZC De Linde is een woonzorgcentrum in Gent. Vrijwilligers brengen gezelschap, "
         "begeleiden activiteiten en wandelingen, en helpen bij de telefonische babbellijn."
@@ -432,6 +437,14 @@ class Command(BaseCommand):
             kind=OrganisationKind.CARE_FACILITY,
         )
         info_note_write(actor=staff, organisation_id=organisation.pk, **INFO_NOTE)
+        # As the note says: 15 euro a shift, and transport by kilometre.
+        policy_update(
+            actor=staff,
+            organisation_id=organisation.pk,
+            kind=PolicyKind.FLAT_RATE,
+            flat_rate_amount=DEMO_ALLOWANCE,
+            km_rate=DEMO_KM_RATE,
+        )
         coordinator_invite = invite_create(
             actor=staff, organisation=organisation, role=Role.COORDINATOR, max_uses=1
         )
@@ -575,6 +588,18 @@ class Command(BaseCommand):
                 claims.append(_past_claim(shift, people[key], outcome, cancelled=cancelled))
                 outcomes.append(outcome)
         Claim.objects.bulk_create(claims)
+        # The allowance each completed shift earned, as the attendance services record it.
+        for claim in claims:
+            if claim.status == ClaimStatus.COMPLETED:
+                entry_for_completed_claim(
+                    Completed(
+                        claim_id=claim.pk,
+                        volunteer_id=claim.volunteer_id,
+                        organisation=organisation,
+                        starts_at=claim.shift.starts_at,
+                        allowance_category=claim.shift.allowance_category,
+                    )
+                )
         ClaimFeedback.objects.bulk_create(
             _feedback(claim, outcome, people["sofie"])
             for claim, outcome in zip(claims, outcomes, strict=True)
