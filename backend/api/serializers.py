@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
+from backend.allowances.models import HigherCapCategory
 from backend.organisations.models import (
     Membership,
     Organisation,
@@ -316,6 +317,10 @@ class ShiftSerializer(serializers.Serializer):
         help_text="The shift's own minimum age on its day, above the law's (16, or 15 with "
         "the school attestation; claims are refused with `too_young`).",
     )
+    allowance_category = serializers.ChoiceField(
+        choices=HigherCapCategory.choices,
+        help_text="An activity of the higher yearly allowance cap the law names (empty: none).",
+    )
     series = serializers.IntegerField(source="series_id", allow_null=True)
     required_qualifications = serializers.SerializerMethodField()
     my_claim = serializers.SerializerMethodField()
@@ -392,6 +397,7 @@ class ShiftSerializer(serializers.Serializer):
             "status": shift.status,
             "claims_open_at": opens.astimezone(zone).isoformat() if opens is not None else None,
             "min_age": shift.min_age,
+            "allowance_category": shift.allowance_category,
             "series": shift.series_id,
             "required_qualifications": self.get_required_qualifications(shift),
             "my_claim": self.get_my_claim(shift),
@@ -438,6 +444,9 @@ class ShiftWriteSerializer(serializers.Serializer):
     claims_open_at = DateTimeField(allow_null=True, required=False)
     min_age = serializers.IntegerField(
         min_value=16, max_value=99, allow_null=True, required=False, help_text=MIN_AGE_HELP
+    )
+    allowance_category = serializers.ChoiceField(
+        choices=HigherCapCategory.choices, allow_blank=True, required=False
     )
     publish = serializers.BooleanField(default=False, write_only=True)
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backend.allowances.models import HigherCapCategory
 from backend.api.serializers import MIN_AGE_HELP, DateField, DateTimeField, IdField
 from backend.shifts.models import Claim, ClaimStatus, SeriesFrequency, ShiftMode, ShiftVisibility
 
@@ -136,6 +137,9 @@ class SeriesSerializer(serializers.Serializer):
     claims_open_at = DateTimeField(allow_null=True, default=None)
     min_age = serializers.IntegerField(
         min_value=16, max_value=99, allow_null=True, default=None, help_text=MIN_AGE_HELP
+    )
+    allowance_category = serializers.ChoiceField(
+        choices=HigherCapCategory.choices, allow_blank=True, default=""
     )
     publish = serializers.BooleanField(default=False, write_only=True)
     occurrences = serializers.SerializerMethodField()

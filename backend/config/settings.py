@@ -379,6 +379,10 @@ SPECTACULAR_SETTINGS = {
         "LegalFormEnum": "backend.organisations.models.LegalForm",
         "AllowanceKindEnum": "backend.organisations.models.AllowanceKind",
         "AckChannelEnum": "backend.organisations.models.AckChannel",
+        "PolicyKindEnum": "backend.allowances.models.PolicyKind",
+        "FlatRatePerEnum": "backend.allowances.models.FlatRatePer",
+        "RegimeEnum": "backend.allowances.models.Regime",
+        "HigherCapCategoryEnum": "backend.allowances.models.HigherCapCategory",
     },
     # Path ids (backend/api/converters.py) are integers, so generated clients take ints.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},

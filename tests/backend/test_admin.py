@@ -206,3 +206,33 @@ def test_a_shift_added_in_the_admin_is_created_by_the_services(staff_client, org
     refused = staff_client.post(url, data)
     assert refused.status_code == 200 and "errorlist" in refused.content.decode()
     assert not Shift.objects.filter(title="Te laat").exists()
+
+
+def test_staff_correct_a_years_allowance_caps_and_the_change_is_recorded(staff_client):
+    from decimal import Decimal
+
+    from backend.allowances.models import AllowanceCap
+    from tests.factories import ensure_allowance_caps
+
+    ensure_allowance_caps()
+    cap = AllowanceCap.objects.get(year=2026)
+    url = reverse("admin:allowances_allowancecap_change", args=[cap.pk])
+    answer = staff_client.post(
+        url,
+        {
+            "daily": "44.03",
+            "yearly": str(cap.yearly),
+            "higher_yearly": str(cap.higher_yearly),
+            "transport_km": "2000",
+            "source": cap.source,
+            "changes-TOTAL_FORMS": "0",
+            "changes-INITIAL_FORMS": "0",
+            "changes-MIN_NUM_FORMS": "0",
+            "changes-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert answer.status_code == 302, answer.content[:2000]
+    cap.refresh_from_db()
+    assert cap.daily == Decimal("44.03")
+    [change] = cap.changes.all()
+    assert (change.field, change.old_value, change.new_value) == ("daily", "44.02", "44.03")

@@ -19,6 +19,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backend.allowances.models import HigherCapCategory
 from backend.board.forms import show_domain_error
 from backend.core.errors import DomainError
 from backend.organisations.models import Organisation, Qualification
@@ -102,9 +103,13 @@ class PlanningForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.zone = ZoneInfo(organisation.time_zone)
+        # The code of the service's refusal, if any: _errors.html links a publication refused
+        # for want of insurance (info_note_incomplete) to the information note.
+        self.refused_code = ""
 
     def show_error(self, error: DomainError) -> None:
         """Put what a service refused next to the field it is about, or at the top."""
+        self.refused_code = error.code
         show_domain_error(
             self, error, service_fields=self.SERVICE_FIELDS, code_fields=self.CODE_FIELDS
         )
@@ -197,6 +202,15 @@ class ShiftFieldsForm(PlanningForm):
             "secondary school). Volunteers give their date of birth before claiming."
         ),
     )
+    allowance_category = forms.ChoiceField(
+        label=_("Activity of the higher allowance cap"),
+        choices=HigherCapCategory.choices,
+        required=False,
+        help_text=_(
+            "Only for the activities the law names: above the normal yearly cap, volunteers "
+            "may then receive allowances up to the higher cap."
+        ),
+    )
 
     SERVICE_FIELDS: ClassVar[dict[str, str]] = {"claims_open_at": "claims_open_date"}
     CODE_FIELDS: ClassVar[dict[str, str]] = {"capacity_below_confirmed": "capacity"}
@@ -278,6 +292,7 @@ class ShiftForm(ShiftFieldsForm):
                 "visibility",
                 "cancellation_deadline_hours",
                 "min_age",
+                "allowance_category",
             )
         }
         initial |= {
