@@ -6,6 +6,7 @@ from django.views.i18n import set_language
 from backend.board.views import (
     figures,
     follow_ups,
+    info_note,
     invites,
     live,
     people,
@@ -25,5 +26,6 @@ urlpatterns = [
     *invites.urlpatterns,
     *follow_ups.urlpatterns,
     *figures.urlpatterns,
+    *info_note.urlpatterns,
     *settings.urlpatterns,
 ]

@@ -1,4 +1,4 @@
-"""The organisation's settings form (admins).
+"""The organisation's settings form (admins), with the switches of Belgian volunteer law.
 
 It parses; the rules (a name, a known time zone, a no-show limit of 1 to 20) are
 ``organisation_update``'s, whose field errors the view puts on this form. The browser gets
@@ -54,5 +54,34 @@ class OrganisationSettingsForm(forms.Form):
         ),
         widget=forms.NumberInput(
             attrs={"min": NO_SHOW_LIMIT_RANGE[0], "max": NO_SHOW_LIMIT_RANGE[1]}
+        ),
+    )
+    # Belgian volunteer law (backend/organisations/info_note.py).
+    care_decree = forms.BooleanField(
+        label=_("The organisation falls under the Flemish care decree"),
+        required=False,
+        help_text=_(
+            "The information note then also holds the agreement note: the nature of the work, "
+            "its duration and frequency, the contact person, the training required and how "
+            "the cooperation ends."
+        ),
+    )
+    publish_requires_insurance = forms.BooleanField(
+        label=_(
+            "Publish shifts only when the information note names the civil-liability insurance"
+        ),
+        required=False,
+        help_text=_(
+            "The law requires that insurance. Switch this off only when the organisation is "
+            "covered in another way, for example by an umbrella body."
+        ),
+    )
+    requires_birth_date = forms.BooleanField(
+        label=_("Volunteers give their date of birth before claiming"),
+        required=False,
+        help_text=_(
+            "Then the legal minimum age (16, or 15 after the first two years of secondary "
+            "school) is checked for every shift, not only for shifts with an age limit of "
+            "their own."
         ),
     )

@@ -174,7 +174,8 @@ def shift_publish(request: HttpRequest, organisation: Organisation, shift_id: in
     try:
         shift = services.shift_publish(actor=_actor(request), shift_id=shift.pk)
     except DomainError as error:
-        messages.error(request, str(error.detail))
+        # The code as a tag: the message of info_note_incomplete links to the note.
+        messages.error(request, str(error.detail), extra_tags=error.code)
         return _edit(organisation, shift.pk)
     messages.success(
         request,

@@ -1,4 +1,5 @@
-"""Cockpit area: settings. The organisation's name, time zone and no-show limit (admins).
+"""Cockpit area: settings. The organisation's name, time zone and no-show limit, and the
+switches of Belgian volunteer law (admins).
 
 The form parses; ``organisation_update`` decides what is valid and says so per field.
 """
@@ -19,6 +20,9 @@ from backend.core.errors import DomainError
 from backend.organisations.models import Organisation
 from backend.organisations.services import organisation_update
 
+# The switches of Belgian volunteer law, as organisation_update names them.
+LAW_SWITCHES = ("care_decree", "publish_requires_insurance", "requires_birth_date")
+
 
 @require_http_methods(["GET", "POST"])
 @cockpit_view(admin=True)
@@ -27,6 +31,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
         "name": organisation.name,
         "time_zone": organisation.time_zone,
         "no_show_limit": organisation.no_show_limit,
+        **{name: getattr(organisation, name) for name in LAW_SWITCHES},
     }
     form = OrganisationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -38,6 +43,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
                 no_show_limit=form.cleaned_data["no_show_limit"],
+                **{name: form.cleaned_data[name] for name in LAW_SWITCHES},
             )
         except DomainError as error:
             show_domain_error(form, error)
