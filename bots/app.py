@@ -17,7 +17,7 @@ from telegram.ext import (
 from backend.telegram.callbacks import LANGUAGES
 from backend.telegram.ratelimit import PoliteRateLimiter
 from bots import messages
-from bots.handlers import help, link, my, reminders, settings, shifts, signup
+from bots.handlers import claiming, help, link, my, reminders, settings, shifts, signup
 from bots.keyboards import matches
 from bots.processor import ChatSequentialProcessor
 
@@ -37,6 +37,8 @@ BUTTONS = {
     "su": signup.on_button,
     "page": shifts.on_page,
     "claim": shifts.on_claim,
+    "note": claiming.on_note_read,
+    "attest": claiming.on_attest,
     "cancel": my.on_cancel,
     "cancelyes": my.on_cancel_confirmed,
     "cancelno": my.on_cancel_declined,

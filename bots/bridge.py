@@ -14,22 +14,28 @@ may cancel others' claims through the API, never by replaying a callback in the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
 from backend.accounts.services import profile_update
-from backend.core.errors import ClaimNotActive, NotFound
+from backend.core.errors import BirthDateRequired, ClaimNotActive, NotFound, TooYoung
 from backend.lifecycle.services import user_erase, volunteer_create_from_telegram
 from backend.notifications import services as notification_services
-from backend.organisations.models import Membership
+from backend.organisations.info_note import (
+    NoteForReader,
+    info_note_acknowledge,
+    info_note_read,
+)
+from backend.organisations.models import AckChannel, Membership
 from backend.organisations.services import organisation_join
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
@@ -42,6 +48,7 @@ from backend.shifts.models import (
 from backend.shifts.selectors import shifts_visible_to, waitlist_position, where_to_go
 from backend.shifts.services import (
     Eligibility,
+    Facts,
     cancellation_is_late,
     check_in_open,
     check_out_open,
@@ -49,9 +56,12 @@ from backend.shifts.services import (
     claim_check_in,
     claim_check_out,
     claim_create,
+    eligibility_error,
 )
 from backend.telegram import services as telegram_services
 from backend.telegram.models import SignupDraft, TelegramAccount
+
+logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -142,6 +152,32 @@ class ClaimView:
     minutes_volunteered: int | None = None
 
 
+@dataclass(frozen=True)
+class NoteView:
+    """An organisation's information note as a volunteer reads it before claiming
+    ``shift_id``: the items of the law and, under the care decree, the agreement note."""
+
+    organisation_id: int
+    organisation: str
+    version: int
+    shift_id: int
+    purpose: str
+    legal_form: str  # a LegalForm value
+    responsible_person: str
+    insurer: str
+    policy_number: str
+    other_insurance: str
+    allowance_kind: str  # an AllowanceKind value
+    allowance_details: str
+    discretion: str
+    care_decree: bool
+    work_nature: str
+    duration_frequency: str
+    contact_person: str
+    required_training: str
+    ending_cooperation: str
+
+
 # --- helpers (sync) --------------------------------------------------------------------------
 
 
@@ -208,6 +244,60 @@ def _claim_view(claim: Claim, now: dt.datetime, *, already_held: bool = False) -
         and check_out_open(shift=shift, now=now),
         minutes_volunteered=claim.minutes_volunteered,
     )
+
+
+def _note_view(reading: NoteForReader, shift_id: int) -> NoteView:
+    note, organisation = reading.note, reading.organisation
+    care = organisation.care_decree
+    return NoteView(
+        organisation_id=organisation.pk,
+        organisation=organisation.name,
+        version=note.version,
+        shift_id=shift_id,
+        purpose=note.purpose,
+        legal_form=note.legal_form,
+        responsible_person=note.responsible_person,
+        insurer=note.insurer,
+        policy_number=note.policy_number,
+        other_insurance=note.other_insurance,
+        allowance_kind=note.allowance_kind,
+        allowance_details=note.allowance_details,
+        discretion=note.discretion,
+        care_decree=care,
+        work_nature=note.work_nature if care else "",
+        duration_frequency=note.duration_frequency if care else "",
+        contact_person=note.contact_person if care else "",
+        required_training=note.required_training if care else "",
+        ending_cooperation=note.ending_cooperation if care else "",
+    )
+
+
+def _speaking(profile: VolunteerProfile) -> translation.override:
+    """The volunteer's language for a service call: some refusals are worded as they are
+    raised (a shift's minimum age, when claims open, a date of birth's problem)."""
+    return translation.override(profile.language)
+
+
+def _visible_organisation_id(user: User, shift_id: int) -> int:
+    """The organisation of a shift the volunteer may see; NotFound for any other id."""
+    organisation_id = (
+        shifts_visible_to(user=user)
+        .filter(pk=shift_id)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if organisation_id is None:
+        raise NotFound()
+    return organisation_id
+
+
+def _attestation_would_do(shift: Shift, facts: Facts) -> bool:
+    """Whether the school attestation alone lifts the shift's age refusal, by the domain's own
+    rules (the volunteer is 15 on its day, and the shift asks no more)."""
+    if not isinstance(eligibility_error(shift, facts), TooYoung):
+        return False
+    attested = replace(facts, school_attestation=True)
+    return not isinstance(eligibility_error(shift, attested), TooYoung)
 
 
 def _own_claim(user: User, claim_id: int) -> Claim:
@@ -355,7 +445,18 @@ def _matching_shifts(user: User, profile: VolunteerProfile, kind: str) -> list[S
     # The facts the rules need, for all candidates at once (the rules stay in the service).
     candidates = list(shifts[:MAX_CANDIDATES])
     eligibility = Eligibility(volunteer_ids=[user.pk], shifts=candidates, now=now)
-    return [shift for shift in candidates if eligibility.error(user.pk, shift) is None]
+    return [shift for shift in candidates if _claimable(eligibility, user.pk, shift)]
+
+
+def _claimable(eligibility: Eligibility, user_id: int, shift: Shift) -> bool:
+    """Claimable now, or once the volunteer answers what the bot then asks: their date of
+    birth, or the school attestation that lets a 15-year-old help. (Without a date of birth
+    the rules after the age are not judged yet; the claim judges them all.)"""
+    facts = eligibility.facts(user_id, shift)
+    error = eligibility_error(shift, facts)
+    return (
+        error is None or isinstance(error, BirthDateRequired) or _attestation_would_do(shift, facts)
+    )
 
 
 @_in_thread
@@ -377,12 +478,16 @@ def shift_page(chat_id: int, kind: str, page: int) -> ShiftPage:
     )
 
 
-@_in_thread
-def claim(chat_id: int, shift_id: int) -> ClaimView:
-    profile = _profile(chat_id)
-    result = claim_create(volunteer=profile.user, shift_id=shift_id)
+def _claim(profile: VolunteerProfile, shift_id: int) -> ClaimView:
+    with _speaking(profile):
+        result = claim_create(volunteer=profile.user, shift_id=shift_id)
     claim = Claim.objects.select_related("shift__organisation").get(pk=result.claim.pk)
     return _claim_view(claim, timezone.now(), already_held=not result.created)
+
+
+@_in_thread
+def claim(chat_id: int, shift_id: int) -> ClaimView:
+    return _claim(_profile(chat_id), shift_id)
 
 
 @_in_thread
@@ -436,6 +541,108 @@ def check_out(chat_id: int, claim_id: int) -> ClaimView:
     return _claim_view(claim, timezone.now())
 
 
+# --- what the law asks before a claim --------------------------------------------------------
+
+
+@_in_thread
+def info_note_for_shift(chat_id: int, shift_id: int) -> NoteView:
+    """The current information note of the shift's organisation, to read before claiming it."""
+    profile = _profile(chat_id)
+    with _speaking(profile):
+        organisation_id = _visible_organisation_id(profile.user, shift_id)
+        reading = info_note_read(user=profile.user, organisation_id=organisation_id)
+    return _note_view(reading, shift_id)
+
+
+@_in_thread
+def acknowledge_and_claim(
+    chat_id: int, organisation_id: int, version: int, shift_id: int
+) -> ClaimView:
+    """ "I have read it": the acknowledgement of ``version`` (``info_note_changed`` if it is
+    not the current one any more), then the claim it was read for. Both are the services';
+    the claim judges again whether the note read is enough."""
+    profile = _profile(chat_id)
+    with _speaking(profile):
+        if _visible_organisation_id(profile.user, shift_id) != organisation_id:
+            raise NotFound()
+        info_note_acknowledge(
+            user=profile.user,
+            organisation_id=organisation_id,
+            version=version,
+            channel=AckChannel.BOT,
+        )
+    return _claim(profile, shift_id)
+
+
+# The claim waiting for the volunteer's date of birth is kept on their Telegram account
+# (backend/telegram/services.py), so whichever bot process gets the answer, after a restart
+# too, completes it.
+
+
+@_in_thread
+def birth_date_ask(chat_id: int, shift_id: int) -> None:
+    """Remember that the claim of ``shift_id`` waits for the volunteer's date of birth."""
+    telegram_services.birth_date_question_ask(user=_profile(chat_id).user, shift_id=shift_id)
+
+
+@_in_thread
+def birth_date_awaited(chat_id: int) -> bool:
+    """Whether the bot asked this chat's volunteer for their date of birth and still waits."""
+    try:
+        return (
+            telegram_services.birth_date_question_pending(user=_profile(chat_id).user) is not None
+        )
+    except NotSignedUp:
+        return False
+
+
+@_in_thread
+def birth_date_give(chat_id: int, birth_date: dt.date) -> int | None:
+    """Save the volunteer's date of birth (``ValidationFailed`` for one the service refuses;
+    the question stays); the shift whose claim waited for it, if any."""
+    profile = _profile(chat_id)
+    with _speaking(profile):
+        profile_update(user=profile.user, birth_date=birth_date)
+    return telegram_services.birth_date_question_close(user=profile.user)
+
+
+@_in_thread
+def birth_date_forget(chat_id: int) -> bool:
+    """Stop waiting for the date of birth; False if the bot was not waiting for it."""
+    try:
+        return telegram_services.birth_date_question_close(user=_profile(chat_id).user) is not None
+    except NotSignedUp:
+        return False
+
+
+@_in_thread
+def attestation_would_do(chat_id: int, shift_id: int) -> bool:
+    """After a ``too_young`` refusal: whether the school attestation would lift it."""
+    profile = _profile(chat_id)
+    shift = (
+        shifts_visible_to(user=profile.user)
+        .select_related("organisation")
+        .filter(pk=shift_id)
+        .first()
+    )
+    if shift is None:
+        return False
+    facts = Eligibility(volunteer_ids=[profile.user_id], shifts=[shift]).facts(
+        profile.user_id, shift
+    )
+    return _attestation_would_do(shift, facts)
+
+
+@_in_thread
+def attest_and_claim(chat_id: int, shift_id: int) -> ClaimView:
+    """The volunteer declares they completed the first two years of secondary school; then
+    the claim that asked for it (the service judges the age again)."""
+    profile = _profile(chat_id)
+    with _speaking(profile):
+        profile_update(user=profile.user, school_attestation=True)
+    return _claim(profile, shift_id)
+
+
 # --- settings --------------------------------------------------------------------------------
 
 
@@ -484,6 +691,7 @@ def erase(chat_id: int) -> None:
     """Delete my data: the same erasure as ``DELETE /api/v1/me/``."""
     profile = _profile(chat_id)
     user_erase(user=profile.user)
+    telegram_services.birth_date_question_close(user=profile.user)
 
 
 @_in_thread

@@ -16,12 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backend.core.errors import DomainError
-from bots.bridge import ClaimView, ShiftPage, ShiftView, Volunteer
+from backend.organisations.models import AllowanceKind, LegalForm
+from bots.bridge import ClaimView, NoteView, ShiftPage, ShiftView, Volunteer
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "fr": "Français"}
+# Telegram refuses longer texts; it counts them in UTF-16 code units.
+MESSAGE_LIMIT = 4096
 
 
 def localised(fn: Callable[P, R]) -> Callable[Concatenate[str, P], R]:
@@ -243,6 +246,175 @@ def claim_result(claim: ClaimView) -> str:
     if claim.already_held:
         text = _("You already had this shift.") + "\n" + text
     return text
+
+
+# --- what the law asks before a claim --------------------------------------------------------
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitting(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 code units."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """``text`` in pieces Telegram takes, each cut at the last paragraph break, line break or
+    space of its second half (mid-word only for a word longer than that)."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while _units(rest) > limit:
+        window = rest[: _fitting(rest, limit)]
+        cut = len(window)
+        for separator in ("\n\n", "\n", " "):
+            at = window.rfind(separator)
+            if at >= len(window) // 2:
+                cut = at
+                break
+        cut = max(cut, 1)
+        pieces.append(window[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def pack(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """``blocks`` (paragraphs) as few messages as Telegram takes, a blank line between two;
+    a block is cut only when it is longer than one message."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in split_message(block, limit):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if _units(joined) <= limit:
+                current = joined
+            else:
+                messages.append(current)
+                current = piece
+    if current:
+        messages.append(current)
+    return messages
+
+
+@localised
+def info_note(note: NoteView) -> list[str]:
+    """The organisation's information note, items without content left out, as the messages
+    it takes (one, unless it is long); the button goes under the last."""
+    blocks = [
+        _("Information note of %(organisation)s, version %(version)d")
+        % {"organisation": note.organisation, "version": note.version}
+        + "\n"
+        + _("Before you claim this shift, please read what the organisation tells its volunteers.")
+    ]
+
+    def item(heading: str, *lines: str) -> None:
+        body = "\n".join(line.strip() for line in lines if line.strip())
+        if body:
+            blocks.append(f"{heading}\n{body}")
+
+    item(_("Purpose of the organisation"), note.purpose)
+    responsible = ""
+    if note.legal_form == LegalForm.DE_FACTO and note.responsible_person.strip():
+        responsible = _("Responsible person: %(name)s") % {"name": note.responsible_person}
+    item(_("Legal form"), _label(LegalForm, note.legal_form), responsible)
+    item(
+        _("Civil-liability insurance"),
+        _("Insurer: %(insurer)s") % {"insurer": note.insurer} if note.insurer.strip() else "",
+        _("Policy number: %(number)s") % {"number": note.policy_number}
+        if note.policy_number.strip()
+        else "",
+    )
+    item(_("Other insurance"), note.other_insurance)
+    item(_("Allowance"), _label(AllowanceKind, note.allowance_kind), note.allowance_details)
+    item(_("Discretion and professional secrecy"), note.discretion)
+    if note.care_decree:
+        law_items = len(blocks)
+        item(_("Nature of the work"), note.work_nature)
+        item(_("Duration and frequency"), note.duration_frequency)
+        item(_("Contact person"), note.contact_person)
+        item(_("Required training"), note.required_training)
+        item(_("Ending the cooperation"), note.ending_cooperation)
+        if len(blocks) > law_items:
+            # The agreement note's title, in the same message as its first item.
+            blocks[law_items] = _("Agreement note (care decree)") + "\n\n" + blocks[law_items]
+    blocks.append(
+        _("Tap “%(button)s” to confirm; I will then claim the shift for you.")
+        % {"button": _("I have read it")}
+    )
+    return pack(blocks)
+
+
+def _label(choices: type[LegalForm] | type[AllowanceKind], value: str) -> str:
+    return str(dict(choices.choices).get(value, value))
+
+
+@localised
+def note_read_button() -> str:
+    return _("I have read it")
+
+
+def _birth_date_again() -> str:
+    return _("Please send your date of birth like 31-03-2008 (day, month, year), or /cancel.")
+
+
+@localised
+def ask_birth_date() -> str:
+    return (
+        _("Before you claim this shift, I need your date of birth: volunteers have a minimum age.")
+        + "\n"
+        + _(
+            "Please send it like 31-03-2008 (day, month, year); I will then claim the shift for "
+            "you. Send /cancel to stop."
+        )
+    )
+
+
+@localised
+def birth_date_unreadable() -> str:
+    return _("I could not read that as a date.") + "\n" + _birth_date_again()
+
+
+@localised
+def birth_date_refused(problem: str) -> str:
+    """``problem``: the service's sentence, already in the volunteer's language."""
+    return problem + "\n" + _birth_date_again()
+
+
+@localised
+def birth_date_saved(birth_date: dt.date) -> str:
+    return _("Thank you, your date of birth is saved: %(date)s.") % {
+        "date": formats.date_format(birth_date, "j F Y")
+    }
+
+
+@localised
+def birth_date_dropped() -> str:
+    return _("Fine, I did not claim the shift. Your date of birth was not saved.")
+
+
+@localised
+def attestation_offer(error: DomainError) -> str:
+    return (
+        str(error.detail)
+        + "\n\n"
+        + _(
+            "Have you completed the first two years of secondary school? Then tap the button "
+            "and I will claim the shift for you."
+        )
+    )
+
+
+@localised
+def attestation_button() -> str:
+    return _("I have completed the first two years of secondary school")
 
 
 # --- my claims -------------------------------------------------------------------------------

@@ -21,6 +21,10 @@ class TelegramAccount(models.Model):
     # Set when Telegram answers 403 (the volunteer blocked the bot); cleared when they write
     # again. While set, nothing is sent to them.
     unreachable_since = models.DateTimeField(null=True, blank=True)
+    # A claim waiting for the volunteer's date of birth (the bot asked for it): the shift,
+    # until when the answer is taken as the date.
+    birth_date_for_shift = models.PositiveBigIntegerField(null=True, blank=True)
+    birth_date_asked_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"telegram settings of user {self.user_id}"

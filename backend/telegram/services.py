@@ -93,6 +93,44 @@ def reminders_set(*, user: User, enabled: bool) -> TelegramAccount:
     return account
 
 
+# How long the bot takes a message as the date of birth it asked for.
+BIRTH_DATE_QUESTION = dt.timedelta(hours=24)
+
+
+def birth_date_question_ask(*, user: User, shift_id: int) -> None:
+    """The claim of ``shift_id`` waits for the volunteer's date of birth (durable, in the
+    database, so any bot process takes the answer, after a restart too)."""
+    TelegramAccount.objects.update_or_create(
+        user=user,
+        defaults={
+            "birth_date_for_shift": shift_id,
+            "birth_date_asked_until": timezone.now() + BIRTH_DATE_QUESTION,
+        },
+    )
+
+
+def birth_date_question_pending(*, user: User) -> int | None:
+    """The shift whose claim waits for the date of birth, while the question is open."""
+    return (
+        TelegramAccount.objects.filter(
+            user=user,
+            birth_date_for_shift__isnull=False,
+            birth_date_asked_until__gt=timezone.now(),
+        )
+        .values_list("birth_date_for_shift", flat=True)
+        .first()
+    )
+
+
+def birth_date_question_close(*, user: User) -> int | None:
+    """Close the question; the shift it was for, if it was open (one caller gets it)."""
+    shift_id = birth_date_question_pending(user=user)
+    closed = TelegramAccount.objects.filter(user=user, birth_date_for_shift__isnull=False).update(
+        birth_date_for_shift=None, birth_date_asked_until=None
+    )
+    return shift_id if closed else None
+
+
 def chat_mark_unreachable(*, chat_id: int) -> None:
     """Telegram said 403: the volunteer blocked the bot. Stop messaging them."""
     user_id = (

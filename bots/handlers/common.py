@@ -11,8 +11,9 @@ from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRem
 from telegram.ext import ContextTypes
 
 from backend.core.errors import DomainError, database_error
-from backend.telegram.callbacks import LANGUAGES, Callback, parse
+from backend.telegram.callbacks import LANGUAGES, Callback
 from bots import bridge, messages
+from bots.keyboards import parse
 
 logger = logging.getLogger(__name__)
 

@@ -1,12 +1,13 @@
 """Answers to what the worker sent: "I'm coming" on a reminder, the follow-up's score and
-its optional free-text comment. ("I can't make it" is the /my cancel flow's button.)"""
+its optional free-text comment. ("I can't make it" is the /my cancel flow's button.) Free
+text comes here first, as it may answer a question (``on_text``)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bots import bridge, messages
-from bots.handlers import signup
+from bots.handlers import claiming, signup
 from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
 
 
@@ -36,12 +37,22 @@ async def on_score(update: Update, context: Context) -> None:
 
 
 async def on_text(update: Update, context: Context) -> None:
-    """Text right after a follow-up score is its comment; any other text as before."""
+    """Text answers what the bot asked: the date of birth a claim waits for, or the comment
+    on a follow-up just scored; any other text as before."""
     assert update.message is not None and update.message.text is not None
-    if not update.message.text.startswith("/") and await bridge.follow_up_comment(
-        chat_id(update), update.message.text
-    ):
-        volunteer = await bridge.volunteer_for_chat(chat_id(update))
-        await say(update, messages.comment_noted(volunteer.language if volunteer else "nl"))
+    text = update.message.text
+    if text.startswith("/"):
+        await signup.on_text(update, context)
         return
-    await signup.on_text(update, context)
+    chat = chat_id(update)
+    awaited = await bridge.birth_date_awaited(chat)
+    # A date answers the date question; other text may still be a follow-up's comment.
+    if awaited and claiming.read_date(text) is not None:
+        await claiming.on_birth_date(update, context)
+    elif await bridge.follow_up_comment(chat, text):
+        volunteer = await bridge.volunteer_for_chat(chat)
+        await say(update, messages.comment_noted(volunteer.language if volunteer else "nl"))
+    elif awaited:
+        await claiming.on_birth_date(update, context)
+    else:
+        await signup.on_text(update, context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bots import bridge, messages
+from bots.handlers.claiming import claim_and_answer
 from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
 from bots.keyboards import button, rows
 
@@ -58,11 +59,14 @@ async def on_page(update: Update, context: Context) -> None:
 
 @guarded
 async def on_claim(update: Update, context: Context) -> None:
-    """Claim button: the answer comes at once (confirmed, waitlisted, or why not)."""
+    """Claim button: the answer comes at once (confirmed, waitlisted, why not, or what the
+    law asks first)."""
     data = callback(update)
     assert data is not None
     volunteer = await volunteer_or_invite(update)
     if volunteer is None:
         return
-    claim = await bridge.claim(chat_id(update), data.int_arg(0))
-    await say(update, messages.claim_result(volunteer.language, claim))
+    shift_id = data.int_arg(0)
+    await claim_and_answer(
+        update, volunteer.language, shift_id, bridge.claim(chat_id(update), shift_id)
+    )

@@ -84,10 +84,12 @@ async def start(update: Update, context: Context) -> None:
 
 @guarded
 async def cancel(update: Update, context: Context) -> None:
-    """Leave the sign-up at any step."""
+    """Leave the sign-up at any step, or a claim that waits for the date of birth."""
     lang = await language(update)
     if await bridge.signup_cancel(chat_id(update)):
         await say(update, messages.signup_cancelled(lang), ReplyKeyboardRemove())
+    elif await bridge.birth_date_forget(chat_id(update)):
+        await say(update, messages.birth_date_dropped(lang))
     else:
         await say(update, messages.nothing_to_cancel(lang))
 
