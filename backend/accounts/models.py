@@ -67,6 +67,16 @@ class ModePreference(models.TextChoices):
     BOTH = "both", _("both")
 
 
+class Benefit(models.TextChoices):
+    """A benefit the volunteer receives, as they say themself: only this flag (and the date
+    a C45B declaration was handed in) is kept, never medical or other details."""
+
+    NONE = "", _("none")
+    UNEMPLOYMENT = "unemployment", _("unemployment benefit")
+    INTEGRATION_INCOME = "integration_income", _("integration income (leefloon)")
+    SICKNESS = "sickness", _("sickness or invalidity benefit")
+
+
 class VolunteerProfile(models.Model):
     """Everything about a person as a volunteer. Every user has exactly one.
 
@@ -86,6 +96,10 @@ class VolunteerProfile(models.Model):
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     # At 15, a volunteer may help once the first two years of secondary school are completed.
     school_attestation = models.BooleanField(default=False)
+    benefit = models.CharField(max_length=20, choices=Benefit.choices, blank=True, default="")
+    # Unemployment benefit: the day the C45B declaration was handed in (the RVA may object
+    # within 12 working days).
+    c45b_handed_in_on = models.DateField(null=True, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
     telegram_chat_id = models.BigIntegerField(unique=True, null=True, blank=True)
     # The secret in the URL of the person's iCalendar feeds; rotating it revokes old links.

@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
+from backend.accounts.benefits import benefit_advice
+from backend.accounts.models import Benefit, Language, ModePreference, User, VolunteerProfile
 from backend.allowances.models import HigherCapCategory
 from backend.organisations.models import (
     Membership,
@@ -136,9 +137,27 @@ class MeSerializer(serializers.Serializer):
         help_text="The first two years of secondary school are completed (lets a 15-year-old "
         "volunteer).",
     )
+    benefit = serializers.ChoiceField(
+        choices=Benefit.choices,
+        allow_blank=True,
+        required=False,
+        help_text="A benefit you receive, if you want Inzet to help with what to declare: "
+        "only this and the C45B date are kept.",
+    )
+    c45b_handed_in_on = DateField(
+        allow_null=True,
+        required=False,
+        help_text="Unemployment benefit: the day you handed in the C45B declaration (the RVA "
+        "may object within 12 working days).",
+    )
+    benefit_advice = serializers.SerializerMethodField()
     consent_at = serializers.DateTimeField(read_only=True, allow_null=True)
     telegram_linked = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()
+
+    def get_benefit_advice(self, profile: VolunteerProfile) -> str:
+        """What to do about the benefit (in your language; empty without one)."""
+        return benefit_advice(profile.benefit)
 
     def get_telegram_linked(self, profile: VolunteerProfile) -> bool:
         return profile.telegram_chat_id is not None

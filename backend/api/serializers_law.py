@@ -260,3 +260,12 @@ class EntryCorrectSerializer(serializers.Serializer):
         max_digits=8, decimal_places=1, min_value=Decimal("0"), required=False, allow_null=True
     )
     reason = serializers.CharField(max_length=300)
+
+
+class ObjectionSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    display_name = serializers.CharField()
+    handed_in_on = serializers.DateField(help_text="The day the C45B was handed in.")
+    objection_until = serializers.DateField(
+        help_text="The last of the 12 working days in which the RVA may object."
+    )

@@ -120,6 +120,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="allowance-correct",
     ),
     path("allowance-caps/", law.CapListView.as_view(), name="allowance-caps"),
+    path(
+        "organisations/<id:organisation_id>/c45b/",
+        law.ObjectionListView.as_view(),
+        name="c45b-objections",
+    ),
     path("me/allowance/", law.MyAllowanceView.as_view(), name="my-allowance"),
     path(
         "me/allowance/declarations/",

@@ -380,6 +380,7 @@ SPECTACULAR_SETTINGS = {
         "AllowanceKindEnum": "backend.organisations.models.AllowanceKind",
         "AckChannelEnum": "backend.organisations.models.AckChannel",
         "PolicyKindEnum": "backend.allowances.models.PolicyKind",
+        "BenefitEnum": "backend.accounts.models.Benefit",
         "FlatRatePerEnum": "backend.allowances.models.FlatRatePer",
         "RegimeEnum": "backend.allowances.models.Regime",
         "HigherCapCategoryEnum": "backend.allowances.models.HigherCapCategory",

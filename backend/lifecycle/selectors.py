@@ -57,6 +57,8 @@ def personal_data_export(*, user: User, now: dt.datetime) -> PersonalData:
             "postcode": profile.postcode,
             "birth_date": _iso(profile.birth_date),
             "school_attestation": profile.school_attestation,
+            "benefit": profile.benefit,
+            "c45b_handed_in_on": _iso(profile.c45b_handed_in_on),
             "consent_at": _iso(profile.consent_at),
             "telegram_chat_id": profile.telegram_chat_id,
             "calendar_feed_enabled": profile.calendar_token is not None,

@@ -145,10 +145,16 @@ def user_erase(*, user: User) -> None:
         display_name=ERASED_DISPLAY_NAME,
         phone="",
         postcode="",
+        birth_date=None,
+        school_attestation=False,
+        benefit="",
+        c45b_handed_in_on=None,
         consent_at=None,
         telegram_chat_id=None,
         calendar_token=None,
     )
+    # The organisations keep their proof (acknowledged notes) and their books (allowances),
+    # now of a nameless account.
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import BooleanField, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
-from backend.accounts.models import User
+from backend.accounts.benefits import objection_ends_on
+from backend.accounts.models import Benefit, User
 from backend.core.errors import NotFound, PermissionDenied
 from backend.organisations.models import (
     MANAGER_ROLES,
@@ -169,3 +171,39 @@ def invite_of(*, organisation: Organisation, invite_id: int, now: dt.datetime) -
         .annotate(usable=usable)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ObjectionRunning:
+    """A member on unemployment benefit whose C45B declaration the RVA may still object to."""
+
+    user_id: int
+    display_name: str
+    handed_in_on: dt.date
+    objection_until: dt.date
+
+
+def c45b_objections_running(
+    *, organisation: Organisation, today: dt.date
+) -> list[ObjectionRunning]:
+    """Members on unemployment benefit within the 12 working days after their C45B, the
+    period that ends soonest first. One query."""
+    rows = []
+    for membership in Membership.objects.filter(
+        organisation=organisation,
+        user__profile__benefit=Benefit.UNEMPLOYMENT,
+        user__profile__c45b_handed_in_on__isnull=False,
+    ).select_related("user__profile"):
+        handed_in = membership.user.profile.c45b_handed_in_on
+        assert handed_in is not None
+        until = objection_ends_on(handed_in)
+        if today <= until:
+            rows.append(
+                ObjectionRunning(
+                    user_id=membership.user_id,
+                    display_name=membership.user.profile.display_name,
+                    handed_in_on=handed_in,
+                    objection_until=until,
+                )
+            )
+    return sorted(rows, key=lambda r: (r.objection_until, r.display_name.casefold()))

@@ -20,7 +20,6 @@ from tests.factories import MembershipFactory, ensure_allowance_caps
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def caps() -> None:
     ensure_allowance_caps()
@@ -202,3 +201,16 @@ def test_transport_paid_by_the_kilometre_at_the_policys_rate(
     assert Decimal(trip.json()["amount"]) == (Decimal("25") * Decimal("0.4269")).quantize(
         Decimal("0.01")
     )
+
+
+def test_an_entry_is_answered_in_json_even_to_a_client_that_accepts_csv(
+    organisation: Organisation, coordinator: User, volunteer: User
+) -> None:
+    made = client_for(coordinator).post(
+        base(organisation) + "allowances/",
+        {"volunteer": volunteer.pk, "day": "2025-05-05", "regime": "flat_rate", "amount": "5.00"},
+        format="json",
+        HTTP_ACCEPT="text/csv",
+    )
+    assert made.status_code == 201
+    assert made["Content-Type"].startswith("application/json") and made.json()["amount"] == "5.00"

@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from backend.accounts.models import User
 from backend.accounts.services import calendar_token_get
+from backend.allowances.models import AllowanceEntry
 from backend.notifications.models import Device, Notification
 from backend.organisations.models import InviteCode, Organisation, VolunteerQualification
 from backend.shifts.models import Claim, ClaimStatus
@@ -218,6 +219,13 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
         text="Hallo",
         sent_at=timezone.now(),
     )
+    entry = AllowanceEntry.objects.create(
+        volunteer=volunteer,
+        organisation=organisation,
+        day=timezone.localdate(),
+        regime="real_costs",
+        amount="12.50",
+    )
     return World(
         path_values={
             "organisation_id": str(organisation.pk),
@@ -230,6 +238,7 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
             "invite_id": str(invite.pk),
             "device_id": str(device.pk),
             "notification_id": str(inboxed.pk),
+            "entry_id": str(entry.pk),
             "token": calendar_token_get(user=coordinator),
         },
         body_values={

@@ -34,6 +34,7 @@ from backend.api.serializers_law import (
     InfoNoteSerializer,
     InfoNoteWriteSerializer,
     MyAllowanceSerializer,
+    ObjectionSerializer,
 )
 from backend.api.users import request_user
 from backend.api.views.figures import YearSerializer
@@ -42,6 +43,7 @@ from backend.api.views.organisations import organisation_for
 from backend.core import errors
 from backend.organisations import info_note
 from backend.organisations.models import AckChannel
+from backend.organisations.selectors import c45b_objections_running
 
 
 class InfoNoteView(APIView):
@@ -287,6 +289,7 @@ class OrganisationAllowanceListView(OtherFormatView):
     def post(self, request: Request, organisation_id: int) -> Response:
         """Enter an amount for a volunteer (coordinators): real costs against a receipt,
         transport by kilometre, or a flat-rate amount. Refused above the legal caps."""
+        self._answer_in_json()  # only the list comes as CSV
         organisation = organisation_for(request, organisation_id, manage=True)
         data = EntryWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -315,3 +318,16 @@ class EntryCorrectView(APIView):
             actor=request_user(request), entry_id=entry_id, **data.validated_data
         )
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ObjectionListView(APIView):
+    @extend_schema(responses=ObjectionSerializer(many=True))
+    def get(self, request: Request, organisation_id: int) -> Response:
+        """Members on unemployment benefit whose C45B declaration the RVA may still object to
+        (within 12 working days of handing it in), the soonest end first (coordinators)."""
+        organisation = organisation_for(request, organisation_id, manage=True)
+        rows = c45b_objections_running(
+            organisation=organisation,
+            today=timezone.now().astimezone(ZoneInfo(organisation.time_zone)).date(),
+        )
+        return Response(ObjectionSerializer(rows, many=True).data)

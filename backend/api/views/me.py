@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from backend.accounts.benefits import benefit_set
+from backend.accounts.models import Benefit
 from backend.accounts.services import profile_ensure, profile_update
 from backend.api.serializers import ClaimSerializer, MeSerializer
 from backend.api.users import request_user
@@ -32,7 +34,18 @@ class MeView(APIView):
             profile_ensure(user=request_user(request)), data=request.data, partial=True
         )
         data.is_valid(raise_exception=True)
-        profile = profile_update(user=request_user(request), **data.validated_data)
+        values = dict(data.validated_data)
+        user = request_user(request)
+        if "benefit" in values or "c45b_handed_in_on" in values:
+            current = profile_ensure(user=user)
+            benefit = values.pop("benefit", current.benefit)
+            kept = current.c45b_handed_in_on if benefit == Benefit.UNEMPLOYMENT else None
+            benefit_set(
+                user=user,
+                benefit=benefit,
+                c45b_handed_in_on=values.pop("c45b_handed_in_on", kept),
+            )
+        profile = profile_update(user=user, **values)
         return Response(MeSerializer(profile).data)
 
 
