@@ -246,6 +246,11 @@ class OrganisationUpdateSerializer(serializers.Serializer):
 
 class JoinSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=32)
+    birth_date = DateField(
+        required=False,
+        help_text="Your date of birth, saved on your profile: an organisation with "
+        "`requires_birth_date` asks for it before your first claim (ask it at sign-up).",
+    )
 
 
 class MembershipSerializer(serializers.ModelSerializer):

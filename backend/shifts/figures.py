@@ -4,8 +4,9 @@ Every figure for a year is computed from history, so a past year gives the same 
 later changes: volunteers on 31 December from membership dates (current memberships and
 ``PastMembership``) and the role each member had then (``MembershipRoleChange``), hours from
 the minutes recorded on completed claims (kept through erasure), shifts from the shifts that
-started in the year. Years follow the organisation's time zone. Four aggregate queries
-whatever the number of volunteers, shifts or years; the hours per month of a year, one more.
+started in the year, allowances from the ledger's entries (corrections applied) by their
+day. Years follow the organisation's time zone. Five aggregate queries whatever the number of
+volunteers, shifts or years; the hours per month of a year, one more.
 """
 
 from __future__ import annotations
@@ -13,14 +14,26 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Literal, TypedDict, cast
+from typing import Any, Literal, TypedDict, cast
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from backend.allowances.models import Regime
+from backend.allowances.services import effective_entries
 from backend.organisations.models import (
     Membership,
     MembershipRoleChange,
@@ -61,10 +74,31 @@ class ModeSplit(TypedDict):
     hours: float
 
 
+class Subsidy(TypedDict):
+    # The subsidy year this year's count of active volunteers feeds (Flemish rules: N + 2),
+    # and the day before which the content and financial report on the year is due.
+    year: int
+    report_due: str
+
+
+class Allowances(TypedDict):
+    volunteers: int
+    flat_rate: float
+    real_costs: float
+    transport: float
+    transport_km: float
+
+
 class YearFigures(TypedDict):
     year: int
+    subsidy: Subsidy
     volunteers: Volunteers
     hours: float
+    # Hours of completed shifts (checked out, or attendance confirmed by a coordinator) and of
+    # confirmed claims not recorded yet (planned: the shift's length).
+    hours_verified: float
+    hours_planned: float
+    allowances: Allowances
     completed_claims: int
     no_shows: int
     late_cancellations: int
@@ -190,6 +224,12 @@ def organisation_figures(*, organisation: Organisation, year: int) -> Figures:
             minutes_online=Sum(
                 "minutes_volunteered", filter=completed & Q(shift__mode=ShiftMode.ONLINE)
             ),
+            planned=Sum(
+                ExpressionWrapper(
+                    F("shift__ends_at") - F("shift__starts_at"), output_field=DurationField()
+                ),
+                filter=Q(status=ClaimStatus.CONFIRMED),
+            ),
         )
         .order_by()
     }
@@ -212,6 +252,23 @@ def organisation_figures(*, organisation: Organisation, year: int) -> Figures:
         .order_by()
     }
 
+    allowance_rows: dict[int, dict[str, Any]] = {}
+    for row in (
+        effective_entries()
+        .filter(organisation=organisation, day__year__gte=years[0], day__year__lte=year)
+        .annotate(year=ExtractYear("day"))
+        .values("year")
+        .annotate(
+            volunteers=Count("volunteer_id", distinct=True),
+            flat_rate=Sum("amount", filter=Q(regime=Regime.FLAT_RATE)),
+            real_costs=Sum("amount", filter=Q(regime=Regime.REAL_COSTS)),
+            transport=Sum("amount", filter=Q(regime=Regime.TRANSPORT)),
+            transport_km=Sum("km", filter=Q(regime=Regime.TRANSPORT)),
+        )
+        .order_by()
+    ):
+        allowance_rows[row["year"]] = dict(row)
+
     # The rows are the stubs' TypedDicts of the .values() queries; a missing year is {}.
     per_year = [
         _year_figures(
@@ -220,6 +277,7 @@ def organisation_figures(*, organisation: Organisation, year: int) -> Figures:
             past,
             cast(dict[str, int | None], claim_rows.get(y, {})),
             cast(dict[str, int | None], shift_rows.get(y, {})),
+            allowance_rows.get(y, {}),
         )
         for y in years
     ]
@@ -241,8 +299,10 @@ def _year_figures(
     past: dict[str, int],
     claims: dict[str, int | None],
     shifts: dict[str, int | None],
+    allowances: dict[str, Any],
 ) -> YearFigures:
     minutes = claims.get("minutes") or 0
+    planned = cast(dt.timedelta | None, claims.get("planned")) or dt.timedelta(0)
     minutes_online = claims.get("minutes_online") or 0
     completed = claims.get("completed") or 0
     no_shows = claims.get("no_shows") or 0
@@ -253,6 +313,7 @@ def _year_figures(
     taken = shifts.get("taken") or 0
     return {
         "year": year,
+        "subsidy": {"year": year + 2, "report_due": f"{year + 1}-04-30"},
         "volunteers": {
             "active_by_membership": current[f"active_{year}"] + past[f"active_{year}"],
             "active_by_shifts": claims.get("volunteers") or 0,
@@ -260,6 +321,15 @@ def _year_figures(
             "stopped": past[f"stopped_{year}"],
         },
         "hours": round(minutes / 60, 2),
+        "hours_verified": round(minutes / 60, 2),
+        "hours_planned": round(planned.total_seconds() / 3600, 2),
+        "allowances": {
+            "volunteers": allowances.get("volunteers") or 0,
+            "flat_rate": float(allowances.get("flat_rate") or 0),
+            "real_costs": float(allowances.get("real_costs") or 0),
+            "transport": float(allowances.get("transport") or 0),
+            "transport_km": float(allowances.get("transport_km") or 0),
+        },
         "completed_claims": completed,
         "no_shows": no_shows,
         "late_cancellations": late,
@@ -359,7 +429,16 @@ FIGURE_LABELS: dict[str, Promise] = {
     "volunteers.active_by_shifts": _("Volunteers with at least one completed shift"),
     "volunteers.new": _("New volunteers"),
     "volunteers.stopped": _("Volunteers who stopped"),
+    "subsidy.year": _("Subsidy year these figures count for"),
+    "subsidy.report_due": _("Content and financial report due before"),
     "hours": _("Hours volunteered"),
+    "hours_verified": _("Hours verified (checked out or confirmed)"),
+    "hours_planned": _("Hours planned, not recorded yet"),
+    "allowances.volunteers": _("Volunteers with an allowance"),
+    "allowances.flat_rate": _("Flat-rate allowances (euro)"),
+    "allowances.real_costs": _("Real costs paid (euro)"),
+    "allowances.transport": _("Transport costs paid (euro)"),
+    "allowances.transport_km": _("Transport kilometres"),
     "completed_claims": _("Completed shifts (per volunteer)"),
     "no_shows": _("No-shows"),
     "late_cancellations": _("Late cancellations"),

@@ -211,3 +211,23 @@ def test_the_date_of_birth_and_a_shifts_minimum_age(
     export = app.get("/api/v1/me/export/").json()
     assert export["profile"]["birth_date"] == seventeen.isoformat()
     assert export["info_note_acknowledgements"] == []
+
+
+def test_joining_gives_the_date_of_birth_an_organisation_asks_for(
+    organisation: Organisation, admin: User
+) -> None:
+    from backend.organisations.services import invite_create, organisation_update
+
+    organisation_update(actor=admin, organisation_id=organisation.pk, requires_birth_date=True)
+    code = invite_create(actor=admin, organisation=organisation, role=Role.VOLUNTEER).code
+    newcomer = UserFactory()
+    app = client_for(newcomer)
+    wrong = app.post(
+        "/api/v1/organisations/join/", {"code": code, "birth_date": "2999-01-01"}, format="json"
+    )
+    assert wrong.status_code == 400 and "birth_date" in wrong.json()["fields"]
+    joined = app.post(
+        "/api/v1/organisations/join/", {"code": code, "birth_date": "2001-03-31"}, format="json"
+    )
+    assert joined.status_code == 200 and joined.json()["requires_birth_date"] is True
+    assert app.get("/api/v1/me/").json()["birth_date"] == "2001-03-31"

@@ -100,7 +100,7 @@ def test_the_page_shows_the_numbers_the_api_gives_for_five_years(history: dict) 
     from_api = {y["year"]: y for y in [api.json()["figures"], *api.json()["previous_years"]]}
     assert sorted({year for _figure, year in parser.cells}) == [2020, 2021, 2022, 2023, 2024]
     figures = {figure for figure, _year in parser.cells}
-    assert len(figures) == 10
+    assert len(figures) == 18
     for (figure, year), text in parser.cells.items():
         value: object = from_api[year]
         for key in figure.split("."):
@@ -114,6 +114,8 @@ def test_the_page_shows_the_numbers_the_api_gives_for_five_years(history: dict) 
     assert parser.cells[("hours", 2024)] == "4,5"
     assert parser.cells[("shifts.fill_rate", 2024)] == "66,7%"
     assert parser.cells[("volunteers.active_by_membership", 2023)] == "2"
+    assert parser.cells[("subsidy.year", 2024)] == "2026"
+    assert b"due before 30 April 2025" in page.content or b"30 april 2025" in page.content
 
 
 def test_the_hours_per_month_add_up_to_the_years_hours_and_are_drawn(history: dict) -> None:
@@ -233,9 +235,9 @@ def test_the_page_takes_the_same_number_of_queries_for_2_or_20_shifts(
             claim(shift, volunteer, ClaimStatus.COMPLETED, 90)
     client = client_for(coordinator)
 
-    # Session, user, organisation, the access check (manage, administer), the figures' four
-    # aggregates and the hours per month.
-    with django_assert_num_queries(10):
+    # Session, user, organisation, the access check (manage, administer), the figures' five
+    # aggregates (allowances the fifth) and the hours per month.
+    with django_assert_num_queries(11):
         response = client.get(figures_url(organisation, year=2024))
 
     parser = FigureCells()

@@ -236,7 +236,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_volunteers(history: di
         figures = organisation_figures(organisation=organisation, year=2024)
 
     assert figures["figures"]["volunteers"]["active_by_shifts"] == 62
-    assert len(many) == len(few) == 4
+    assert len(many) == len(few) == 5  # four aggregates and the allowances
 
 
 # --- API -------------------------------------------------------------------------------------
@@ -275,3 +275,36 @@ def test_figures_are_for_coordinators_of_the_organisation_only(history: dict) ->
     bad = client_for(history["coordinator"]).get(url, {"year": "twenty", "format": "csv"})
     assert bad.status_code == 400
     assert bad.json()["code"] == "invalid"
+
+
+def test_subsidy_figures_split_verified_and_planned_hours_and_sum_the_allowances(
+    history: dict,
+) -> None:
+    from decimal import Decimal
+
+    from backend.allowances.models import AllowanceEntry
+
+    organisation = history["organisation"]
+    volunteer = member(organisation, local(2024, 1, 1))
+    planned = past_shift(organisation, local(2024, 11, 5, 10), capacity=3, taken=1)
+    claim(planned, volunteer, ClaimStatus.CONFIRMED, None)
+    for amount, regime, km in (("15.00", "flat_rate", None), ("4.27", "transport", "10")):
+        AllowanceEntry.objects.create(
+            volunteer=volunteer,
+            organisation=organisation,
+            day=dt.date(2024, 11, 5),
+            regime=regime,
+            amount=Decimal(amount),
+            km=Decimal(km) if km else None,
+        )
+    year = organisation_figures(organisation=organisation, year=2024)["figures"]
+    assert year["subsidy"] == {"year": 2026, "report_due": "2025-04-30"}
+    assert year["hours_verified"] == year["hours"]
+    assert year["hours_planned"] == 2.0  # the confirmed claim's shift, not recorded yet
+    assert year["allowances"] == {
+        "volunteers": 1,
+        "flat_rate": 15.0,
+        "real_costs": 0.0,
+        "transport": 4.27,
+        "transport_km": 10.0,
+    }

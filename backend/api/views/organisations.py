@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.models import User
+from backend.accounts.services import profile_update
 from backend.api.error_codes import raises
 from backend.api.serializers import (
     HolderSerializer,
@@ -113,9 +114,10 @@ class JoinView(APIView):
     def post(self, request: Request) -> Response:
         data = JoinSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.organisation_join(
-            user=request_user(request), code=data.validated_data["code"]
-        )
+        user = request_user(request)
+        if "birth_date" in data.validated_data:
+            profile_update(user=user, birth_date=data.validated_data["birth_date"])
+        membership = services.organisation_join(user=user, code=data.validated_data["code"])
         body = OrganisationSerializer(
             membership.organisation,
             context={"roles": {membership.organisation_id: membership.role}},

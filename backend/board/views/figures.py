@@ -39,6 +39,14 @@ TABLE_ROWS: tuple[tuple[Promise, tuple[str, ...], str], ...] = (
     (gettext_lazy("New volunteers"), ("volunteers", "new"), "int"),
     (gettext_lazy("Volunteers who stopped"), ("volunteers", "stopped"), "int"),
     (gettext_lazy("Hours volunteered"), ("hours",), "hours"),
+    (gettext_lazy("Hours verified (checked out or confirmed)"), ("hours_verified",), "hours"),
+    (gettext_lazy("Hours planned, not recorded yet"), ("hours_planned",), "hours"),
+    (gettext_lazy("Hours on site"), ("modes", "on_site", "hours"), "hours"),
+    (gettext_lazy("Hours online"), ("modes", "online", "hours"), "hours"),
+    (gettext_lazy("Subsidy year these figures count for"), ("subsidy", "year"), "year"),
+    (gettext_lazy("Flat-rate allowances (euro)"), ("allowances", "flat_rate"), "euro"),
+    (gettext_lazy("Real costs paid (euro)"), ("allowances", "real_costs"), "euro"),
+    (gettext_lazy("Transport costs paid (euro)"), ("allowances", "transport"), "euro"),
     (gettext_lazy("Shifts published"), ("shifts", "published"), "int"),
     (gettext_lazy("Shifts with every seat taken"), ("shifts", "filled"), "int"),
     (gettext_lazy("Fill rate"), ("shifts", "fill_rate"), "rate"),
@@ -81,6 +89,10 @@ def _format(value: float | None, kind: str) -> str | None:
         return _("%(number)s%%") % {"number": _number(value * 100, 1)}
     if kind == "hours":
         return _hours(value)
+    if kind == "year":
+        return str(int(value))
+    if kind == "euro":
+        return _number(value, 2)
     return _number(value)
 
 
