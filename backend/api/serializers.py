@@ -189,6 +189,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "publish_requires_insurance",
             "requires_birth_date",
             "info_note_version",
+            "public_page_enabled",
+            "public_description",
             "created_at",
             "my_role",
         )
@@ -199,6 +201,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "publish_requires_insurance",
             "requires_birth_date",
             "info_note_version",
+            "public_page_enabled",
+            "public_description",
             "created_at",
             "my_role",
         )
@@ -241,6 +245,14 @@ class OrganisationUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Volunteers give their date of birth before claiming this organisation's "
         "shifts (the age rules: 16, or 15 with the school attestation).",
+    )
+    public_page_enabled = serializers.BooleanField(
+        required=False,
+        help_text="The public page /o/<slug>/ (no log-in): the description, the upcoming "
+        "public shifts and a Join via Telegram button.",
+    )
+    public_description = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="Shown on the public page."
     )
 
 

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularSwaggerView
 
 from backend.api.errors import api_not_found
 from backend.api.views.schema import RedocView, SchemaView
-from backend.board.views import home, signup
+from backend.board.views import home, public, signup
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("backend.board.account_urls")),
     *home.urlpatterns,
     *signup.urlpatterns,
+    *public.urlpatterns,
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="api-redoc"),

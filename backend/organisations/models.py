@@ -38,6 +38,13 @@ class Organisation(models.Model):
     # The version of the information note a volunteer must have acknowledged (the latest
     # material one) before claiming; None while the organisation has no note.
     info_note_version = models.PositiveIntegerField(null=True, blank=True)
+    # The public page /o/<slug>/ (backend/board/views/public.py): on or off, the text it
+    # shows, and the invite its "Join via Telegram" button and QR code carry.
+    public_page_enabled = models.BooleanField(default=False)
+    public_description = models.TextField(blank=True)
+    public_invite = models.ForeignKey(
+        "InviteCode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from backend.organisations.models import (
     Role,
     VolunteerQualification,
 )
+from backend.organisations.public_page import public_page_changed
 from backend.organisations.selectors import (
     may_administer,
     require_admin,
@@ -155,6 +156,7 @@ def _change_role(membership: Membership, role: str) -> None:
 
 NO_SHOW_LIMIT_RANGE = (1, 20)
 ORGANISATION_NAME_MAX_LENGTH = Organisation._meta.get_field("name").max_length or 200
+PUBLIC_DESCRIPTION_MAX_LENGTH = 2000
 
 
 @transaction.atomic
@@ -168,6 +170,8 @@ def organisation_update(
     care_decree: bool | None = None,
     publish_requires_insurance: bool | None = None,
     requires_birth_date: bool | None = None,
+    public_page_enabled: bool | None = None,
+    public_description: str | None = None,
 ) -> Organisation:
     """Change an organisation's settings: admins of the organisation (and staff) only.
 
@@ -206,7 +210,21 @@ def organisation_update(
             errors["no_show_limit"] = [_("Give a number from 1 to 20.")]
         else:
             changed["no_show_limit"] = no_show_limit
+    if public_description is not None:
+        description = public_description.strip()
+        if len(description) > PUBLIC_DESCRIPTION_MAX_LENGTH:
+            errors["public_description"] = [
+                ngettext(
+                    "Use at most %(count)s character.",
+                    "Use at most %(count)s characters.",
+                    PUBLIC_DESCRIPTION_MAX_LENGTH,
+                )
+                % {"count": PUBLIC_DESCRIPTION_MAX_LENGTH}
+            ]
+        else:
+            changed["public_description"] = description
     for field, flag in (
+        ("public_page_enabled", public_page_enabled),
         ("care_decree", care_decree),
         ("publish_requires_insurance", publish_requires_insurance),
         ("requires_birth_date", requires_birth_date),
@@ -215,11 +233,25 @@ def organisation_update(
             changed[field] = bool(flag)
     if errors:
         raise ValidationFailed(fields=errors)
+    if changed.get("public_page_enabled") and not _public_invite_usable(organisation):
+        # The page's "Join via Telegram" needs a lasting volunteer invite of its own.
+        changed["public_invite"] = invite_create(
+            actor=actor, organisation=organisation, role=Role.VOLUNTEER, valid_for=None
+        )
     if changed:
         for field, value in changed.items():
             setattr(organisation, field, value)
         organisation.save(update_fields=list(changed))
+        public_page_changed(organisation.pk)
     return organisation
+
+
+def _public_invite_usable(organisation: Organisation) -> bool:
+    invite_id = organisation.public_invite_id
+    return (
+        invite_id is not None
+        and InviteCode.objects.filter(usable_invites_q(timezone.now()), pk=invite_id).exists()
+    )
 
 
 @transaction.atomic

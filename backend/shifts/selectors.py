@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TypedDict
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from backend.shifts.models import (
     Shift,
     ShiftMode,
     ShiftStatus,
+    ShiftVisibility,
 )
 
 
@@ -163,3 +165,68 @@ def last_shift_starts(*, organisation_id: int, now: dt.datetime) -> dict[int, dt
         .values_list("volunteer_id", "last")
     )
     return dict(rows)
+
+
+# --- the public page ---------------------------------------------------------------------------
+
+# The public page lists at most this many upcoming shifts (and says how many more there are).
+PUBLIC_PAGE_LIMIT = 60
+_POSTCODE = re.compile(r"^\s*(?:[A-Z]{1,2}-)?\d{4,5}\s+")
+
+
+def town_of(address: str) -> str:
+    """The town of an address written the Belgian way ("Kerkstraat 1, 9000 Gent" -> "Gent"):
+    its last part without the postcode. What a public reader may know of an on-site shift;
+    the street is for confirmed volunteers only (``where_to_go``)."""
+    parts = [part.strip() for part in address.split(",") if part.strip()]
+    if len(parts) < 2:
+        return ""
+    return _POSTCODE.sub("", parts[-1]).strip()
+
+
+@dataclass(frozen=True)
+class PublicShift:
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    online: bool
+    town: str
+    seats_left: int
+    waitlist_open: bool
+
+
+def public_shifts(*, organisation_id: int, now: dt.datetime) -> tuple[list[PublicShift], int]:
+    """The organisation's upcoming public shifts for its public page, soonest first, and how
+    many more there are beyond ``PUBLIC_PAGE_LIMIT``: never an address, a link or a name.
+    Two queries."""
+    upcoming = Shift.objects.filter(
+        organisation_id=organisation_id,
+        status=ShiftStatus.PUBLISHED,
+        visibility=ShiftVisibility.PUBLIC,
+        starts_at__gt=now,
+    )
+    rows = list(
+        upcoming.order_by("starts_at", "pk").only(
+            "title",
+            "starts_at",
+            "ends_at",
+            "mode",
+            "address",
+            "capacity",
+            "confirmed_count",
+            "waitlist_enabled",
+        )[:PUBLIC_PAGE_LIMIT]
+    )
+    more = upcoming.count() - len(rows) if len(rows) == PUBLIC_PAGE_LIMIT else 0
+    return [
+        PublicShift(
+            title=shift.title,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            online=shift.mode == ShiftMode.ONLINE,
+            town="" if shift.mode == ShiftMode.ONLINE else town_of(shift.address),
+            seats_left=shift.seats_left,
+            waitlist_open=shift.waitlist_enabled and shift.seats_left == 0,
+        )
+        for shift in rows
+    ], more

@@ -6,10 +6,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from backend.shifts.models import (
-    Claim,
-    Shift,
-)
+from backend.organisations.public_page import public_page_changed
+from backend.shifts.models import Claim, Shift, ShiftVisibility
 from realtime.events import ClaimInfo, DomainEvent, EventType, ShiftCounts, publish_on_commit
 
 
@@ -50,3 +48,5 @@ def publish_event(
     if time_changed is not None:
         event["time_changed"] = time_changed
     publish_on_commit(event, user_ids=tuple(user_ids))
+    if shift.visibility == ShiftVisibility.PUBLIC:
+        public_page_changed(shift.organisation_id)
