@@ -99,8 +99,8 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     organisation_id = _organisation_id(slug)
     if organisation_id is None:
         with translation.override(language):
-            body = render_to_string("board/public/missing.html", {"language": language})
-        return HttpResponse(body, status=404)
+            missing = render_to_string("board/public/missing.html", {"language": language})
+        return HttpResponse(missing, status=404)
     key = page_key(organisation_id, language)
     cached = None
     if key is not None:
