@@ -164,3 +164,22 @@ def test_admins_switch_it_on_through_the_api(organisation: Organisation, admin: 
     coordinator = MembershipFactory(organisation=organisation, role=Role.COORDINATOR).user
     refused = client_for(coordinator).patch(url, {"public_page_enabled": False}, format="json")
     assert refused.status_code == 403
+
+
+def test_admins_switch_it_on_in_the_cockpits_settings(
+    organisation: Organisation, admin: User
+) -> None:
+    browser = Client()
+    browser.force_login(admin)
+    url = f"/board/{organisation.slug}/settings/"
+    form = {
+        "name": organisation.name,
+        "time_zone": organisation.time_zone,
+        "no_show_limit": 2,
+        "public_page_enabled": "on",
+        "public_description": "Wandel mee!",
+    }
+    assert browser.post(url, form).status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.public_page_enabled and organisation.public_description == "Wandel mee!"
+    assert f"/o/{organisation.slug}/".encode() in browser.get(url).content

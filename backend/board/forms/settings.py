@@ -85,3 +85,18 @@ class OrganisationSettingsForm(forms.Form):
             "their own."
         ),
     )
+    # The public page /o/<slug>/ (backend/board/views/public.py).
+    public_page_enabled = forms.BooleanField(
+        label=_("Show a public page that recruits volunteers"),
+        required=False,
+        help_text=_(
+            "Anyone can open it without logging in: the description below, the upcoming "
+            "public shifts (never an address or a name) and a Join via Telegram button."
+        ),
+    )
+    public_description = forms.CharField(
+        label=_("Description on the public page"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        help_text=_("What the organisation does and what volunteers can help with."),
+    )

@@ -22,6 +22,7 @@ from backend.organisations.services import organisation_update
 
 # The switches of Belgian volunteer law, as organisation_update names them.
 LAW_SWITCHES = ("care_decree", "publish_requires_insurance", "requires_birth_date")
+PUBLIC_PAGE_FIELDS = ("public_page_enabled", "public_description")
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,7 +32,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
         "name": organisation.name,
         "time_zone": organisation.time_zone,
         "no_show_limit": organisation.no_show_limit,
-        **{name: getattr(organisation, name) for name in LAW_SWITCHES},
+        **{name: getattr(organisation, name) for name in LAW_SWITCHES + PUBLIC_PAGE_FIELDS},
     }
     form = OrganisationSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -43,7 +44,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
                 no_show_limit=form.cleaned_data["no_show_limit"],
-                **{name: form.cleaned_data[name] for name in LAW_SWITCHES},
+                **{name: form.cleaned_data[name] for name in LAW_SWITCHES + PUBLIC_PAGE_FIELDS},
             )
         except DomainError as error:
             show_domain_error(form, error)
@@ -54,7 +55,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
         request,
         organisation,
         "board/settings/settings.html",
-        {"form": form},
+        {"form": form, "public_url": reverse("public_page", args=[organisation.slug])},
         section="settings",
         status=400 if request.method == "POST" else 200,
     )
