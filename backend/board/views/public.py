@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backend.board.views.invites import qr_svg
+from backend.core.dates import day_text
 from backend.core.rate_limits import SHARED_CACHE_ERRORS
 from backend.organisations.models import InviteCode, Organisation
 from backend.organisations.public_page import TTL_SECONDS, page_key
@@ -73,9 +75,13 @@ def _render(organisation_id: int, language: str) -> tuple[int, str]:
         usable = invite is not None and not invite.revoked and invite.expires_at is None
         link = deep_link(invite.code) if usable and invite is not None else None
         shifts, more = public_shifts(organisation_id=organisation.pk, now=timezone.now())
+        zone = ZoneInfo(organisation.time_zone)
         context = {
             "organisation": organisation,
-            "shifts": shifts,
+            "shifts": [
+                {"shift": shift, "day": day_text(shift.starts_at.astimezone(zone).date())}
+                for shift in shifts
+            ],
             "more": more,
             "language": language,
             "languages": [
