@@ -4,6 +4,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from backend.board.views import (
+    allowances,
     figures,
     follow_ups,
     info_note,
@@ -27,5 +28,6 @@ urlpatterns = [
     *follow_ups.urlpatterns,
     *figures.urlpatterns,
     *info_note.urlpatterns,
+    *allowances.urlpatterns,
     *settings.urlpatterns,
 ]

@@ -84,7 +84,7 @@ def render_cockpit(
 ) -> HttpResponse:
     """Renders a cockpit page: ``template`` extends ``board/cockpit.html``, which shows the
     organisation's navigation with ``section`` (board, people, invites, follow_ups, figures,
-    info_note, settings, planning) marked as the current page."""
+    info_note, allowances, settings, planning) marked as the current page."""
     from django.shortcuts import render
 
     return render(
