@@ -17,7 +17,18 @@ from telegram.ext import (
 from backend.telegram.callbacks import LANGUAGES
 from backend.telegram.ratelimit import PoliteRateLimiter
 from bots import messages
-from bots.handlers import claiming, help, link, my, reminders, settings, shifts, signup
+from bots.handlers import (
+    allowance,
+    benefit,
+    claiming,
+    help,
+    link,
+    my,
+    reminders,
+    settings,
+    shifts,
+    signup,
+)
 from bots.keyboards import matches
 from bots.processor import ChatSequentialProcessor
 
@@ -30,6 +41,7 @@ COMMANDS = {
     "online": shifts.list_online,
     "my": my.my_claims,
     "settings": settings.show_settings,
+    "allowance": allowance.allowance,
     "help": help.help_command,
 }
 
@@ -49,6 +61,8 @@ BUTTONS = {
     "mode": settings.on_mode,
     "when": settings.on_reminder_times,
     "del": settings.on_delete,
+    "ben": benefit.on_benefit,
+    "c45b": benefit.on_c45b,
     "coming": reminders.on_coming,
     "score": reminders.on_score,
 }

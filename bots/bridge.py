@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -25,8 +26,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from backend.accounts.models import Language, ModePreference, User, VolunteerProfile
+from backend.accounts.benefits import benefit_advice, benefit_set, objection_ends_on
+from backend.accounts.models import Benefit, Language, ModePreference, User, VolunteerProfile
 from backend.accounts.services import profile_update
+from backend.allowances.services import entries_of, year_totals
 from backend.core.errors import BirthDateRequired, ClaimNotActive, NotFound, TooYoung
 from backend.lifecycle.services import user_erase, volunteer_create_from_telegram
 from backend.notifications import services as notification_services
@@ -60,6 +63,7 @@ from backend.shifts.services import (
 )
 from backend.telegram import services as telegram_services
 from backend.telegram.models import SignupDraft, TelegramAccount
+from backend.telegram.services import BirthDateQuestion
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +74,8 @@ PAGE_SIZE = 5
 # How far ahead the shift lists look; eligibility is checked per shift, so keep it bounded.
 MAX_CANDIDATES = 60
 HELP_NOW_WINDOW = dt.timedelta(hours=1)
+# How many of the year's allowance entries /allowance lists (the latest).
+LATEST_ENTRIES = 5
 
 
 def _in_thread(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
@@ -91,6 +97,10 @@ class Volunteer:
     language: str
     mode_preference: str
     reminders_enabled: bool
+    # A Benefit value ("" for none), as the volunteer says; with unemployment benefit, the
+    # day the C45B was handed in, once they said it.
+    benefit: str = ""
+    c45b_handed_in_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,68 @@ class SignupDone:
     volunteer: Volunteer
     organisation_name: str | None
     invite_rejected: bool
+    # The organisation joined asks every volunteer's date of birth: the bot asks it now.
+    birth_date_asked: bool = False
+
+
+@dataclass(frozen=True)
+class Joined:
+    organisation: str
+    birth_date_asked: bool
+
+
+@dataclass(frozen=True)
+class OpenQuestions:
+    """What a date the volunteer sends may answer."""
+
+    birth_date: bool
+    c45b_day: bool
+
+
+@dataclass(frozen=True)
+class BenefitSaved:
+    volunteer: Volunteer
+    # What to do with this benefit (benefit_advice), in the volunteer's language.
+    advice: str
+
+
+@dataclass(frozen=True)
+class C45bSaved:
+    language: str
+    handed_in_on: dt.date | None
+    # The last of the 12 working days in which the RVA may object.
+    objection_ends_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class AllowanceLine:
+    day: dt.date
+    organisation: str
+    regime: str  # a Regime value
+    amount: Decimal
+    km: Decimal | None
+
+
+@dataclass(frozen=True)
+class AllowanceYear:
+    """A volunteer's allowances of one calendar year, over every organisation (and what they
+    declared from organisations outside Inzet), with what the legal caps still leave."""
+
+    year: int
+    regime: str | None  # flat_rate or real_costs once the year has either
+    flat_rate: Decimal
+    real_costs: Decimal
+    transport: Decimal
+    transport_km: Decimal
+    # The year's caps; None while no caps row exists for the year.
+    daily_cap: Decimal | None
+    yearly_cap: Decimal | None
+    yearly_room: Decimal | None
+    km_room: Decimal | None
+    # What the activities of the higher cap may still add (only when the year has some).
+    higher_room: Decimal | None
+    warn: bool
+    latest: tuple[AllowanceLine, ...]
 
 
 @dataclass(frozen=True)
@@ -189,6 +261,8 @@ def _volunteer(profile: VolunteerProfile) -> Volunteer:
         language=profile.language,
         mode_preference=profile.mode_preference,
         reminders_enabled=account.reminders_enabled if account else True,
+        benefit=profile.benefit,
+        c45b_handed_in_on=profile.c45b_handed_in_on,
     )
 
 
@@ -402,14 +476,33 @@ def signup_finish(chat_id: int, phone: str) -> SignupDone | None:
         )
         draft.delete()
         profile = VolunteerProfile.objects.get(user=done.user)
-        return SignupDone(_volunteer(profile), done.organisation_name, done.invite_rejected)
+        # A new account belongs to the organisation of its invite only.
+        asked = done.organisation_name is not None and _ask_birth_date_if_required(
+            profile,
+            Membership.objects.filter(
+                user_id=profile.user_id, organisation__requires_birth_date=True
+            ).exists(),
+        )
+        return SignupDone(_volunteer(profile), done.organisation_name, done.invite_rejected, asked)
+
+
+def _ask_birth_date_if_required(profile: VolunteerProfile, required: bool) -> bool:
+    """Open the question for the date of birth (for its own sake, no claim waiting) when
+    the organisation joined asks it and it is not known yet."""
+    if not required or profile.birth_date is not None:
+        return False
+    telegram_services.birth_date_question_ask(user=profile.user, shift_id=None)
+    return True
 
 
 @_in_thread
-def join_organisation(chat_id: int, code: str) -> str:
-    """Join with an invite code; the organisation's name."""
+def join_organisation(chat_id: int, code: str) -> Joined:
+    """Join with an invite code: the organisation's name, and whether the bot now asks the
+    date of birth it requires."""
     profile = _profile(chat_id)
-    return organisation_join(user=profile.user, code=code).organisation.name
+    organisation = organisation_join(user=profile.user, code=code).organisation
+    asked = _ask_birth_date_if_required(profile, organisation.requires_birth_date)
+    return Joined(organisation.name, asked)
 
 
 @_in_thread
@@ -586,14 +679,18 @@ def birth_date_ask(chat_id: int, shift_id: int) -> None:
 
 
 @_in_thread
-def birth_date_awaited(chat_id: int) -> bool:
-    """Whether the bot asked this chat's volunteer for their date of birth and still waits."""
+def open_questions(chat_id: int) -> OpenQuestions:
+    """What the bot waits for from this chat's volunteer: their date of birth (asked for a
+    claim or on joining), the day they handed in the C45B (unemployment benefit)."""
     try:
-        return (
-            telegram_services.birth_date_question_pending(user=_profile(chat_id).user) is not None
-        )
+        profile = _profile(chat_id)
     except NotSignedUp:
-        return False
+        return OpenQuestions(birth_date=False, c45b_day=False)
+    pending = telegram_services.birth_date_question_pending(user=profile.user)
+    return OpenQuestions(
+        birth_date=pending is not None,
+        c45b_day=profile.benefit == Benefit.UNEMPLOYMENT and profile.c45b_handed_in_on is None,
+    )
 
 
 @_in_thread
@@ -603,16 +700,17 @@ def birth_date_give(chat_id: int, birth_date: dt.date) -> int | None:
     profile = _profile(chat_id)
     with _speaking(profile):
         profile_update(user=profile.user, birth_date=birth_date)
-    return telegram_services.birth_date_question_close(user=profile.user)
+    question = telegram_services.birth_date_question_close(user=profile.user)
+    return question.shift_id if question else None
 
 
 @_in_thread
-def birth_date_forget(chat_id: int) -> bool:
-    """Stop waiting for the date of birth; False if the bot was not waiting for it."""
+def birth_date_forget(chat_id: int) -> BirthDateQuestion | None:
+    """Stop waiting for the date of birth: the question dropped, None if there was none."""
     try:
-        return telegram_services.birth_date_question_close(user=_profile(chat_id).user) is not None
+        return telegram_services.birth_date_question_close(user=_profile(chat_id).user)
     except NotSignedUp:
-        return False
+        return None
 
 
 @_in_thread
@@ -687,11 +785,85 @@ def set_reminder_times(
 
 
 @_in_thread
+def set_benefit(chat_id: int, benefit: str) -> BenefitSaved:
+    """The benefit the volunteer says they receive, and what to do with it. Choosing one
+    again forgets the day of a C45B: the bot then asks it anew."""
+    profile = _profile(chat_id)
+    with _speaking(profile):
+        saved = benefit_set(user=profile.user, benefit=benefit)
+        advice = benefit_advice(saved.benefit)
+    return BenefitSaved(_volunteer(saved), advice)
+
+
+def _set_c45b(chat_id: int, handed_in_on: dt.date | None) -> C45bSaved | None:
+    profile = _profile(chat_id)
+    if profile.benefit != Benefit.UNEMPLOYMENT:
+        return None  # an old button: the volunteer chose another benefit since
+    with _speaking(profile):
+        saved = benefit_set(
+            user=profile.user, benefit=Benefit.UNEMPLOYMENT, c45b_handed_in_on=handed_in_on
+        )
+    day = saved.c45b_handed_in_on
+    return C45bSaved(saved.language, day, objection_ends_on(day) if day else None)
+
+
+@_in_thread
+def set_c45b(chat_id: int, handed_in_on: dt.date | None) -> C45bSaved | None:
+    """The day the C45B was handed in (None: not yet); ``ValidationFailed`` for a day still
+    to come. None if the volunteer does not (any more) say they receive unemployment
+    benefit."""
+    return _set_c45b(chat_id, handed_in_on)
+
+
+@_in_thread
+def set_c45b_today(chat_id: int) -> C45bSaved | None:
+    """The C45B was handed in today (the day in Belgium, as the service judges it)."""
+    return _set_c45b(chat_id, timezone.localdate())
+
+
+@_in_thread
 def erase(chat_id: int) -> None:
     """Delete my data: the same erasure as ``DELETE /api/v1/me/``."""
     profile = _profile(chat_id)
     user_erase(user=profile.user)
     telegram_services.birth_date_question_close(user=profile.user)
+
+
+# --- allowances ------------------------------------------------------------------------------
+
+
+@_in_thread
+def allowance_year(chat_id: int) -> AllowanceYear:
+    """The volunteer's allowances of the current year and what the caps still leave."""
+    profile = _profile(chat_id)
+    year = timezone.localdate().year
+    totals = year_totals(volunteer_id=profile.user_id, year=year)
+    cap = totals.cap
+    latest = entries_of(volunteer_id=profile.user_id, year=year)[-LATEST_ENTRIES:]
+    return AllowanceYear(
+        year=year,
+        regime=totals.regime,
+        flat_rate=totals.flat_rate,
+        real_costs=totals.real_costs,
+        transport=totals.transport,
+        transport_km=totals.transport_km,
+        daily_cap=cap.daily if cap else None,
+        yearly_cap=cap.yearly if cap else None,
+        yearly_room=totals.yearly_room,
+        km_room=totals.km_room,
+        higher_room=totals.higher_room if totals.flat_rate > totals.flat_rate_normal else None,
+        warn=totals.warn,
+        latest=tuple(
+            AllowanceLine(
+                day=entry.day,
+                organisation=entry.organisation.name,
+                regime=entry.regime,
+                amount=entry.amount,
+                km=entry.km,
+            )
+            for entry in reversed(latest)
+        ),
+    )
 
 
 @_in_thread

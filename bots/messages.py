@@ -9,15 +9,27 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Concatenate, ParamSpec, TypeVar
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from backend.accounts.models import Benefit
+from backend.allowances.models import Regime
 from backend.core.errors import DomainError
 from backend.organisations.models import AllowanceKind, LegalForm
-from bots.bridge import ClaimView, NoteView, ShiftPage, ShiftView, Volunteer
+from bots.bridge import (
+    AllowanceLine,
+    AllowanceYear,
+    C45bSaved,
+    ClaimView,
+    NoteView,
+    ShiftPage,
+    ShiftView,
+    Volunteer,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -126,6 +138,20 @@ def signup_done(name: str) -> str:
         "Welcome, %(name)s! You are signed up. Send /shifts to see the shifts you can take, "
         "or /help for everything else."
     ) % {"name": name}
+
+
+@localised
+def benefit_offer() -> str:
+    return _(
+        "Do you receive unemployment benefit, an integration income (leefloon) or sickness or "
+        "invalidity benefit? You may volunteer, but there are steps to take first: tap the "
+        "button and I will tell you which. You can also do it later in /settings."
+    )
+
+
+@localised
+def benefit_offer_button() -> str:
+    return _("I receive a benefit")
 
 
 @localised
@@ -352,7 +378,9 @@ def info_note(note: NoteView) -> list[str]:
     return pack(blocks)
 
 
-def _label(choices: type[LegalForm] | type[AllowanceKind], value: str) -> str:
+def _label(
+    choices: type[LegalForm] | type[AllowanceKind] | type[Benefit] | type[Regime], value: str
+) -> str:
     return str(dict(choices.choices).get(value, value))
 
 
@@ -378,6 +406,20 @@ def ask_birth_date() -> str:
 
 
 @localised
+def ask_birth_date_for(organisation: str) -> str:
+    """The date of birth asked on joining ``organisation``, which asks it of every volunteer."""
+    return (
+        _(
+            "%(organisation)s asks every volunteer's date of birth: some of its shifts have a "
+            "minimum age."
+        )
+        % {"organisation": organisation}
+        + "\n"
+        + _("Please send it like 31-03-2008 (day, month, year). Send /cancel to give it later.")
+    )
+
+
+@localised
 def birth_date_unreadable() -> str:
     return _("I could not read that as a date.") + "\n" + _birth_date_again()
 
@@ -398,6 +440,11 @@ def birth_date_saved(birth_date: dt.date) -> str:
 @localised
 def birth_date_dropped() -> str:
     return _("Fine, I did not claim the shift. Your date of birth was not saved.")
+
+
+@localised
+def birth_date_postponed() -> str:
+    return _("Fine, your date of birth was not saved. I will ask for it when a shift needs it.")
 
 
 @localised
@@ -524,8 +571,19 @@ def settings_text(volunteer: Volunteer, reminder_times: tuple[int, ...]) -> str:
             _("Language: %(language)s") % {"language": LANGUAGE_NAMES[volunteer.language]},
             _("Where you help: %(mode)s") % {"mode": _mode(volunteer.mode_preference)},
             _("Reminders: %(state)s") % {"state": reminders},
+            _("Benefit: %(benefit)s") % {"benefit": _benefit_state(volunteer)},
         ]
     )
+
+
+def _benefit_state(volunteer: Volunteer) -> str:
+    label = _label(Benefit, volunteer.benefit)
+    if volunteer.c45b_handed_in_on is None:
+        return label
+    return _("%(benefit)s, C45B handed in on %(date)s") % {
+        "benefit": label,
+        "date": formats.date_format(volunteer.c45b_handed_in_on, "j F Y"),
+    }
 
 
 @localised
@@ -593,6 +651,11 @@ def reminder_times_set(offsets: tuple[int, ...]) -> str:
 
 
 @localised
+def benefit_button() -> str:
+    return _("Benefit")
+
+
+@localised
 def delete_button() -> str:
     return _("Delete my data")
 
@@ -649,6 +712,181 @@ def delete_kept() -> str:
     return _("Nothing was deleted.")
 
 
+# --- benefits --------------------------------------------------------------------------------
+
+
+@localised
+def choose_benefit() -> str:
+    return _(
+        "Do you receive a benefit? Inzet only keeps which one (and for unemployment benefit "
+        "the day you handed in the C45B), to tell you what to do; it decides nothing."
+    )
+
+
+@localised
+def benefit_label(benefit: str) -> str:
+    if not benefit:
+        return _("No benefit")
+    return _label(Benefit, benefit).capitalize()
+
+
+@localised
+def benefit_saved(benefit: str, advice: str) -> str:
+    """``advice``: the domain's advice for ``benefit``, already in the volunteer's language."""
+    if not benefit:
+        return _("Saved: you receive no benefit.")
+    saved = _("Saved: you receive %(benefit)s.") % {"benefit": _label(Benefit, benefit)}
+    return f"{saved}\n\n{advice}" if advice else saved
+
+
+@localised
+def ask_c45b_day() -> str:
+    return (
+        _("On which day did you hand in the C45B?")
+        + "\n"
+        + _("Tap Today, or send the day like 31-03-2026 (day, month, year).")
+    )
+
+
+@localised
+def c45b_today_button() -> str:
+    return _("Today")
+
+
+@localised
+def c45b_not_yet_button() -> str:
+    return _("Not yet")
+
+
+@localised
+def c45b_saved(saved: C45bSaved) -> str:
+    if saved.handed_in_on is None or saved.objection_ends_on is None:
+        return _(
+            "Fine. Once you have handed in the C45B, send me the day (like 31-03-2026), or "
+            "choose unemployment benefit again in /settings."
+        )
+    return _(
+        "Saved: you handed in the C45B on %(day)s. The RVA may object until %(end)s (12 "
+        "working days); your organisations can see when that period ends."
+    ) % {
+        "day": formats.date_format(saved.handed_in_on, "j F Y"),
+        "end": formats.date_format(saved.objection_ends_on, "j F Y"),
+    }
+
+
+@localised
+def c45b_refused(problem: str) -> str:
+    """``problem``: the service's sentence, already in the volunteer's language."""
+    return problem + "\n" + _("Send the day you handed in the C45B, like 31-03-2026.")
+
+
+# --- allowances ------------------------------------------------------------------------------
+
+
+def _euros(amount: Decimal) -> str:
+    """An amount as the language writes it: "1.234,56 €" in Dutch, "€1,234.56" in English
+    (Django's number formats: French groups thousands with a non-breaking space)."""
+    number = formats.number_format(
+        amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        decimal_pos=2,
+        use_l10n=True,
+        force_grouping=True,
+    )
+    return f"€{number}" if translation.get_language() == "en" else f"{number} €"
+
+
+def _km(km: Decimal) -> str:
+    """Kilometres, with the tenth only when there is one (the ledger keeps tenths)."""
+    whole = km == km.to_integral_value()
+    number = formats.number_format(
+        km.quantize(Decimal(1) if whole else Decimal("0.1"), rounding=ROUND_HALF_UP),
+        decimal_pos=0 if whole else 1,
+        use_l10n=True,
+        force_grouping=True,
+    )
+    return f"{number} km"
+
+
+def _allowance_line(line: AllowanceLine) -> str:
+    text = " · ".join(
+        [formats.date_format(line.day, "j M Y"), line.organisation, _euros(line.amount)]
+    )
+    if line.regime == Regime.TRANSPORT and line.km is not None:
+        return text + " · " + _("transport, %(km)s") % {"km": _km(line.km)}
+    if line.regime != Regime.FLAT_RATE:
+        return text + " · " + _label(Regime, line.regime)
+    return text
+
+
+def _allowance_warning() -> str:
+    return _(
+        "Careful: that is %(share)s or more of the legal yearly cap, counted over every "
+        "organisation. Talk to your organisations before you accept more allowances this year."
+    ) % {"share": "80 %"}
+
+
+@localised
+def allowance_warning() -> str:
+    return _allowance_warning()
+
+
+@localised
+def allowance(year: AllowanceYear) -> str:
+    """/allowance: the year's totals, what the caps still leave, the warning at 80 % of the
+    yearly cap, the latest entries; paragraphs without content are left out."""
+    values = {"year": year.year}
+    totals: list[str] = []
+    if year.regime is None and not year.transport and not year.transport_km:
+        totals.append(_("You have had no volunteer allowances in %(year)s yet.") % values)
+    else:
+        totals.append(
+            _("Your volunteer allowances in %(year)s, counted over every organisation:") % values
+        )
+        if year.regime == Regime.REAL_COSTS:
+            totals.append(
+                _("Real costs against receipts: %(amount)s (they have no legal cap)")
+                % {"amount": _euros(year.real_costs)}
+            )
+        else:
+            totals.append(
+                _("Flat-rate allowances: %(amount)s") % {"amount": _euros(year.flat_rate)}
+            )
+        if year.transport or year.transport_km:
+            totals.append(
+                _("Transport: %(amount)s for %(km)s")
+                % {"amount": _euros(year.transport), "km": _km(year.transport_km)}
+            )
+    room: list[str] = []
+    if year.yearly_cap is None or year.daily_cap is None:
+        room.append(
+            _("The legal caps for %(year)s are not known yet, so I cannot tell what remains.")
+            % values
+        )
+    elif year.regime != Regime.REAL_COSTS:
+        room.append(
+            _("Legal yearly cap: %(cap)s (at most %(daily)s a day).")
+            % {"cap": _euros(year.yearly_cap), "daily": _euros(year.daily_cap)}
+        )
+        if year.yearly_room is not None:
+            room.append(
+                _("Still possible this year: %(amount)s.") % {"amount": _euros(year.yearly_room)}
+            )
+        if year.higher_room is not None:
+            room.append(
+                _("For the activities with the higher cap: %(amount)s still possible.")
+                % {"amount": _euros(year.higher_room)}
+            )
+        if year.km_room is not None:
+            room.append(
+                _("Transport by kilometre with flat-rate allowances: %(km)s still possible.")
+                % {"km": _km(year.km_room)}
+            )
+    warning = [_allowance_warning()] if year.warn else []
+    latest = [_("Latest entries:"), *(_allowance_line(line) for line in year.latest)]
+    blocks = [totals, room, warning, latest if year.latest else []]
+    return "\n\n".join("\n".join(block) for block in blocks if block)
+
+
 # --- help and errors -------------------------------------------------------------------------
 
 
@@ -661,6 +899,7 @@ def help_text() -> str:
             _("/online - online engagements, including help needed right now"),
             _("/my - your shifts, to cancel one"),
             _("/settings - language, on site or online, reminders, delete my data"),
+            _("/allowance - your volunteer allowances this year and what remains under the cap"),
             _("/join CODE - join an organisation with its invite code"),
             _("/link CODE - link this chat to your account in the app"),
             _("/cancel - stop the sign-up"),
@@ -676,6 +915,7 @@ def command_menu() -> list[tuple[str, str]]:
         ("online", _("Online engagements and help needed now")),
         ("my", _("Your shifts")),
         ("settings", _("Language, reminders, delete my data")),
+        ("allowance", _("Your volunteer allowances this year")),
         ("join", _("Join an organisation with its code")),
         ("help", _("What I can do")),
     ]

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.accounts.models import Language, ModePreference
+from backend.accounts.models import Benefit, Language, ModePreference
 
 # The values buttons may carry (the bot also offers its languages and modes from these).
 LANGUAGES = tuple(Language.values)
 MODES = tuple(ModePreference.values)
 LIST_KINDS = ("all", "online")
+# The benefits a volunteer may say they receive; "none" stands for Benefit.NONE ("").
+BENEFITS = tuple(value or "none" for value in Benefit.values)
 # The reminder times the bot offers (minutes before the shift); the API takes any (up to 4).
 # Here because ``when:N`` names the Nth preset: reordering them changes what old buttons mean.
 REMINDER_PRESETS: tuple[tuple[int, ...], ...] = (
@@ -43,11 +45,14 @@ _SCHEMA: dict[str, tuple[object, ...]] = {
     # Reminder's "I'm coming" (claim id); follow-up score (claim id, 1-5).
     "coming": (int,),
     "score": (int, ("1", "2", "3", "4", "5")),
-    "set": (("lang", "mode", "rem", "when", "del"),),
+    "set": (("lang", "mode", "rem", "when", "ben", "del"),),
     "when": (tuple(str(n) for n in range(len(REMINDER_PRESETS))),),
     "lang": (LANGUAGES,),
     "mode": (MODES,),
     "del": (("yes", "no"),),
+    # The benefit chosen; then, for unemployment benefit, the day the C45B was handed in.
+    "ben": (BENEFITS,),
+    "c45b": (("today", "notyet"),),
     "su": (("lang", "name", "mode", "pc"), (*LANGUAGES, *MODES, "keep", "skip")),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -97,38 +98,48 @@ def reminders_set(*, user: User, enabled: bool) -> TelegramAccount:
 BIRTH_DATE_QUESTION = dt.timedelta(hours=24)
 
 
-def birth_date_question_ask(*, user: User, shift_id: int) -> None:
-    """The claim of ``shift_id`` waits for the volunteer's date of birth (durable, in the
-    database, so any bot process takes the answer, after a restart too)."""
-    TelegramAccount.objects.update_or_create(
-        user=user,
-        defaults={
-            "birth_date_for_shift": shift_id,
-            "birth_date_asked_until": timezone.now() + BIRTH_DATE_QUESTION,
-        },
-    )
+@dataclass(frozen=True)
+class BirthDateQuestion:
+    """The bot's open question for the volunteer's date of birth."""
+
+    # The shift whose claim waits for the answer; None when the date is asked for its own
+    # sake (the volunteer joined an organisation that asks every volunteer's date of birth).
+    shift_id: int | None
 
 
-def birth_date_question_pending(*, user: User) -> int | None:
-    """The shift whose claim waits for the date of birth, while the question is open."""
-    return (
-        TelegramAccount.objects.filter(
-            user=user,
-            birth_date_for_shift__isnull=False,
-            birth_date_asked_until__gt=timezone.now(),
-        )
-        .values_list("birth_date_for_shift", flat=True)
+@transaction.atomic
+def birth_date_question_ask(*, user: User, shift_id: int | None = None) -> None:
+    """Ask the volunteer's date of birth, for the claim of ``shift_id`` or (None) for its own
+    sake; durable, in the database, so any bot process takes the answer, after a restart too.
+    Asked without a shift, a claim still waiting for the date keeps waiting: the one answer
+    completes it."""
+    now = timezone.now()
+    # Locked: a claim's question and a join's, asked at once, must not lose the claim.
+    account, _created = TelegramAccount.objects.select_for_update().get_or_create(user=user)
+    still_open = account.birth_date_asked_until is not None and account.birth_date_asked_until > now
+    if shift_id is not None or not still_open:
+        account.birth_date_for_shift = shift_id
+    account.birth_date_asked_until = now + BIRTH_DATE_QUESTION
+    account.save(update_fields=["birth_date_for_shift", "birth_date_asked_until"])
+
+
+def birth_date_question_pending(*, user: User) -> BirthDateQuestion | None:
+    """The open question (with the shift whose claim waits for it, if any), or None."""
+    asked = (
+        TelegramAccount.objects.filter(user=user, birth_date_asked_until__gt=timezone.now())
+        .values("birth_date_for_shift")
         .first()
     )
+    return BirthDateQuestion(shift_id=asked["birth_date_for_shift"]) if asked else None
 
 
-def birth_date_question_close(*, user: User) -> int | None:
-    """Close the question; the shift it was for, if it was open (one caller gets it)."""
-    shift_id = birth_date_question_pending(user=user)
-    closed = TelegramAccount.objects.filter(user=user, birth_date_for_shift__isnull=False).update(
+def birth_date_question_close(*, user: User) -> BirthDateQuestion | None:
+    """Close the question; the question it was, if it was open (one caller gets it)."""
+    question = birth_date_question_pending(user=user)
+    closed = TelegramAccount.objects.filter(user=user, birth_date_asked_until__isnull=False).update(
         birth_date_for_shift=None, birth_date_asked_until=None
     )
-    return shift_id if closed else None
+    return question if closed else None
 
 
 def chat_mark_unreachable(*, chat_id: int) -> None:

@@ -10,6 +10,13 @@ from bots import bridge, messages
 from bots.handlers.common import Context, chat_id, guarded, language, say, volunteer_or_invite
 
 
+async def say_joined(update: Update, lang: str, joined: bridge.Joined) -> None:
+    """The organisation joined, and the date of birth it asks, if the bot now asks it."""
+    await say(update, messages.joined(lang, joined.organisation))
+    if joined.birth_date_asked:
+        await say(update, messages.ask_birth_date_for(lang, joined.organisation))
+
+
 async def link_with_code(update: Update, code: str) -> None:
     try:
         volunteer = await bridge.link_account(chat_id(update), code)
@@ -38,8 +45,8 @@ async def join(update: Update, context: Context) -> None:
         await say(update, messages.join_usage(volunteer.language))
         return
     try:
-        organisation = await bridge.join_organisation(chat_id(update), context.args[0])
+        joined = await bridge.join_organisation(chat_id(update), context.args[0])
     except DomainError as error:
         await say(update, messages.domain_error(volunteer.language, error))
         return
-    await say(update, messages.joined(volunteer.language, organisation))
+    await say_joined(update, volunteer.language, joined)

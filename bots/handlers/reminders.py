@@ -1,13 +1,14 @@
 """Answers to what the worker sent: "I'm coming" on a reminder, the follow-up's score and
 its optional free-text comment. ("I can't make it" is the /my cancel flow's button.) Free
-text comes here first, as it may answer a question (``on_text``)."""
+text comes here first, as it may answer a question (``on_text``): the date of birth, the day
+of the C45B, a follow-up's comment."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bots import bridge, messages
-from bots.handlers import claiming, signup
+from bots.handlers import benefit, claiming, signup
 from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
 
 
@@ -37,22 +38,31 @@ async def on_score(update: Update, context: Context) -> None:
 
 
 async def on_text(update: Update, context: Context) -> None:
-    """Text answers what the bot asked: the date of birth a claim waits for, or the comment
-    on a follow-up just scored; any other text as before."""
+    """Text answers what the bot asked: the date of birth (for a claim, or on joining), the
+    day the C45B was handed in, or the comment on a follow-up just scored; any other text as
+    before."""
     assert update.message is not None and update.message.text is not None
     text = update.message.text
     if text.startswith("/"):
         await signup.on_text(update, context)
         return
     chat = chat_id(update)
-    awaited = await bridge.birth_date_awaited(chat)
-    # A date answers the date question; other text may still be a follow-up's comment.
-    if awaited and claiming.read_date(text) is not None:
+    asked = await bridge.open_questions(chat)
+    day = claiming.read_date(text)
+    # A date answers a date question; other text may still be a follow-up's comment. The
+    # C45B question stays open while its day is unknown, so only a date answers it.
+    if (
+        day is not None
+        and asked.c45b_day
+        and (not asked.birth_date or benefit.c45b_rather_than_birth_date(day))
+    ):
+        await benefit.on_c45b_date(update, context)
+    elif day is not None and asked.birth_date:
         await claiming.on_birth_date(update, context)
     elif await bridge.follow_up_comment(chat, text):
         volunteer = await bridge.volunteer_for_chat(chat)
         await say(update, messages.comment_noted(volunteer.language if volunteer else "nl"))
-    elif awaited:
+    elif asked.birth_date:
         await claiming.on_birth_date(update, context)
     else:
         await signup.on_text(update, context)

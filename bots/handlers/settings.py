@@ -1,4 +1,5 @@
-"""/settings: language, on site or online, reminders, and "delete my data"."""
+"""/settings: language, on site or online, reminders, the benefit received, and "delete my
+data"."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from backend.telegram.callbacks import LANGUAGES, MODES, REMINDER_PRESETS
 from bots import bridge, messages
+from bots.handlers.benefit import benefit_choice
 from bots.handlers.common import Context, callback, chat_id, edit, guarded, say, volunteer_or_invite
 from bots.keyboards import button, rows
 
@@ -17,6 +19,7 @@ def settings_markup(volunteer: bridge.Volunteer) -> InlineKeyboardMarkup:
         [button(messages.mode_button(lang), "set", "mode")],
         [button(messages.reminders_button(lang, volunteer.reminders_enabled), "set", "rem")],
         [button(messages.reminder_times_button(lang), "set", "when")],
+        [button(messages.benefit_button(lang), "set", "ben")],
         [button(messages.delete_button(lang), "set", "del")],
     )
 
@@ -74,6 +77,9 @@ async def on_setting(update: Update, context: Context) -> None:
                 )
             ),
         )
+    elif what == "ben":
+        # Also the button at the end of the sign-up.
+        await edit(update, messages.choose_benefit(lang), benefit_choice(lang))
     elif what == "del":
         await edit(
             update,

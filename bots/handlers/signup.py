@@ -1,7 +1,9 @@
 """Quick sign-up: /start (with an optional invite code), at most five questions, /cancel.
 
 Steps: language -> name -> on site/online -> postcode (skipped for online-only) -> consent
-(with an optional shared phone number). The answers live in a ``SignupDraft`` row.
+(with an optional shared phone number). The answers live in a ``SignupDraft`` row. After it:
+the organisation joined, a button for volunteers who receive a benefit, and the date of birth
+if the organisation asks it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from backend.telegram.callbacks import LANGUAGES, MODES
 from bots import bridge, messages
 from bots.handlers.common import Context, callback, chat_id, guarded, language, say
 from bots.handlers.help import free_text
-from bots.handlers.link import link_with_code
+from bots.handlers.link import link_with_code, say_joined
 from bots.keyboards import button, rows
 
 LINK_PREFIX = "link-"
@@ -68,11 +70,11 @@ async def start(update: Update, context: Context) -> None:
         await say(update, messages.welcome_back(volunteer.language, volunteer.display_name))
         if payload:
             try:
-                organisation = await bridge.join_organisation(chat_id(update), payload)
+                joined = await bridge.join_organisation(chat_id(update), payload)
             except DomainError as error:
                 await say(update, messages.domain_error(volunteer.language, error))
             else:
-                await say(update, messages.joined(volunteer.language, organisation))
+                await say_joined(update, volunteer.language, joined)
         return
     user = update.effective_user
     assert user is not None
@@ -84,12 +86,15 @@ async def start(update: Update, context: Context) -> None:
 
 @guarded
 async def cancel(update: Update, context: Context) -> None:
-    """Leave the sign-up at any step, or a claim that waits for the date of birth."""
+    """Leave the sign-up at any step, or the question for the date of birth."""
     lang = await language(update)
     if await bridge.signup_cancel(chat_id(update)):
         await say(update, messages.signup_cancelled(lang), ReplyKeyboardRemove())
-    elif await bridge.birth_date_forget(chat_id(update)):
-        await say(update, messages.birth_date_dropped(lang))
+    elif question := await bridge.birth_date_forget(chat_id(update)):
+        if question.shift_id is None:
+            await say(update, messages.birth_date_postponed(lang))
+        else:
+            await say(update, messages.birth_date_dropped(lang))
     else:
         await say(update, messages.nothing_to_cancel(lang))
 
@@ -189,3 +194,12 @@ async def finish(update: Update, *, phone: str) -> None:
         await say(update, messages.joined(lang, done.organisation_name))
     elif done.invite_rejected:
         await say(update, messages.invite_rejected(lang))
+    # Offered once, here; later it is in /settings ("set:ben" opens the same choice).
+    await say(
+        update,
+        messages.benefit_offer(lang),
+        rows([button(messages.benefit_offer_button(lang), "set", "ben")]),
+    )
+    if done.birth_date_asked and done.organisation_name:
+        # Last, next to the text field: the one question that wants a typed answer.
+        await say(update, messages.ask_birth_date_for(lang, done.organisation_name))

@@ -57,7 +57,7 @@ def test_online_only_volunteer_skips_the_postcode_and_may_decline_the_phone(db: 
         assert "Do you agree?" in question.text
         labels = [label for label, _ in question.buttons]
         assert labels == ["I agree and share my phone number", "I agree, without phone number"]
-        [done] = await bram.send("I agree, without phone number")
+        done, _benefit_offer = await bram.send("I agree, without phone number")
         assert "Welcome, Bram Janssens!" in done.text
 
     play(scenario)
@@ -130,7 +130,7 @@ def test_an_expired_invite_code_still_signs_up_and_says_so(organisation: Organis
         [question] = await fien.press(question.button("English"))
         [question] = await fien.press(question.button("Fien"))
         [question] = await fien.press(question.button("Online"))
-        done, invite = await fien.send("I agree, without phone number")
+        done, invite, _benefit_offer = await fien.send("I agree, without phone number")
         assert "You are signed up" in done.text
         assert "invite code did not work" in invite.text
 

@@ -94,7 +94,8 @@ def test_the_webhook_runs_the_same_handlers_as_polling(
         ]
         for update_id, update in enumerate(steps, 11):
             assert await post(client, {"update_id": update_id, **update}) == 200
-        assert "Welcome, Ida!" in fake.sent_to(9003)[-2].text
+        # Then "You joined …" and the offer for volunteers who receive a benefit.
+        assert "Welcome, Ida!" in fake.sent_to(9003)[-3].text
 
     run_with_fake(settings, scenario)
 
