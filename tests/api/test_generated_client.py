@@ -129,3 +129,40 @@ def test_a_generated_client_does_an_app_developers_first_hour(
     bad = module(api, "api.shifts.shifts_list").sync_detailed(client=me, page_size=0)
     assert bad.status_code == 400 and isinstance(bad.parsed, models.Error)
     assert "page_size" in bad.parsed.fields.additional_properties
+
+    # Belgian volunteer law (issue 13): the organisation now has an information note; the
+    # next claim asks for it, the app reads it, acknowledges the version it read, claims.
+    from backend.organisations.info_note import info_note_write
+    from backend.organisations.models import Role
+    from tests.factories import MembershipFactory, ensure_allowance_caps
+
+    ensure_allowance_caps()
+    admin = MembershipFactory(organisation=organisation, role=Role.ADMIN).user
+    info_note_write(
+        actor=admin,
+        organisation_id=organisation.pk,
+        purpose="Gezelschap voor de bewoners.",
+        legal_form="non_profit",
+        insurer="Ethias",
+        policy_number="45.123.456",
+    )
+    later = shift_at(organisation, starts_in=dt.timedelta(days=7), title="Voorlezen")
+    asked = module(api, "api.shifts.shifts_claim_create").sync(client=me, shift_id=later.pk)
+    assert isinstance(asked, models.Error) and asked.code == "info_note_required"
+    assert codes(asked.code) is codes.INFO_NOTE_REQUIRED
+    note = module(api, "api.organisations.organisations_info_note_retrieve").sync(
+        client=me, organisation_id=organisation.pk
+    )
+    assert note.insurer == "Ethias" and note.up_to_date is False and note.version == 1
+    read = module(api, "api.organisations.organisations_info_note_acknowledge_create").sync(
+        client=me,
+        organisation_id=organisation.pk,
+        body=models.AcknowledgeRequest(version=note.version),
+    )
+    assert read.up_to_date is True and read.acknowledged_version == 1
+    claimed = module(api, "api.shifts.shifts_claim_create").sync(client=me, shift_id=later.pk)
+    assert isinstance(claimed, models.Claim) and claimed.status.value == "confirmed"
+    mine = module(api, "api.me.me_allowance_retrieve").sync(client=me)
+    assert mine.cap.year == mine.year and mine.remaining == mine.cap.yearly
+    caps = module(api, "api.allowance_caps.allowance_caps_list").sync(client=me)
+    assert {c.year for c in caps} >= {2024, 2025, 2026}
