@@ -315,3 +315,17 @@ def test_the_demo_pays_a_flat_rate_and_its_ledger_keeps_the_legal_caps() -> None
     assert all(row["total"] <= caps[row["day"].year].daily for row in per_day)
     # Three 15-euro shifts on one day pass the daily cap: the third is lowered.
     assert entries.filter(asked_amount=Decimal("15.00"), amount__lt=Decimal("15.00")).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_its_public_page_on_with_its_public_shift() -> None:
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()  # the page is cached per organisation id, which tests reuse
+    output = seed()
+    organisation = Organisation.objects.get(slug=DEMO_SLUG)
+    assert organisation.public_page_enabled and organisation.public_invite is not None
+    assert f"/o/{DEMO_SLUG}/" in output
+    page = Client().get(f"/o/{DEMO_SLUG}/", {"lang": "nl"})
+    assert page.status_code == 200 and "Muziek- en zangnamiddag" in page.content.decode()

@@ -45,6 +45,7 @@ from backend.organisations.services import (
     invite_create,
     organisation_create,
     organisation_join,
+    organisation_update,
     qualification_create,
     qualification_grant,
 )
@@ -66,6 +67,10 @@ DEMO_TIME_ZONE = "Europe/Brussels"
 DEMO_PASSWORD = "Linde-demo-2026"
 ADDRESS = "Lindelaan 12, 9000 Gent"
 DEMO_ALLOWANCE = Decimal("15.00")
+PUBLIC_DESCRIPTION = (
+    "In WZC De Linde in Gent wonen 90 ouderen. Vrijwilligers wandelen met hen, lezen voor, "
+    "zingen mee en bellen met wie weinig bezoek krijgt. Een uurtje kan al veel betekenen."
+)
 DEMO_KM_RATE = Decimal("0.4269")
 # The demo's information note (Belgian volunteer law, art. 4), in Dutch like the organisation.
 INFO_NOTE: dict[str, Any] = {
@@ -437,6 +442,12 @@ class Command(BaseCommand):
             kind=OrganisationKind.CARE_FACILITY,
         )
         info_note_write(actor=staff, organisation_id=organisation.pk, **INFO_NOTE)
+        organisation = organisation_update(
+            actor=staff,
+            organisation_id=organisation.pk,
+            public_page_enabled=True,
+            public_description=PUBLIC_DESCRIPTION,
+        )
         # As the note says: 15 euro a shift, and transport by kilometre.
         policy_update(
             actor=staff,
@@ -710,6 +721,8 @@ class Command(BaseCommand):
             )
         write("")
         write(f"  Home:      {base_url}/  (sign up as a new coordinator from there)")
+        if organisation.public_page_enabled:
+            write(f"  Public:    {base_url}/o/{organisation.slug}/  (no log-in)")
         write(f"  API docs:  {base_url}/api/docs/")
         write(f"  OpenAPI:   {base_url}/api/schema/")
         write(f"  Cockpit (log in as {PEOPLE[1].email}):")
@@ -731,6 +744,8 @@ COCKPIT_PAGES = (
     ("Invites", "board:invites"),
     ("Follow-ups", "board:follow_ups"),
     ("Figures", "board:figures"),
+    ("Note", "board:info_note"),
+    ("Allowances", "board:allowances"),
 )
 
 
