@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    BENCH_SECRET,
     Server,
     fresh_database,
     machine,
@@ -58,6 +58,9 @@ from common import (
     run_wrk,
     server_arguments,
 )
+from common import (
+    setup_django as common_setup_django,
+)
 
 SPREAD_USERS = 6_000
 HOT_USERS = 15_000
@@ -65,25 +68,11 @@ SHIFTS = 1_000
 LIST_SHIFTS = 100_000
 ROUNDS = 3
 CLIENTS = 50
-SECRET = "bench-only-secret-key-0123456789abcdef0123456789abcdef"
+SECRET = BENCH_SECRET
 
 
 def setup_django(database_url: str, redis_url: str = "") -> None:
-    os.environ.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        SECRET_KEY=SECRET,
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        JWT_ACCESS_MINUTES="120",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    common_setup_django(database_url, redis_url, JWT_ACCESS_MINUTES="120")
 
 
 def seed() -> dict[str, object]:

@@ -192,3 +192,26 @@ def pgbench(url: str, script: str, *, clients: int, seconds: int) -> float:
         if line.startswith("tps ="):
             return float(line.split()[2])
     raise RuntimeError(f"pgbench printed no tps:\n{out}")
+
+
+BENCH_SECRET = "bench-only-secret-key-0123456789abcdef0123456789abcdef"
+
+
+def setup_django(database_url: str, redis_url: str = "", **env: str) -> None:
+    """Django in the benchmark's own process, on ``database_url``, migrated; ``env`` adds
+    settings (as environment variables) to the benchmark's defaults."""
+    os.environ.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SECRET_KEY=BENCH_SECRET,
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        **env,
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

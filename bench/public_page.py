@@ -21,7 +21,6 @@ Run: python bench/public_page.py [--seconds 10] [--processes N]   (needs Postgre
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import statistics
@@ -33,29 +32,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, fresh_database, machine, production_env, server_arguments
+from common import BENCH_SECRET, Server, fresh_database, machine, production_env, server_arguments
+from common import setup_django as common_setup_django
 
 SHIFTS = 1_000
 RENDERS = 30
-SECRET = "bench-only-secret-key-0123456789abcdef0123456789abcdef"
+SECRET = BENCH_SECRET
 
 
-def setup_django(database_url: str, redis_url: str) -> None:
-    os.environ.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        SECRET_KEY=SECRET,
-        DEBUG="false",
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        TELEGRAM_BOT_USERNAME="InzetBenchBot",
-    )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+def setup_django(database_url: str, redis_url: str = "") -> None:
+    common_setup_django(database_url, redis_url, TELEGRAM_BOT_USERNAME="InzetBenchBot")
 
 
 def seed() -> int:

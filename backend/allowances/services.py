@@ -54,6 +54,7 @@ from backend.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from backend.core.spreadsheet import safe_cell
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import may_administer, may_manage, membership_role
 
@@ -656,10 +657,6 @@ def organisation_ledger(
     return organisation, entries
 
 
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def nominative_list_csv(entries: Iterable[AllowanceEntry]) -> bytes:
     """The yearly nominative list for the organisation's books: name, date, amount, regime."""
     out = io.StringIO()
@@ -669,12 +666,12 @@ def nominative_list_csv(entries: Iterable[AllowanceEntry]) -> bytes:
         profile = getattr(entry.volunteer, "profile", None)
         writer.writerow(
             [
-                _cell(profile.display_name if profile else str(entry.volunteer)),
+                safe_cell(profile.display_name if profile else str(entry.volunteer)),
                 entry.day.isoformat(),
                 f"{entry.amount:.2f}",
                 entry.regime,
                 "" if entry.km is None else f"{entry.km}",
-                _cell(entry.description),
+                safe_cell(entry.description),
             ]
         )
     return out.getvalue().encode("utf-8")

@@ -36,6 +36,7 @@ from backend.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from backend.core.spreadsheet import safe_cell
 from backend.organisations.models import (
     AckChannel,
     AllowanceKind,
@@ -308,11 +309,6 @@ def require_publishable(organisation: Organisation) -> None:
         raise InfoNoteIncomplete()
 
 
-def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (a name may start with '=')."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def acknowledgements_csv(rows: list[InfoNoteAcknowledgement], *, time_zone: str) -> bytes:
     """The proof as CSV (UTF-8): who acknowledged which version, when (local time), how."""
     zone = ZoneInfo(time_zone)
@@ -324,8 +320,8 @@ def acknowledgements_csv(rows: list[InfoNoteAcknowledgement], *, time_zone: str)
         writer.writerow(
             [
                 ack.user_id,
-                _cell(profile.display_name if profile else ""),
-                _cell(ack.user.email or ""),
+                safe_cell(profile.display_name if profile else ""),
+                safe_cell(ack.user.email or ""),
                 ack.version,
                 ack.channel,
                 ack.acknowledged_at.astimezone(zone).isoformat(timespec="seconds"),

@@ -119,6 +119,18 @@ async def assert_accessible(page: Any, name: str) -> None:
     assert found == {}, f"axe-core on {name}: {json.dumps(found, indent=1)}"
 
 
+SHOTS = Path("/tmp/shots")
+
+
+async def shots(page: Any, name: str) -> None:
+    """Full-page screenshots at both widths in /tmp/shots, to look at."""
+    await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
+    for label, viewport in (("1280", DESK), ("390", PHONE)):
+        await page.set_viewport_size(viewport)
+        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+    await page.set_viewport_size(DESK)
+
+
 @contextlib.asynccontextmanager
 async def cockpit() -> AsyncIterator[Cockpit]:
     require_service("Debian's chromium", HAVE_CHROMIUM)

@@ -6,10 +6,8 @@ until they are translated.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -32,22 +30,13 @@ from tests.board.browser import (  # noqa: F401
     assert_accessible,
     cockpit,
     fast_password_hashing,
+    shots,
 )
 from tests.factories import MembershipFactory, ensure_allowance_caps
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 db = database_sync_to_async
-SHOTS = Path("/tmp/shots")
-
-
-async def shots(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Full-page screenshots at both widths in /tmp/shots, to look at."""
-    await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
-    for label, viewport in (("1280", DESK), ("390", PHONE)):
-        await page.set_viewport_size(viewport)
-        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    await page.set_viewport_size(DESK)
 
 
 def _arrange(organisation: Organisation):  # type: ignore[no-untyped-def]

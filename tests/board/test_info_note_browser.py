@@ -5,9 +5,6 @@ desk and phone width. In English: the page's texts are the msgids until they are
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 import pytest
 from channels.db import database_sync_to_async
 
@@ -19,22 +16,13 @@ from tests.board.browser import (  # noqa: F401
     assert_accessible,
     cockpit,
     fast_password_hashing,
+    shots,
 )
 from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 db = database_sync_to_async
-SHOTS = Path("/tmp/shots")
-
-
-async def shots(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Full-page screenshots at both widths in /tmp/shots, to look at."""
-    await asyncio.to_thread(SHOTS.mkdir, exist_ok=True)
-    for label, viewport in (("1280", DESK), ("390", PHONE)):
-        await page.set_viewport_size(viewport)
-        await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
-    await page.set_viewport_size(DESK)
 
 
 async def test_an_admin_writes_the_note_and_sees_who_must_confirm_it(organisation):

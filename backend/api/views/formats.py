@@ -7,9 +7,10 @@ the metadata, failed with a KeyError).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,3 +29,20 @@ class OtherFormatView(APIView):
     def handle_exception(self, exc: Exception) -> Response:
         self._answer_in_json()
         return super().handle_exception(exc)
+
+
+class CSVBytesRenderer(BaseRenderer):
+    """``text/csv`` for a view that answers the file's bytes, made by the domain (the
+    information note's proof, the nominative list of allowances)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        return data if isinstance(data, bytes) else b""

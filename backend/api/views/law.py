@@ -5,7 +5,6 @@ allowance: the policy, the ledger, declarations and the legal caps
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -38,7 +37,7 @@ from backend.api.serializers_law import (
 )
 from backend.api.users import request_user
 from backend.api.views.figures import YearSerializer
-from backend.api.views.formats import OtherFormatView
+from backend.api.views.formats import CSVBytesRenderer, OtherFormatView
 from backend.api.views.organisations import organisation_for
 from backend.core import errors
 from backend.organisations import info_note
@@ -91,22 +90,8 @@ class AcknowledgeView(APIView):
         return Response(InfoNoteSerializer.of(reading))
 
 
-class AcknowledgementsCSVRenderer(BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: Mapping[str, Any] | None = None,
-    ) -> bytes:
-        return data if isinstance(data, bytes) else b""
-
-
 class AcknowledgementListView(OtherFormatView):
-    renderer_classes = (JSONRenderer, AcknowledgementsCSVRenderer)
+    renderer_classes = (JSONRenderer, CSVBytesRenderer)
 
     @extend_schema(
         parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
@@ -252,12 +237,8 @@ class MyDeclarationView(APIView):
         return Response(_my_allowance(user.pk, declaration.year), status=status.HTTP_201_CREATED)
 
 
-class NominativeListCSVRenderer(AcknowledgementsCSVRenderer):
-    pass
-
-
 class OrganisationAllowanceListView(OtherFormatView):
-    renderer_classes = (JSONRenderer, NominativeListCSVRenderer)
+    renderer_classes = (JSONRenderer, CSVBytesRenderer)
 
     @extend_schema(
         parameters=[YEAR, OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"])],
