@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backend.accounts.benefits import (
     _easter,
@@ -44,10 +44,15 @@ def test_twelve_working_days_skip_sundays_and_public_holidays() -> None:
 
 
 def test_advice_for_each_benefit_and_only_the_flag_and_date_kept(volunteer: User) -> None:
-    assert "C45B" in benefit_advice("unemployment")
-    assert "OCMW" in benefit_advice("integration_income")
-    assert "medical adviser" in benefit_advice("sickness")
-    assert benefit_advice("") == ""
+    with translation.override("en"):
+        assert "C45B" in benefit_advice("unemployment")
+        assert "OCMW" in benefit_advice("integration_income")
+        assert "medical adviser" in benefit_advice("sickness")
+        assert benefit_advice("") == ""
+    with translation.override("nl"):
+        assert "adviserend arts" in benefit_advice("sickness")
+    with translation.override("fr"):
+        assert "ONEM" in benefit_advice("unemployment")
     with pytest.raises(ValidationFailed):
         benefit_set(user=volunteer, benefit="sickness", c45b_handed_in_on=dt.date(2026, 1, 5))
     with pytest.raises(ValidationFailed):
