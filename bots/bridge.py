@@ -434,7 +434,12 @@ def signup_start(chat_id: int, telegram_first_name: str, invite_code: str, langu
         chat_id=chat_id,
         telegram_first_name=telegram_first_name,
         invite_code=invite_code,
-        language=language if language in Language.values else Language.DUTCH,
+        # Telegram's guess from the phone's settings: "fr", "nl", sometimes "nl-BE".
+        language=(
+            language.split("-")[0].lower()
+            if language.split("-")[0].lower() in Language.values
+            else Language.DUTCH
+        ),
     )
     return _draft(draft)
 

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from backend.accounts.models import Benefit
 from backend.allowances.models import Regime
+from backend.core.dates import date_text
 from backend.core.errors import DomainError
 from backend.organisations.models import AllowanceKind, LegalForm
 from bots.bridge import (
@@ -50,7 +51,7 @@ def localised(fn: Callable[P, R]) -> Callable[Concatenate[str, P], R]:
 
 def _when(start: dt.datetime, end: dt.datetime) -> str:
     dash = "\N{EN DASH}"
-    return f"{formats.date_format(start, 'D j M H:i')}{dash}{formats.time_format(end, 'H:i')}"
+    return f"{date_text(start, 'D j M H:i')}{dash}{formats.time_format(end, 'H:i')}"
 
 
 def _mode(mode: str) -> str:
@@ -217,7 +218,7 @@ def _shift_line(shift: ShiftView) -> str:
     line += f"{_mode(shift.mode)} · {seats}"
     if shift.claims_open_at is not None:
         line += " · " + _("claiming opens %(when)s") % {
-            "when": formats.date_format(shift.claims_open_at, "D j M H:i")
+            "when": date_text(shift.claims_open_at, "D j M H:i")
         }
     return (_("Help now!") + " " + line) if shift.help_now else line
 

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from backend.core.dates import date_text
+
 
 def _when(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
     start, end = start.astimezone(zone), end.astimezone(zone)
     dash = "\N{EN DASH}"
-    return f"{formats.date_format(start, 'D j M H:i')}{dash}{formats.time_format(end, 'H:i')}"
+    return f"{date_text(start, 'D j M H:i')}{dash}{formats.time_format(end, 'H:i')}"
 
 
 def render(

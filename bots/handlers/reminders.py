@@ -5,7 +5,10 @@ of the C45B, a follow-up's comment."""
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import Update
+from telegram.error import TelegramError
 
 from bots import bridge, messages
 from bots.handlers import benefit, claiming, signup
@@ -21,6 +24,11 @@ async def on_coming(update: Update, context: Context) -> None:
     if volunteer is None:
         return
     claim = await bridge.confirm_attendance(chat_id(update), data.int_arg(0))
+    # The reminder stays in the chat, without its buttons: the answer is given.
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        with contextlib.suppress(TelegramError):  # too old to edit, or edited already
+            await query.edit_message_reply_markup(reply_markup=None)
     await say(update, messages.attendance_noted(volunteer.language, claim))
 
 

@@ -199,6 +199,17 @@ class FakeTelegram:
                 message["reply_markup"] = params["reply_markup"]
             self.messages[(chat_id, message_id)] = message
             return message
+        if method == "editMessageReplyMarkup":
+            key = (int(params["chat_id"]), int(params["message_id"]))
+            stored = self.messages.get(key)
+            if stored is None:
+                return True
+            stored.pop("reply_markup", None)
+            if isinstance(params.get("reply_markup"), dict) and params["reply_markup"].get(
+                "inline_keyboard"
+            ):
+                stored["reply_markup"] = params["reply_markup"]
+            return stored
         if method == "getWebhookInfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True

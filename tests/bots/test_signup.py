@@ -138,3 +138,13 @@ def test_an_expired_invite_code_still_signs_up_and_says_so(organisation: Organis
 
     profile = VolunteerProfile.objects.get(telegram_chat_id=5006)
     assert not Membership.objects.filter(user=profile.user).exists()
+
+
+def test_the_sign_up_starts_in_the_language_of_the_phone_with_a_region_too(db: None) -> None:
+    async def scenario(fake: FakeTelegram) -> None:
+        await Person(fake, 5091, first_name="Fleur", language_code="fr-BE").send("/start")
+        await Person(fake, 5092, first_name="Gert", language_code="pt-br").send("/start")
+
+    play(scenario)
+    assert SignupDraft.objects.get(chat_id=5091).language == "fr"
+    assert SignupDraft.objects.get(chat_id=5092).language == "nl"  # not offered: Dutch

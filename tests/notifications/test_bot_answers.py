@@ -31,6 +31,9 @@ def test_im_coming_is_recorded_and_i_cant_make_it_cancels_so_the_waitlist_moves_
         chat = Person(fake, 8001)
         [noted] = await chat.press(f"coming:{mine.pk}")
         assert noted.text.startswith("Thank you! We count on you for Zwemmen")
+        # The reminder's buttons go: the answer is given.
+        [cleared] = [c for c in fake.calls if c.method == "editMessageReplyMarkup"]
+        assert cleared.chat_id == 8001 and not cleared.params.get("reply_markup")
         # Someone else's claim id in a forged button: refused, nothing recorded.
         [refused] = await Person(fake, 8002).press(f"coming:{mine.pk}")
         assert "Thank you" not in refused.text
