@@ -787,3 +787,34 @@ def test_the_bulk_totals_are_those_of_year_totals(
         one = year_totals(volunteer_id=person.pk, year=2026)
         assert bulk[person.pk] == one, person.profile.display_name
         assert (bulk[person.pk].yearly_room, bulk[person.pk].warn) == (one.yearly_room, one.warn)
+
+
+def test_a_long_year_lists_the_latest_entries_all_on_asking_or_one_volunteers(
+    organisation: Organisation, coordinator: User
+) -> None:
+    from backend.board.views.allowances import ENTRIES_SHOWN
+
+    anna, bert = member(organisation, "Anna Peeters"), member(organisation, "Bert Claes")
+    for n in range(ENTRIES_SHOWN + 5):
+        AllowanceEntry.objects.create(
+            volunteer=anna if n % 2 else bert,
+            organisation=organisation,
+            day=dt.date(2026, 1, 1) + dt.timedelta(days=n),
+            regime=Regime.REAL_COSTS,
+            amount=Decimal("1.00"),
+            description=f"bon {n}",
+        )
+    client = client_for(coordinator)
+
+    def listed(url: str) -> list[str]:
+        body = client.get(url).content.decode()
+        return re.findall(r"bon (\d+)", body)
+
+    latest = listed(page_url(organisation))
+    assert len(latest) == ENTRIES_SHOWN and "0" not in latest and str(ENTRIES_SHOWN + 4) in latest
+    assert f"The latest {ENTRIES_SHOWN} of {ENTRIES_SHOWN + 5} entries." in client.get(
+        page_url(organisation)
+    ).content.decode()
+    assert len(listed(page_url(organisation) + "&all=1")) == ENTRIES_SHOWN + 5
+    annas = listed(page_url(organisation) + f"&volunteer={anna.pk}")
+    assert annas and all(int(n) % 2 for n in annas)

@@ -16,7 +16,7 @@ remains and when to warn are properties of ``YearTotals`` (read in bulk by
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -118,6 +118,7 @@ class VolunteerRow:
     used: str | None  # the share of the yearly cap used, "85 %"
     warn: bool
     real_costs_year: bool
+    entries_url: str = ""
 
 
 @dataclass
@@ -224,6 +225,10 @@ def _year(request: HttpRequest, organisation: Organisation) -> tuple[AllowanceYe
     return form, this_year
 
 
+# How many of the year's entries the page lists unless asked for all (the latest ones).
+ENTRIES_SHOWN = 30
+
+
 def _page_url(organisation: Organisation, year: int) -> str:
     return f"{reverse('board:allowances', args=[organisation.slug])}?year={year}"
 
@@ -247,8 +252,15 @@ def _render(
     for entry in entries:
         names.setdefault(entry.volunteer_id, _name(entry))
     totals = year_totals_of(volunteer_ids=list(names), year=year, cap=cap)
+    page_url = _page_url(organisation, year)
     volunteers = sorted(
-        (_volunteer_row(name, totals[pk]) for pk, name in names.items()),
+        (
+            replace(
+                _volunteer_row(name, totals[pk]),
+                entries_url=f"{page_url}&volunteer={pk}#entries-title",
+            )
+            for pk, name in names.items()
+        ),
         key=lambda row: row.name.casefold(),
     )
     replaced = replaced_amounts(entries)
@@ -270,6 +282,16 @@ def _render(
                 form=form,
             )
         )
+    # A year's entries run into the hundreds: the latest ENTRIES_SHOWN, one volunteer's, or
+    # all of them on asking.
+    total = len(rows)
+    chosen = request.GET.get("volunteer", "")
+    chosen_name = ""
+    if chosen.isdigit() and int(chosen) in names:
+        chosen_name = names[int(chosen)]
+        rows = [row for row in rows if row.entry.volunteer_id == int(chosen)]
+    elif request.GET.get("all") != "1":
+        rows = rows[-ENTRIES_SHOWN:]
     # A refused correction of an entry no longer listed (corrected meanwhile) is said on top.
     shown = {row.entry.pk for row in rows}
     correction_refused = (
@@ -298,6 +320,9 @@ def _render(
         "volunteers": volunteers,
         "warned": sum(1 for row in volunteers if row.warn),
         "entries": rows,
+        "entries_total": total,
+        "entries_of": chosen_name,
+        "page_url": page_url,
         "correction_refused": correction_refused,
         "add_form": add_form,
         "policy_form": policy_form if is_admin else None,
