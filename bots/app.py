@@ -49,6 +49,7 @@ BUTTONS = {
     "su": signup.on_button,
     "page": shifts.on_page,
     "claim": shifts.on_claim,
+    "info": shifts.on_info,
     "note": claiming.on_note_read,
     "attest": claiming.on_attest,
     "cancel": my.on_cancel,

@@ -48,7 +48,7 @@ from backend.shifts.models import (
     ShiftMode,
     ShiftStatus,
 )
-from backend.shifts.selectors import shifts_visible_to, waitlist_position, where_to_go
+from backend.shifts.selectors import shifts_visible_to, town_of, waitlist_position, where_to_go
 from backend.shifts.services import (
     Eligibility,
     Facts,
@@ -554,6 +554,40 @@ def _claimable(eligibility: Eligibility, user_id: int, shift: Shift) -> bool:
     error = eligibility_error(shift, facts)
     return (
         error is None or isinstance(error, BirthDateRequired) or _attestation_would_do(shift, facts)
+    )
+
+
+@dataclass(frozen=True)
+class ShiftDetails:
+    """What a volunteer reads before claiming: never the street (that comes with a confirmed
+    claim, ``where_to_go``), the town for an on-site shift."""
+
+    shift: ShiftView
+    description: str
+    town: str
+    qualifications: tuple[str, ...]
+    min_age: int | None
+
+
+@_in_thread
+def shift_details(chat_id: int, shift_id: int) -> ShiftDetails:
+    profile = _profile(chat_id)
+    shift = (
+        shifts_visible_to(user=profile.user)
+        .filter(pk=shift_id, status=ShiftStatus.PUBLISHED)
+        .select_related("organisation")
+        .first()
+    )
+    if shift is None:
+        raise NotFound()
+    return ShiftDetails(
+        shift=_shift_view(shift, timezone.now()),
+        description=shift.description,
+        town="" if shift.mode == ShiftMode.ONLINE else town_of(shift.address),
+        qualifications=tuple(
+            shift.required_qualifications.order_by("name").values_list("name", flat=True)
+        ),
+        min_age=shift.min_age,
     )
 
 

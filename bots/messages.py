@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Concatenate, ParamSpec, TypeVar
 
 from django.utils import formats, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,6 +28,7 @@ from bots.bridge import (
     C45bSaved,
     ClaimView,
     NoteView,
+    ShiftDetails,
     ShiftPage,
     ShiftView,
     Volunteer,
@@ -207,15 +209,17 @@ def stale_button() -> str:
 # --- shifts ----------------------------------------------------------------------------------
 
 
-def _shift_line(shift: ShiftView) -> str:
+def _seats(shift: ShiftView) -> str:
     if shift.seats_left:
-        seats = ngettext("%(count)d seat left", "%(count)d seats left", shift.seats_left) % {
+        return ngettext("%(count)d seat left", "%(count)d seats left", shift.seats_left) % {
             "count": shift.seats_left
         }
-    else:
-        seats = _("full, waitlist open")
+    return _("full, waitlist open")
+
+
+def _shift_line(shift: ShiftView) -> str:
     line = f"{_when(shift.starts_at, shift.ends_at)} · {shift.title} ({shift.organisation}) · "
-    line += f"{_mode(shift.mode)} · {seats}"
+    line += f"{_mode(shift.mode)} · {_seats(shift)}"
     if shift.claims_open_at is not None:
         line += " · " + _("claiming opens %(when)s") % {
             "when": date_text(shift.claims_open_at, "D j M H:i")
@@ -238,6 +242,43 @@ def shift_page(page: ShiftPage) -> str:
     title = _("Online engagements:") if page.kind == "online" else _("Shifts you can take:")
     lines = [f"{number}. {_shift_line(shift)}" for number, shift in enumerate(page.shifts, 1)]
     return "\n".join([title, "", *lines])
+
+
+@localised
+def shift_details(details: ShiftDetails) -> str:
+    """A shift before claiming: when, where (the town or online), what, what it asks."""
+    shift = details.shift
+    lines = [f"{shift.title} ({shift.organisation})", _when(shift.starts_at, shift.ends_at)]
+    if shift.mode == "online":
+        lines.append(_("Online: the meeting link comes once you are confirmed."))
+    elif details.town:
+        lines.append(
+            _("In %(town)s: the address comes once you are confirmed.") % {"town": details.town}
+        )
+    else:
+        lines.append(_("On site: the address comes once you are confirmed."))
+    if details.description:
+        lines += ["", details.description]
+    lines.append("")
+    if details.qualifications:
+        lines.append(
+            _("Asks for: %(qualifications)s")
+            % {"qualifications": ", ".join(details.qualifications)}
+        )
+    if details.min_age:
+        lines.append(_("From %(age)d years old.") % {"age": details.min_age})
+    lines.append(capfirst(_seats(shift)))
+    return "\n".join(lines).strip()
+
+
+@localised
+def details_button(number: int) -> str:
+    return _("Details %(number)d") % {"number": number}
+
+
+@localised
+def claim_this_button() -> str:
+    return _("Claim this shift")
 
 
 @localised

@@ -32,6 +32,8 @@ REMINDER_PRESETS: tuple[tuple[int, ...], ...] = (
 # action -> the allowed values of each argument; ``int`` means a positive id or page number.
 _SCHEMA: dict[str, tuple[object, ...]] = {
     "claim": (int,),
+    # A shift's details before claiming.
+    "info": (int,),
     # The information note's "I have read it": organisation, version, the shift to claim.
     "note": (int, int, int),
     # "I completed the first two years of secondary school": the shift to claim.

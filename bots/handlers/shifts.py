@@ -12,7 +12,10 @@ from bots.keyboards import button, rows
 
 def page_markup(lang: str, page: bridge.ShiftPage) -> InlineKeyboardMarkup:
     claims = [
-        [button(messages.claim_button(lang, number, shift.title), "claim", shift.id)]
+        [
+            button(messages.claim_button(lang, number, shift.title), "claim", shift.id),
+            button(messages.details_button(lang, number), "info", shift.id),
+        ]
         for number, shift in enumerate(page.shifts, 1)
     ]
     nav: list[InlineKeyboardButton] = []
@@ -69,4 +72,22 @@ async def on_claim(update: Update, context: Context) -> None:
     shift_id = data.int_arg(0)
     await claim_and_answer(
         update, volunteer.language, shift_id, bridge.claim(chat_id(update), shift_id)
+    )
+
+
+@guarded
+async def on_info(update: Update, context: Context) -> None:
+    """A shift's details before claiming (description, the town or online, what it asks,
+    seats), with its Claim button."""
+    data = callback(update)
+    assert data is not None
+    volunteer = await volunteer_or_invite(update)
+    if volunteer is None:
+        return
+    details = await bridge.shift_details(chat_id(update), data.int_arg(0))
+    lang = volunteer.language
+    await say(
+        update,
+        messages.shift_details(lang, details),
+        rows([button(messages.claim_this_button(lang), "claim", details.shift.id)]),
     )

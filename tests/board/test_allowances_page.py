@@ -812,9 +812,10 @@ def test_a_long_year_lists_the_latest_entries_all_on_asking_or_one_volunteers(
 
     latest = listed(page_url(organisation))
     assert len(latest) == ENTRIES_SHOWN and "0" not in latest and str(ENTRIES_SHOWN + 4) in latest
-    assert f"The latest {ENTRIES_SHOWN} of {ENTRIES_SHOWN + 5} entries." in client.get(
-        page_url(organisation)
-    ).content.decode()
+    assert (
+        f"The latest {ENTRIES_SHOWN} of {ENTRIES_SHOWN + 5} entries."
+        in client.get(page_url(organisation)).content.decode()
+    )
     assert len(listed(page_url(organisation) + "&all=1")) == ENTRIES_SHOWN + 5
     annas = listed(page_url(organisation) + f"&volunteer={anna.pk}")
     assert annas and all(int(n) % 2 for n in annas)

@@ -120,7 +120,10 @@ def test_shifts_the_volunteer_cannot_take_are_not_listed(
         assert "Volgende week" in listing.text
         for hidden in ("EHBO-post", "Elders", "Al bezet", "Overlapt", "Klad"):
             assert hidden not in listing.text
-        assert len(listing.buttons) == 1
+        assert [label for label, _data in listing.buttons] == [
+            "Claim 1: Volgende week",
+            "Details 1",
+        ]
 
     play(scenario)
 
