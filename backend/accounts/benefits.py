@@ -99,6 +99,27 @@ def benefit_advice(benefit: str) -> str:
     return ""
 
 
+class _Keep:
+    """What ``benefit_change`` leaves as it is (a field the request did not name)."""
+
+
+KEEP = _Keep()
+
+
+def benefit_change(
+    *, user: User, benefit: str | _Keep = KEEP, c45b_handed_in_on: dt.date | _Keep | None = KEEP
+) -> VolunteerProfile:
+    """Change what the request names: a new benefit keeps the C45B day only while it stays
+    unemployment benefit; a new day needs unemployment benefit (``benefit_set``)."""
+    profile = VolunteerProfile.objects.get(user=user)
+    new_benefit = profile.benefit if isinstance(benefit, _Keep) else benefit
+    if isinstance(c45b_handed_in_on, _Keep):
+        day = profile.c45b_handed_in_on if new_benefit == Benefit.UNEMPLOYMENT else None
+    else:
+        day = c45b_handed_in_on
+    return benefit_set(user=user, benefit=new_benefit, c45b_handed_in_on=day)
+
+
 def benefit_set(
     *, user: User, benefit: str, c45b_handed_in_on: dt.date | None = None
 ) -> VolunteerProfile:

@@ -25,13 +25,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,51 +133,89 @@ class YearTotals:
         return self.cap is not None and self.flat_rate >= self.cap.yearly * WARN_AT
 
 
-def _sums(rows: QuerySet[AllowanceEntry] | QuerySet[OutsideDeclaration]) -> dict[str, Decimal]:
-    found: dict[str, Decimal] = {}
-    grouped = rows.values("regime").annotate(a=Sum("amount"), k=Sum("km"))
-    for regime, amount, km in grouped.values_list("regime", "a", "k"):
-        found[regime] = found.get(regime, ZERO) + money(amount or ZERO)
+class _Sums:
+    """One volunteer's amounts per regime, kilometres, and the higher-cap part."""
+
+    def __init__(self) -> None:
+        self.amount: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        self.km = Decimal(0)
+        self.higher = ZERO
+        self.regimes: set[str] = set()
+
+    def add(self, regime: str, amount: Decimal | None, km: Decimal | None) -> None:
+        self.regimes.add(regime)
+        self.amount[regime] += money(amount or ZERO)
         if regime == Regime.TRANSPORT:
-            found["km"] = found.get("km", Decimal(0)) + (km or Decimal(0))
-    return found
+            self.km += km or Decimal(0)
+
+    def totals(self, year: int, cap: AllowanceCap | None) -> YearTotals:
+        flat, real = self.amount[Regime.FLAT_RATE], self.amount[Regime.REAL_COSTS]
+        # The year's regime is the one with an amount, else the one with any row at all (a
+        # corrected entry of zero, a declaration of 0 km still sets it).
+        regime = next(
+            (
+                kind
+                for kind, present in (
+                    (Regime.FLAT_RATE, flat > 0),
+                    (Regime.REAL_COSTS, real > 0),
+                    (Regime.FLAT_RATE, Regime.FLAT_RATE in self.regimes),
+                    (Regime.REAL_COSTS, Regime.REAL_COSTS in self.regimes),
+                )
+                if present
+            ),
+            None,
+        )
+        return YearTotals(
+            year=year,
+            regime=regime,
+            flat_rate=flat,
+            flat_rate_normal=flat - self.higher,
+            real_costs=real,
+            transport=self.amount[Regime.TRANSPORT],
+            transport_km=self.km,
+            cap=cap,
+        )
+
+
+def year_totals_of(
+    *, volunteer_ids: Collection[int], year: int, cap: AllowanceCap | None
+) -> dict[int, YearTotals]:
+    """Each volunteer's totals of ``year`` across every organisation and their declarations
+    (``cap``: the year's caps row, read once by the caller). Two queries, whatever the number
+    of volunteers."""
+    if not volunteer_ids:
+        return {}
+    sums: dict[int, _Sums] = {pk: _Sums() for pk in volunteer_ids}
+    entries = (
+        effective_entries()
+        .filter(volunteer_id__in=volunteer_ids, day__year=year)
+        .values("volunteer_id", "regime")
+        .annotate(
+            a=Sum("amount"),
+            k=Sum("km"),
+            higher=Sum("amount", filter=Q(regime=Regime.FLAT_RATE) & ~Q(higher_category="")),
+        )
+    )
+    for row in entries:
+        found = sums[row["volunteer_id"]]
+        found.add(row["regime"], row["a"], row["k"])
+        found.higher += money(row["higher"] or ZERO)
+    declared = (
+        OutsideDeclaration.objects.filter(volunteer_id__in=volunteer_ids, year=year)
+        .values("volunteer_id", "regime")
+        .annotate(a=Sum("amount"), k=Sum("km"))
+    )
+    for declaration in declared:
+        sums[declaration["volunteer_id"]].add(
+            declaration["regime"], declaration["a"], declaration["k"]
+        )
+    return {pk: found.totals(year, cap) for pk, found in sums.items()}
 
 
 def year_totals(*, volunteer_id: int, year: int) -> YearTotals:
-    """Totals over every organisation and the declarations, in four queries."""
-    entries = effective_entries().filter(volunteer_id=volunteer_id, day__year=year)
-    declared = OutsideDeclaration.objects.filter(volunteer_id=volunteer_id, year=year)
-    both = [_sums(entries), _sums(declared)]
-    higher = entries.filter(regime=Regime.FLAT_RATE).exclude(higher_category="")
-    higher_sum = money(higher.aggregate(a=Sum("amount"))["a"] or ZERO)
-
-    def total(key: str) -> Decimal:
-        return sum((found.get(key, ZERO) for found in both), ZERO)
-
-    flat, real = total(Regime.FLAT_RATE), total(Regime.REAL_COSTS)
-    regime = Regime.FLAT_RATE if flat > 0 else Regime.REAL_COSTS if real > 0 else None
-    if regime is None:
-        # A zero amount still sets the regime (a corrected entry, a declaration of 0 km).
-        kinds = set(entries.values_list("regime", flat=True)) | set(
-            declared.values_list("regime", flat=True)
-        )
-        regime = (
-            Regime.FLAT_RATE
-            if Regime.FLAT_RATE in kinds
-            else Regime.REAL_COSTS
-            if Regime.REAL_COSTS in kinds
-            else None
-        )
-    return YearTotals(
-        year=year,
-        regime=regime,
-        flat_rate=flat,
-        flat_rate_normal=flat - higher_sum,
-        real_costs=real,
-        transport=total(Regime.TRANSPORT),
-        transport_km=sum((found.get("km", Decimal(0)) for found in both), Decimal(0)),
-        cap=caps_for(year),
-    )
+    """One volunteer's totals over every organisation and the declarations, in three
+    queries (the caps row, the entries, the declarations)."""
+    return year_totals_of(volunteer_ids=[volunteer_id], year=year, cap=caps_for(year))[volunteer_id]
 
 
 def _day_flat_rate(volunteer_id: int, day: dt.date, *, excluding: int | None = None) -> Decimal:

@@ -39,7 +39,7 @@ from backend.allowances.services import (
     policy_update,
     year_totals,
 )
-from backend.board.allowance_totals import year_totals_of
+from backend.allowances.services import year_totals_of
 from backend.organisations.models import Organisation, Role
 from backend.shifts.models import Claim, ClaimStatus
 from tests.factories import MembershipFactory, ShiftFactory, ensure_allowance_caps

@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from backend.accounts.benefits import benefit_set
-from backend.accounts.models import Benefit
+from backend.accounts.benefits import KEEP, benefit_change
 from backend.accounts.services import profile_ensure, profile_update
 from backend.api.serializers import ClaimSerializer, MeSerializer
 from backend.api.users import request_user
@@ -37,13 +36,11 @@ class MeView(APIView):
         values = dict(data.validated_data)
         user = request_user(request)
         if "benefit" in values or "c45b_handed_in_on" in values:
-            current = profile_ensure(user=user)
-            benefit = values.pop("benefit", current.benefit)
-            kept = current.c45b_handed_in_on if benefit == Benefit.UNEMPLOYMENT else None
-            benefit_set(
+            profile_ensure(user=user)
+            benefit_change(
                 user=user,
-                benefit=benefit,
-                c45b_handed_in_on=values.pop("c45b_handed_in_on", kept),
+                benefit=values.pop("benefit", KEEP),
+                c45b_handed_in_on=values.pop("c45b_handed_in_on", KEEP),
             )
         profile = profile_update(user=user, **values)
         return Response(MeSerializer(profile).data)

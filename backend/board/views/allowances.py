@@ -54,8 +54,9 @@ from backend.allowances.services import (
     organisation_ledger,
     policy_of,
     policy_update,
+    year_totals_of,
 )
-from backend.board.allowance_totals import member_choices, replaced_amounts, year_totals_of
+from backend.board.allowance_totals import member_choices, replaced_amounts
 from backend.board.forms import show_domain_error
 from backend.board.forms.allowances import (
     AllowanceYearForm,
