@@ -38,8 +38,8 @@ from backend.allowances.services import (
     entry_for_completed_claim,
     policy_update,
     year_totals,
+    year_totals_of,
 )
-from backend.allowances.services import year_totals_of
 from backend.organisations.models import Organisation, Role
 from backend.shifts.models import Claim, ClaimStatus
 from tests.factories import MembershipFactory, ShiftFactory, ensure_allowance_caps
