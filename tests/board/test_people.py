@@ -125,6 +125,9 @@ def test_another_organisations_members_and_qualifications_are_not_shown(
     outsider: User,
 ) -> None:
     # The volunteer is also a member elsewhere, with a qualification of that organisation.
+    # The outsider's name is set: a random first name may be the coordinator's too.
+    outsider.profile.display_name = "Zebedeus Outsider"
+    outsider.profile.save(update_fields=["display_name"])
     MembershipFactory(user=volunteer, organisation=other_organisation)
     theirs = QualificationFactory(organisation=other_organisation, name="Their secret course")
     VolunteerQualification.objects.create(user=volunteer, qualification=theirs)
