@@ -100,6 +100,12 @@ class VolunteerProfile(models.Model):
     # Unemployment benefit: the day the C45B declaration was handed in (the RVA may object
     # within 12 working days).
     c45b_handed_in_on = models.DateField(null=True, blank=True)
+    # Asked to stand in when another volunteer cannot come (an opt-out: on by default).
+    stand_in_requests = models.BooleanField(_("asked to stand in"), default=True)
+    # "Help now" alerts for shifts starting soon that are still short (an opt-in).
+    help_now_alerts = models.BooleanField(_("help-now alerts"), default=False)
+    # A weekly digest in the bot of new shifts that match the profile (an opt-in).
+    weekly_digest = models.BooleanField(_("weekly digest"), default=False)
     consent_at = models.DateTimeField(null=True, blank=True)
     telegram_chat_id = models.BigIntegerField(unique=True, null=True, blank=True)
     # The secret in the URL of the person's iCalendar feeds; rotating it revokes old links.

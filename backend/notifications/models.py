@@ -29,6 +29,18 @@ class Kind(models.TextChoices):
     CLAIM_CANCELLED = "claim_cancelled", "claim cancelled by a coordinator"
     ALLOWANCE_WARNING = "allowance_warning", "80 % of the yearly allowance cap"
     ALLOWANCE_NOTICE = "allowance_notice", "80 % of the yearly allowance cap (to a coordinator)"
+    # Stand-ins: a volunteer asked to take over, the requester told it is taken over, the
+    # coordinators told nobody has yet (24 hours before the start).
+    STAND_IN_ASK = "stand_in_ask", "asked to stand in"
+    STAND_IN_FOUND = "stand_in_found", "a stand-in took over"
+    STAND_IN_UNFILLED = "stand_in_unfilled", "no stand-in yet (to a coordinator)"
+    # A direct swap: the second volunteer asked to confirm, the first told it is done.
+    SWAP_ASK = "swap_ask", "asked to swap"
+    SWAP_DONE = "swap_done", "swap confirmed"
+    # A shift starting soon that is still short, offered to volunteers who opted in.
+    HELP_NOW = "help_now", "help now"
+    # The weekly digest of new shifts that match the volunteer's profile.
+    DIGEST = "digest", "weekly digest"
 
 
 class Channel(models.TextChoices):
