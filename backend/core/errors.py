@@ -244,6 +244,38 @@ class AllowanceRegimeConflict(Conflict):
     )
 
 
+class StandInTooLate(Conflict):
+    """Asking for a stand-in closes a while before the start (the organisation's setting);
+    after it, the volunteer cancels as usual."""
+
+    code = "stand_in_too_late"
+    default_detail = _(
+        "It is too late to ask for a stand-in for this shift; cancel it if you cannot come."
+    )
+
+
+class StandInTaken(Conflict):
+    code = "stand_in_taken"
+    default_detail = _("Someone else has already taken over this shift. Thank you anyway!")
+
+
+class StandInClosed(Conflict):
+    """Withdrawn by the volunteer who asked, their claim cancelled, or the shift started."""
+
+    code = "stand_in_closed"
+    default_detail = _("This request for a stand-in is no longer open.")
+
+
+class SwapClosed(Conflict):
+    code = "swap_closed"
+    default_detail = _("This swap is no longer possible.")
+
+
+class SwapNotPossible(Conflict):
+    code = "swap_not_possible"
+    default_detail = _("These two shifts cannot be swapped.")
+
+
 class CheckInNotPossible(Conflict):
     code = "check_in_not_possible"
     default_detail = _("You can check in only on a confirmed shift, from shortly before it starts.")

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from backend.notifications.models import Kind, Notification
-from backend.shifts.models import Claim, Shift, ShiftChange
+from backend.shifts.models import Claim, Shift, ShiftChange, StandInRequest, SwapRequest
 
 
 def _ts(moment: dt.datetime | None) -> str:
@@ -161,6 +161,97 @@ def record_allowance_warning(
         row.user_id = user_id
         rows.append(row)
     _insert(rows)
+
+
+def record_stand_in_asks(
+    *, request: StandInRequest, shift: Shift, volunteer_ids: Iterable[int], now: dt.datetime
+) -> None:
+    """Each volunteer of a wave is asked to take over (Accept / No thanks)."""
+    rows = []
+    for user_id in volunteer_ids:
+        row = _row(
+            Kind.STAND_IN_ASK,
+            f"stand_in:{request.pk}:{user_id}",
+            shift,
+            request.claim,
+            now,
+            request=str(request.pk),
+        )
+        row.user_id = user_id
+        rows.append(row)
+    _insert(rows)
+
+
+def record_stand_in_found(
+    *, request: StandInRequest, claim: Claim, shift: Shift, now: dt.datetime
+) -> None:
+    """The requester is told who took over their seat."""
+    _insert(
+        [
+            _row(
+                Kind.STAND_IN_FOUND,
+                f"stand_in_found:{request.pk}",
+                shift,
+                claim,
+                now,
+                volunteer_id=str(request.taken_by_id),
+            )
+        ]
+    )
+
+
+def record_stand_in_unfilled(
+    *, request: StandInRequest, shift: Shift, coordinator_ids: Iterable[int], now: dt.datetime
+) -> None:
+    """Nobody has taken over by 24 hours before the start: each coordinator is told."""
+    rows = []
+    for user_id in coordinator_ids:
+        row = _row(
+            Kind.STAND_IN_UNFILLED,
+            f"stand_in_unfilled:{request.pk}:{user_id}",
+            shift,
+            request.claim,
+            now,
+            volunteer_id=str(request.requester_id),
+        )
+        row.user_id = user_id
+        rows.append(row)
+    _insert(rows)
+
+
+def record_swap_asks(*, swaps: Iterable[SwapRequest], now: dt.datetime) -> None:
+    """Each volunteer offered a swap is asked to confirm it (the offer names the proposer's
+    shift; the row is about the partner's own claim)."""
+    rows = []
+    for swap in swaps:
+        claim = swap.partner_claim
+        row = _row(
+            Kind.SWAP_ASK,
+            f"swap:{swap.pk}",
+            swap.proposer_claim.shift,
+            claim,
+            now,
+            swap=str(swap.pk),
+            volunteer_id=str(swap.proposer_id),
+        )
+        rows.append(row)
+    _insert(rows)
+
+
+def record_swap_done(*, swap: SwapRequest, claim: Claim, shift: Shift, now: dt.datetime) -> None:
+    """The proposer is told the swap is done: ``claim`` is their new claim on ``shift``."""
+    _insert(
+        [
+            _row(
+                Kind.SWAP_DONE,
+                f"swap_done:{swap.pk}",
+                shift,
+                claim,
+                now,
+                volunteer_id=str(swap.partner_id),
+            )
+        ]
+    )
 
 
 def _iso(moment: dt.datetime | None) -> str:

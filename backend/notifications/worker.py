@@ -36,10 +36,23 @@ from backend.notifications import messages
 from backend.notifications.models import Channel, Device, Kind, Notification, Status
 from backend.notifications.push import Result, enabled_kinds, push, ttl_until
 from backend.notifications.reach import not_on_telegram
-from backend.notifications.schedule import FOLLOW_UP_EXPIRY, deferred_for_quiet_hours
+from backend.notifications import offers
+from backend.notifications.schedule import FOLLOW_UP_EXPIRY, quiet_hours_deferral
 from backend.notifications.services import late_cancellation_fan_out, reminders_plan
-from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus, ShiftStatus
+from backend.notifications.suggestions import shift_suggest
+from backend.shifts.models import (
+    ACTIVE_CLAIM_STATUSES,
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftStatus,
+    StandInRequest,
+    StandInStatus,
+    SwapRequest,
+    SwapStatus,
+)
 from backend.shifts.selectors import where_to_go
+from backend.shifts.services.stand_ins import stand_in_alerts_send, stand_in_waves_send
 from backend.telegram import services as telegram_services
 from backend.telegram.callbacks import encode
 from backend.telegram.client import (
@@ -56,13 +69,28 @@ from realtime.events import publish_notification
 logger = logging.getLogger(__name__)
 
 HOUSEKEEPING_EVERY = 3600.0  # seconds
+TICK_EVERY = 60.0  # seconds
 
-INTERNAL_KINDS = (Kind.PLAN, Kind.LATE_CANCELLATION)
+INTERNAL_KINDS = (Kind.PLAN, Kind.LATE_CANCELLATION, Kind.SHIFT_PUBLISHED)
+# Messages that name a volunteer (``payload["volunteer_id"]``) to someone else.
+NAMES_A_VOLUNTEER = (
+    Kind.LATE_CANCELLATION_NOTICE,
+    Kind.ALLOWANCE_NOTICE,
+    Kind.STAND_IN_FOUND,
+    Kind.STAND_IN_UNFILLED,
+    Kind.SWAP_ASK,
+    Kind.SWAP_DONE,
+)
 MAX_ATTEMPTS = 6
 # 429s are Telegram pacing us, not failures; give up only after this many in a row.
 MAX_RATE_LIMITED = 30
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 600.0
+
+
+def _payload_id(row: Notification, name: str) -> int:
+    value = str(row.payload.get(name, ""))
+    return int(value) if value.isdigit() else 0
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -165,6 +193,10 @@ class Worker:
             late_cancellation_fan_out(notification=row, now=now)
             self._finish(pk, token, status=Status.SENT, sent_at=now)
             return Status.SENT
+        if row.kind == Kind.SHIFT_PUBLISHED:
+            shift_suggest(notification=row, now=now)
+            self._finish(pk, token, status=Status.SENT, sent_at=now)
+            return Status.SENT
         if row.kind in (Kind.PROMOTED, Kind.SHIFT_CHANGED) and row.claim is not None:
             # Reminders at the (new) times, whatever becomes of this message.
             reminders_plan(claim_id=cast(int, row.claim_id), caused_at=row.created_at)
@@ -173,7 +205,7 @@ class Worker:
             self._finish(pk, token, status=Status.DROPPED, last_error=reason)
             return Status.DROPPED
         zone = ZoneInfo(row.shift.organisation.time_zone)
-        later = deferred_for_quiet_hours(now, row.shift.starts_at, zone)
+        later = quiet_hours_deferral(row.kind, now, row.shift.starts_at, zone)
         if later is not None:
             self._finish(pk, token, status=Status.PENDING, due_at=later, locked_by="")
             return "deferred"
@@ -239,6 +271,20 @@ class Worker:
             if claim_status in ACTIVE_CLAIM_STATUSES:
                 # They were given the place again (or took it) before we got to tell them.
                 return "the claim is active again"
+        if kind in (Kind.STAND_IN_ASK, Kind.STAND_IN_UNFILLED):
+            if started:
+                return "the shift has started"
+            if not StandInRequest.objects.filter(
+                pk=_payload_id(row, "request"), status=StandInStatus.OPEN
+            ).exists():
+                return "the request is no longer open"
+        if (
+            kind == Kind.SWAP_ASK
+            and not SwapRequest.objects.filter(
+                pk=_payload_id(row, "swap"), status=SwapStatus.OPEN
+            ).exists()
+        ):
+            return "the swap is no longer open"
         if kind == Kind.BROADCAST:
             if shift.status != ShiftStatus.PUBLISHED:
                 return "the shift is not open"
@@ -246,19 +292,23 @@ class Worker:
                 shift=shift, volunteer=user, status__in=ACTIVE_CLAIM_STATUSES
             ).exists():
                 return "already claimed"
+        if kind in offers.OFFER_KINDS:
+            return offers.drop_reason(row, now)
         return ""
 
     def _message(self, row: Notification, zone: ZoneInfo) -> Message:
         shift = row.shift
         user = row.user
         assert user is not None
+        if row.kind in offers.OFFER_KINDS:
+            return Message(user.profile.telegram_chat_id, *offers.offer_message(row, timezone.now()))
         language = user.profile.language
         place = ""
-        if row.claim is not None and row.kind in (Kind.REMINDER, Kind.PROMOTED):
+        if row.claim is not None and row.kind in (Kind.REMINDER, Kind.PROMOTED, Kind.SWAP_DONE):
             where = where_to_go(shift, claim_status=row.claim.status, manages=False)
             place = where.address or where.meeting_link or ""
         volunteer = ""
-        if row.kind in (Kind.LATE_CANCELLATION_NOTICE, Kind.ALLOWANCE_NOTICE):
+        if row.kind in NAMES_A_VOLUNTEER:
             from backend.accounts.models import VolunteerProfile
 
             volunteer = (
@@ -267,6 +317,14 @@ class Worker:
                 .first()
                 or ""
             )
+        other = ""
+        if row.kind == Kind.SWAP_ASK and row.claim is not None:
+            # The partner's own shift, which they would give up.
+            own = Shift.objects.filter(pk=row.claim.shift_id).first()
+            if own is not None:
+                other = f"{own.title}, " + messages.shift_when(
+                    own.starts_at, own.ends_at, zone, language
+                )
         old_start = row.payload.get("old_starts_at") or None
         old_end = row.payload.get("old_ends_at") or None
         text = messages.render(
@@ -284,6 +342,7 @@ class Worker:
             text=str(row.payload.get("text", "")),
             reason=str(row.payload.get("reason", "")),
             amounts={name: str(row.payload.get(name, "")) for name in ("year", "total", "cap")},
+            other=other,
         )
         buttons: list[list[Button]] = []
         claim_id = cast(int, row.claim_id)  # reminders and follow-ups always name their claim
@@ -298,6 +357,22 @@ class Worker:
             buttons = [[Button(str(n), encode("score", claim_id, n)) for n in range(1, 6)]]
         elif row.kind == Kind.BROADCAST:
             buttons = [[Button(messages.claim_button(language), encode("claim", shift.pk))]]
+        elif row.kind == Kind.STAND_IN_ASK:
+            request_id = _payload_id(row, "request")
+            buttons = [
+                [
+                    Button(messages.accept_stand_in_button(language), encode("sia", request_id)),
+                    Button(messages.no_thanks_button(language), encode("sid", request_id)),
+                ]
+            ]
+        elif row.kind == Kind.SWAP_ASK:
+            swap_id = _payload_id(row, "swap")
+            buttons = [
+                [
+                    Button(messages.swap_button(language), encode("swa", swap_id)),
+                    Button(messages.no_thanks_button(language), encode("swd", swap_id)),
+                ]
+            ]
         return Message(user.profile.telegram_chat_id, text, buttons)
 
     # --- sending ---------------------------------------------------------------------------
@@ -456,9 +531,20 @@ class Worker:
         if forgotten:
             logger.info("worker: forgot %d expired refresh tokens", forgotten)
 
+    def tick(self) -> None:
+        """Domain work that is due by the clock rather than by a row (every ``TICK_EVERY``
+        seconds, by each worker process; each job is safe in several at once): the next wave
+        of stand-in requests, and the coordinators' alert for requests nobody took."""
+        now = timezone.now()
+        asked = stand_in_waves_send(now=now)
+        alerted = stand_in_alerts_send(now=now)
+        if asked or alerted:
+            logger.info("worker: asked %d stand-ins, alerted %d requests", asked, alerted)
+        offers.offers_plan(now=now)
+
     def run(self, stop: threading.Event, *, threads: int = 1, poll: float = 1.0) -> None:
         def loop(keeps_house: bool) -> None:
-            housekept = None
+            housekept = ticked = None
             try:
                 while not stop.is_set():
                     close_old_connections()
@@ -470,6 +556,12 @@ class Worker:
                             self.housekeeping()
                         except Exception:
                             logger.exception("worker: housekeeping failed; next time again")
+                    if keeps_house and (ticked is None or time.monotonic() - ticked >= TICK_EVERY):
+                        ticked = time.monotonic()
+                        try:
+                            self.tick()
+                        except Exception:
+                            logger.exception("worker: a periodic job failed; next time again")
                     try:
                         handled = self.run_once()
                     except Exception:

@@ -27,6 +27,11 @@ class Organisation(models.Model):
     # After this many no-shows (since a coordinator last cleared them) a volunteer can no
     # longer claim this organisation's shifts.
     no_show_limit = models.PositiveSmallIntegerField(default=2)
+    # A volunteer may ask for a stand-in until this many hours before the start; after it the
+    # normal cancellation applies (backend/shifts/services/stand_ins.py).
+    stand_in_deadline_hours = models.PositiveIntegerField(
+        _("stand-ins until (hours before the start)"), default=72
+    )
     # Belgian volunteer law (backend/organisations/info_note.py). Under the Flemish care decree
     # (vrijwilligerswerk in de zorg) the information note also holds an agreement note.
     care_decree = models.BooleanField(default=False)

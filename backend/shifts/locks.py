@@ -11,7 +11,8 @@ transactions can never wait for each other in a circle (a deadlock):
 2. series (``lock_series``);
 3. shifts, by id (``lock_shift``, and the conditional UPDATEs of claim_create that take a seat
    or a ticket);
-4. claims (``lock_claim``);
+4. claims (``lock_claim``), and the requests that hand a claim over: stand-ins
+   (``lock_stand_in``) and swaps (``lock_swap``);
 5. a volunteer's allowance ledger: an advisory lock per person, taken by the allowance
    services (``backend/allowances/services.py``) after everything else, so that one
    person's entries are judged against the caps one at a time;
@@ -44,7 +45,14 @@ from django.db import OperationalError, connection, transaction
 
 from backend.accounts.models import VolunteerProfile
 from backend.core.errors import CONTENTION, LOCK_NOT_AVAILABLE, Busy, NotFound, sqlstate
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftSeries
+from backend.shifts.models import (
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftSeries,
+    StandInRequest,
+    SwapRequest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -252,4 +260,24 @@ def lock_claim(claim_id: int) -> Claim:
             .get(pk=claim_id)
         )
     except Claim.DoesNotExist:
+        raise NotFound() from None
+
+
+def lock_stand_in(request_id: int) -> StandInRequest:
+    """Level 4: one stand-in request; the first acceptance wins, the others find it taken."""
+    _enter(CLAIMS)
+    try:
+        return StandInRequest.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=request_id
+        )
+    except StandInRequest.DoesNotExist:
+        raise NotFound() from None
+
+
+def lock_swap(swap_id: int) -> SwapRequest:
+    """Level 4: one swap request."""
+    _enter(CLAIMS)
+    try:
+        return SwapRequest.objects.select_for_update(no_key=True, of=("self",)).get(pk=swap_id)
+    except SwapRequest.DoesNotExist:
         raise NotFound() from None

@@ -269,3 +269,129 @@ class ShiftChange(models.Model):
     @property
     def time_changed(self) -> bool:
         return self.old_starts_at is not None
+
+
+class StandInStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    TAKEN = "taken", _("taken over")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    # The requester's claim was cancelled, the shift cancelled, or it started unanswered.
+    CLOSED = "closed", _("closed")
+
+
+class StandInRequest(models.Model):
+    """A volunteer who cannot come asks someone to take over their confirmed claim. They keep
+    the seat, and stay responsible for it, until someone accepts (see
+    ``backend/shifts/services/stand_ins.py``)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="stand_in_requests")
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="stand_in_requests")
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=StandInStatus.choices, default=StandInStatus.OPEN
+    )
+    created_at = models.DateTimeField()
+    # When the worker asks the next wave of volunteers (None once it is no longer open).
+    next_wave_at = models.DateTimeField(null=True, blank=True)
+    waves = models.PositiveSmallIntegerField(default=0)
+    # Nobody by 24 hours before the start: when the coordinators were told.
+    unfilled_alerted_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The claim the stand-in holds now.
+    taken_claim = models.ForeignKey(
+        Claim, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["next_wave_at"],
+                name="stand_in_wave_due",
+                condition=Q(status="open"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(status="open"), name="stand_in_one_open_per_claim"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"stand-in for claim {self.claim_id} ({self.status})"
+
+
+class StandInAnswer(models.TextChoices):
+    NONE = "", _("no answer yet")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+
+
+class StandInAsk(models.Model):
+    """One volunteer asked to take over one request (once: the unique pair)."""
+
+    request = models.ForeignKey(StandInRequest, on_delete=models.CASCADE, related_name="asks")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stand_in_asks"
+    )
+    wave = models.PositiveSmallIntegerField()
+    asked_at = models.DateTimeField()
+    answer = models.CharField(
+        max_length=10, choices=StandInAnswer.choices, blank=True, default=StandInAnswer.NONE
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["volunteer", "-asked_at"], name="stand_in_ask_volunteer"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "volunteer"], name="stand_in_ask_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} asked for {self.request_id}"
+
+
+class SwapStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    DONE = "done", _("swapped")
+    DECLINED = "declined", _("declined")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    CLOSED = "closed", _("closed")
+
+
+class SwapRequest(models.Model):
+    """A direct swap: the proposer offers their confirmed claim in exchange for the other
+    volunteer's confirmed claim on another shift; the other volunteer confirms."""
+
+    proposer_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    partner_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=SwapStatus.choices, default=SwapStatus.OPEN)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposer_claim", "partner_claim"],
+                condition=Q(status="open"),
+                name="swap_one_open_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"swap {self.proposer_claim_id} <-> {self.partner_claim_id} ({self.status})"

@@ -42,12 +42,33 @@ _SCHEMA: dict[str, tuple[object, ...]] = {
     "cancel": (int,),
     "cancelyes": (int,),
     "cancelno": (int,),
+    # Stand-ins: ask for one (claim id), withdraw it (claim id); accept or decline being
+    # asked (request id).
+    "stand": (int,),
+    "standno": (int,),
+    "sia": (int,),
+    "sid": (int,),
+    # Swaps: choose the other shift (claim id), propose it (claim id, shift id); the partner
+    # accepts or declines (swap id).
+    "swap": (int,),
+    "swapto": (int, int),
+    "swa": (int,),
+    "swd": (int,),
     "checkin": (int,),
     "checkout": (int,),
+    # /my's other buttons: the calendar link, past shifts and hours, leaving an organisation
+    # (the list of one's organisations, then the one chosen: confirm or keep).
+    "calendar": (),
+    "history": (),
+    "leave": (),
+    "leaveorg": (int,),
+    "leaveyes": (int,),
+    "leaveno": (int,),
     # Reminder's "I'm coming" (claim id); follow-up score (claim id, 1-5).
     "coming": (int,),
     "score": (int, ("1", "2", "3", "4", "5")),
-    "set": (("lang", "mode", "rem", "when", "ben", "del"),),
+    # /settings: a choice to open, or (rem, standin, helpnow, digest) a switch to turn over.
+    "set": (("lang", "mode", "rem", "when", "ben", "del", "standin", "helpnow", "digest"),),
     "when": (tuple(str(n) for n in range(len(REMINDER_PRESETS))),),
     "lang": (LANGUAGES,),
     "mode": (MODES,),

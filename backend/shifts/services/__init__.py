@@ -11,6 +11,8 @@ One module per concern; everything is re-exported here, so callers import from
 - ``attendance``: check-in, check-out, attendance, no-shows;
 - ``coordination``: a coordinator putting a member on a shift, or calling for help;
 - ``planning``: recurring series and copying a week;
+- ``stand_ins``: a volunteer who cannot come asks others, in waves, to take over their seat;
+- ``swaps``: two volunteers exchange their confirmed claims;
 - ``publishing``: the events each change publishes after commit.
 
 Concurrency, in short (each lock is explained where it is taken):
@@ -71,6 +73,26 @@ from backend.shifts.services.shifts import (
     shift_publish,
     shift_update,
 )
+from backend.shifts.services.stand_ins import (
+    AskedRequest,
+    open_stand_in,
+    stand_in_accept,
+    stand_in_alerts_send,
+    stand_in_ask,
+    stand_in_deadline,
+    stand_in_decline,
+    stand_in_possible,
+    stand_in_waves_send,
+    stand_in_withdraw,
+    stand_ins_asked_of,
+)
+from backend.shifts.services.swaps import (
+    swap_accept,
+    swap_decline,
+    swap_propose,
+    swap_withdraw,
+    swaps_offered_to,
+)
 from backend.shifts.timing import CHECK_IN_EARLY, check_in_open, check_out_open
 
 __all__ = [
@@ -82,6 +104,7 @@ __all__ = [
     "SERIES_RULE_FIELDS",
     "SERIES_TEMPLATE_FIELDS",
     "SERIES_TIME_FIELDS",
+    "AskedRequest",
     "ClaimResult",
     "Eligibility",
     "Facts",
@@ -98,6 +121,7 @@ __all__ = [
     "eligibility_error",
     "local_times",
     "membership_error",
+    "open_stand_in",
     "overlapping_claims",
     "series_cancel",
     "series_create",
@@ -114,6 +138,20 @@ __all__ = [
     "shift_record_attendance",
     "shift_update",
     "shifts_copy_week",
+    "stand_in_accept",
+    "stand_in_alerts_send",
+    "stand_in_ask",
+    "stand_in_deadline",
+    "stand_in_decline",
+    "stand_in_possible",
+    "stand_in_waves_send",
+    "stand_in_withdraw",
+    "stand_ins_asked_of",
+    "swap_accept",
+    "swap_decline",
+    "swap_propose",
+    "swap_withdraw",
+    "swaps_offered_to",
     "week_copy",
     "week_start",
 ]

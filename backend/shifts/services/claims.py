@@ -49,6 +49,8 @@ from backend.shifts.services.eligibility import (
     qualified_for,
 )
 from backend.shifts.services.publishing import publish_event
+from backend.shifts.services.stand_ins import close_stand_ins
+from backend.shifts.services.swaps import close_swaps
 from backend.shifts.services.waitlist import promote_waitlist
 from realtime.events import EventType
 
@@ -376,6 +378,8 @@ def claim_cancel(*, actor: User, claim_id: int, reason: str = "") -> Claim:
         shift.waitlist_count -= 1
     shift.save(update_fields=["confirmed_count", "waitlist_count"])
     promoted = promote_waitlist(shift) if was_confirmed else []
+    close_stand_ins(claim_ids=[claim.pk], now=now)
+    close_swaps(claim_ids=[claim.pk], now=now)
     if claim.late_cancellation:
         notification_records.record_late_cancellation(claim=claim, shift=shift, now=now)
     if by_coordinator:

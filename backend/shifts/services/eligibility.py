@@ -190,7 +190,9 @@ class Eligibility:
             .values_list("volunteer_id", "n")
         )
 
-    def facts(self, volunteer_id: int, shift: Shift) -> Facts:
+    def facts(self, volunteer_id: int, shift: Shift, *, giving_up: int | None = None) -> Facts:
+        """``giving_up``: a shift whose claim the volunteer gives up in the same step (a
+        swap), so it does not count as an overlap."""
         blocked = self._members.get((volunteer_id, shift.organisation_id))
         required = self._required.get(shift.pk, ())
         birth_date, attestation = self._ages.get(volunteer_id, (None, False))
@@ -200,7 +202,9 @@ class Eligibility:
             qualified=not required
             or holds_valid(self._held.get(volunteer_id, {}), required, shift_local_date(shift)),
             overlapping=any(
-                other != shift.pk and starts_at < shift.ends_at and ends_at > shift.starts_at
+                other not in (shift.pk, giving_up)
+                and starts_at < shift.ends_at
+                and ends_at > shift.starts_at
                 for other, starts_at, ends_at in self._confirmed.get(volunteer_id, ())
             ),
             upcoming=self._upcoming.get(volunteer_id, 0),
@@ -209,9 +213,16 @@ class Eligibility:
         )
 
     def error(
-        self, volunteer_id: int, shift: Shift, *, new_claim: bool = True
+        self,
+        volunteer_id: int,
+        shift: Shift,
+        *,
+        new_claim: bool = True,
+        giving_up: int | None = None,
     ) -> DomainError | None:
-        return eligibility_error(shift, self.facts(volunteer_id, shift), new_claim=new_claim)
+        return eligibility_error(
+            shift, self.facts(volunteer_id, shift, giving_up=giving_up), new_claim=new_claim
+        )
 
 
 def qualified_for(user_id: int, shift: Shift, *, required_count: int) -> bool:

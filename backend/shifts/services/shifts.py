@@ -41,6 +41,8 @@ from backend.shifts.models import (
     ShiftVisibility,
 )
 from backend.shifts.services.publishing import publish_event
+from backend.shifts.services.stand_ins import close_stand_ins
+from backend.shifts.services.swaps import close_swaps
 from backend.shifts.services.waitlist import promote_waitlist
 
 MAX_SHIFT_LENGTH = dt.timedelta(hours=settings.INZET_MAX_SHIFT_HOURS)
@@ -318,6 +320,8 @@ def shift_cancel(*, actor: User, shift_id: int) -> Shift:
     shift.confirmed_count = 0
     shift.waitlist_count = 0
     shift.save(update_fields=["status", "confirmed_count", "waitlist_count", "updated_at"])
+    close_stand_ins(claim_ids=[claim.pk for claim in active], now=now)
+    close_swaps(claim_ids=[claim.pk for claim in active], now=now)
     if was_published:
         notification_records.record_shift_cancelled(claims=active, shift=shift, now=now)
         publish_event("shift.cancelled", shift, user_ids=affected)
