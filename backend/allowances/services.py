@@ -400,8 +400,8 @@ def entry_correct(
     *,
     actor: User,
     entry_id: int,
-    amount: Decimal | None,
     reason: str,
+    amount: Decimal | None = None,
     km: Decimal | None = None,
 ) -> AllowanceEntry:
     """Correct an entry: a new entry replaces it (the old one stays, with who and why)."""

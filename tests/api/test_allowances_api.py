@@ -126,6 +126,9 @@ def test_a_correction_keeps_the_old_entry_and_the_list_shows_the_new(
     url = f"{entries}{made['id']}/correct/"
     no_reason = client_for(coordinator).post(url, {"amount": "10.00", "reason": ""}, format="json")
     assert no_reason.status_code == 400
+    # A reason without the amount names the missing field (it was a 500, found by schemathesis).
+    no_amount = client_for(coordinator).post(url, {"reason": "0"}, format="json")
+    assert no_amount.status_code == 400 and "amount" in no_amount.json()["fields"]
     fixed = client_for(coordinator).post(
         url, {"amount": "10.00", "reason": "Halve shift"}, format="json"
     )
