@@ -14,13 +14,13 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.utils import formats
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.allowances.models import HigherCapCategory
 from backend.board.forms import show_domain_error
+from backend.core.dates import date_text
 from backend.core.errors import DomainError
 from backend.organisations.models import Organisation, Qualification
 from backend.shifts import services
@@ -131,7 +131,7 @@ class PlanningForm(forms.Form):
 def _nonexistent(day: dt.date) -> str:
     return gettext(
         "This time does not exist on %(date)s: the clocks go forward an hour that night."
-    ) % {"date": formats.date_format(day, "j F Y")}
+    ) % {"date": date_text(day, "j F Y")}
 
 
 class ShiftFieldsForm(PlanningForm):

@@ -65,6 +65,7 @@ from backend.board.forms.allowances import (
     PolicyForm,
 )
 from backend.board.views.access import cockpit_view, render_cockpit
+from backend.core.dates import date_text
 from backend.core.errors import DomainError
 from backend.organisations.models import Organisation
 from backend.organisations.selectors import c45b_objections_running
@@ -98,7 +99,7 @@ def _km_rate(rate: Decimal) -> str:
 
 
 def _day(day: dt.date) -> str:
-    return formats.date_format(day, "j M Y")
+    return date_text(day, "j M Y")
 
 
 # --- what the page shows ----------------------------------------------------------------------

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import formats
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -25,6 +24,7 @@ from backend.accounts.models import User
 from backend.board.forms import show_domain_error
 from backend.board.forms.info_note import InfoNoteForm
 from backend.board.views.access import cockpit_view, render_cockpit
+from backend.core.dates import date_text
 from backend.core.errors import DomainError, InfoNoteIncomplete
 from backend.organisations.info_note import (
     ReaderStatus,
@@ -54,7 +54,7 @@ def _actor(request: HttpRequest) -> User:
 
 
 def _local(moment: dt.datetime, zone: ZoneInfo) -> str:
-    return formats.date_format(moment.astimezone(zone), "j F Y, H:i")
+    return date_text(moment.astimezone(zone), "j F Y, H:i")
 
 
 def _rows(statuses: list[ReaderStatus], zone: ZoneInfo) -> list[ReaderRow]:

@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.accounts.models import User
 from backend.board.forms.planning import CopyWeekForm, SeriesForm, ShiftForm
 from backend.board.views.access import cockpit_view, render_cockpit
+from backend.core.dates import date_text
 from backend.core.errors import DomainError
 from backend.organisations.models import Organisation
 from backend.shifts import services
@@ -49,12 +50,12 @@ def when(shift: Shift, zone: ZoneInfo) -> str:
     """The shift's local day and times, as a coordinator reads them: "24 maart 2027,
     14:00-16:00" (with an en dash)."""
     start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
-    day = formats.date_format(start.date(), "j F Y")
+    day = date_text(start.date(), "j F Y")
     return f"{day}, {start:%H:%M}\u2013{end:%H:%M}"
 
 
 def _day(day: dt.date) -> str:
-    return formats.date_format(day, "l j F Y")
+    return date_text(day, "l j F Y")
 
 
 def _board(organisation: Organisation) -> HttpResponseRedirect:

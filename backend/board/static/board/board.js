@@ -59,6 +59,15 @@
     year: "numeric", month: "2-digit", day: "2-digit", timeZone: config.time_zone,
   });
 
+  // French writes the first of the month "1er", which Intl does not (the server's pages say
+  // it too: backend/core/dates.py).
+  function dayText(date) {
+    if (config.language !== "fr") return dayFormat.format(date);
+    return dayFormat.formatToParts(date).map(function (part) {
+      return part.type === "day" && part.value === "1" ? "1er" : part.value;
+    }).join("");
+  }
+
   function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
   }
@@ -138,7 +147,7 @@
       var opens = new Date(shift.claims_open_at);
       var when = dayKeyFormat.format(opens) === dayKeyFormat.format(new Date(now))
         ? timeFormat.format(opens)
-        : dayFormat.format(opens) + " " + timeFormat.format(opens);
+        : dayText(opens) + " " + timeFormat.format(opens);
       article.append(el("p", "opens", format(t.opens_at, { time: when })));
     }
 
@@ -195,7 +204,7 @@
       if (key !== currentDay) {
         currentDay = key;
         section = el("section", "day");
-        var heading = el("h2", null, dayFormat.format(new Date(shift.starts_at)));
+        var heading = el("h2", null, dayText(new Date(shift.starts_at)));
         heading.id = "day-" + key;
         if (key === today) {
           section.classList.add("today");
