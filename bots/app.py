@@ -20,14 +20,19 @@ from bots import messages
 from bots.handlers import (
     allowance,
     benefit,
+    calendar,
     claiming,
     help,
+    history,
+    leaving,
     link,
     my,
     reminders,
     settings,
     shifts,
     signup,
+    stand_ins,
+    suggest,
 )
 from bots.keyboards import matches
 from bots.processor import ChatSequentialProcessor
@@ -39,6 +44,7 @@ COMMANDS = {
     "join": link.join,
     "shifts": shifts.list_shifts,
     "online": shifts.list_online,
+    "suggest": suggest.suggest,
     "my": my.my_claims,
     "settings": settings.show_settings,
     "allowance": allowance.allowance,
@@ -55,8 +61,22 @@ BUTTONS = {
     "cancel": my.on_cancel,
     "cancelyes": my.on_cancel_confirmed,
     "cancelno": my.on_cancel_declined,
+    "stand": stand_ins.on_ask,
+    "standno": stand_ins.on_withdraw,
+    "sia": stand_ins.on_accept,
+    "sid": stand_ins.on_decline,
+    "swap": stand_ins.on_swap,
+    "swapto": stand_ins.on_swap_to,
+    "swa": stand_ins.on_swap_accept,
+    "swd": stand_ins.on_swap_decline,
     "checkin": my.on_check_in,
     "checkout": my.on_check_out,
+    "calendar": calendar.on_calendar,
+    "history": history.on_history,
+    "leave": leaving.on_leave,
+    "leaveorg": leaving.on_leave_organisation,
+    "leaveyes": leaving.on_leave_confirmed,
+    "leaveno": leaving.on_leave_declined,
     "set": settings.on_setting,
     "lang": settings.on_language,
     "mode": settings.on_mode,
@@ -110,12 +130,17 @@ def build_application(
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set: the bot is off.")
     base_url = base_url or django_settings.TELEGRAM_API_BASE_URL
     root, _sep, last = base_url.rstrip("/").rpartition("/")
+    processor = ChatSequentialProcessor()
     builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .base_file_url(f"{root}/file/{last}")
-        .concurrent_updates(ChatSequentialProcessor())
+        .concurrent_updates(processor)
+        # A handler has one request in flight at a time, so a connection per update that may
+        # run at once (and a few spare) means a message the rate limiter let go never waits
+        # in httpx's pool: it would go out late, bunched with the ones after it.
+        .connection_pool_size(processor.max_concurrent_updates + 8)
         .rate_limiter(rate_limiter or PoliteRateLimiter())
         .post_init(_post_init)
     )

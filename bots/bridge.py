@@ -22,16 +22,29 @@ from typing import Any, ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from backend.accounts.benefits import benefit_advice, benefit_set, objection_ends_on
 from backend.accounts.models import Benefit, Language, ModePreference, User, VolunteerProfile
-from backend.accounts.services import profile_update
+from backend.accounts.services import calendar_token_get, profile_update
 from backend.allowances.services import entries_of, year_totals
-from backend.core.errors import BirthDateRequired, ClaimNotActive, NotFound, TooYoung
-from backend.lifecycle.services import user_erase, volunteer_create_from_telegram
+from backend.core.errors import (
+    BirthDateRequired,
+    ClaimNotActive,
+    NotFound,
+    TooYoung,
+    ValidationFailed,
+)
+from backend.lifecycle.services import (
+    claims_cancelled_by_leaving,
+    membership_end,
+    user_erase,
+    volunteer_create_from_telegram,
+)
 from backend.notifications import services as notification_services
 from backend.organisations.info_note import (
     NoteForReader,
@@ -40,6 +53,7 @@ from backend.organisations.info_note import (
 )
 from backend.organisations.models import AckChannel, Membership
 from backend.organisations.services import organisation_join
+from backend.shifts import services as shift_services
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
     Claim,
@@ -48,7 +62,13 @@ from backend.shifts.models import (
     ShiftMode,
     ShiftStatus,
 )
-from backend.shifts.selectors import shifts_visible_to, town_of, waitlist_position, where_to_go
+from backend.shifts.selectors import (
+    shifts_visible_to,
+    town_of,
+    volunteer_history,
+    waitlist_position,
+    where_to_go,
+)
 from backend.shifts.services import (
     Eligibility,
     Facts,
@@ -61,6 +81,7 @@ from backend.shifts.services import (
     claim_create,
     eligibility_error,
 )
+from backend.shifts.suggestions import suggestions_for
 from backend.telegram import services as telegram_services
 from backend.telegram.models import SignupDraft, TelegramAccount
 from backend.telegram.services import BirthDateQuestion
@@ -76,6 +97,8 @@ MAX_CANDIDATES = 60
 HELP_NOW_WINDOW = dt.timedelta(hours=1)
 # How many of the year's allowance entries /allowance lists (the latest).
 LATEST_ENTRIES = 5
+# How many past shifts /my's history lists (the latest; the totals count them all).
+HISTORY_SHOWN = 10
 
 
 def _in_thread(fn: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
@@ -101,6 +124,10 @@ class Volunteer:
     # day the C45B was handed in, once they said it.
     benefit: str = ""
     c45b_handed_in_on: dt.date | None = None
+    # What they are sent besides news of their own shifts (/settings switches them).
+    stand_in_requests: bool = True
+    help_now_alerts: bool = False
+    weekly_digest: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,6 +277,52 @@ class NoteView:
     ending_cooperation: str
 
 
+@dataclass(frozen=True)
+class PastShift:
+    title: str
+    organisation: str
+    starts_at: dt.datetime  # in the organisation's time zone
+    ends_at: dt.datetime
+    # completed, no_show, or confirmed: the shift ended and nobody recorded attendance yet.
+    status: str
+    minutes_volunteered: int | None
+
+
+@dataclass(frozen=True)
+class History:
+    """The volunteer's past shifts, latest first (at most ``HISTORY_SHOWN``), and the hours
+    of completed ones this year and in all, over every organisation."""
+
+    shifts: tuple[PastShift, ...]
+    older: int  # past shifts not listed
+    year: int
+    year_minutes: int
+    year_shifts: int
+    total_minutes: int
+    total_shifts: int
+
+
+@dataclass(frozen=True)
+class OrganisationChoice:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What leaving an organisation would do, to confirm: the claims it cancels."""
+
+    organisation_id: int
+    organisation: str
+    claims: tuple[ClaimView, ...]
+
+
+@dataclass(frozen=True)
+class Left:
+    organisation: str
+    cancelled: int
+
+
 # --- helpers (sync) --------------------------------------------------------------------------
 
 
@@ -263,6 +336,9 @@ def _volunteer(profile: VolunteerProfile) -> Volunteer:
         reminders_enabled=account.reminders_enabled if account else True,
         benefit=profile.benefit,
         c45b_handed_in_on=profile.c45b_handed_in_on,
+        stand_in_requests=profile.stand_in_requests,
+        help_now_alerts=profile.help_now_alerts,
+        weekly_digest=profile.weekly_digest,
     )
 
 
@@ -673,6 +749,124 @@ def check_out(chat_id: int, claim_id: int) -> ClaimView:
     return _claim_view(claim, timezone.now())
 
 
+# --- /my: the calendar link, past shifts, leaving an organisation ----------------------------
+
+
+def calendar_link_offered() -> bool:
+    """Whether the bot can give calendar links: they are absolute, and unlike the API the
+    bot has no request to take the site's address from, so it needs ``PUBLIC_URL``."""
+    return bool(settings.PUBLIC_URL)
+
+
+@_in_thread
+def calendar_link(chat_id: int) -> str | None:
+    """The volunteer's own iCalendar feed (the secret made on first use, as the API's
+    ``/me/calendar/`` does); None without ``PUBLIC_URL``."""
+    profile = _profile(chat_id)
+    if not calendar_link_offered():
+        return None
+    token = calendar_token_get(user=profile.user)
+    return settings.PUBLIC_URL + reverse("calendar-mine", args=[token])
+
+
+@_in_thread
+def history(chat_id: int) -> History:
+    """Past shifts and hours, as the API's ``/me/history/`` has them."""
+    profile = _profile(chat_id)
+    found = volunteer_history(user=profile.user, now=timezone.now())
+    # The selector counts a shift in the year of its organisation's time zone.
+    year = timezone.localdate().year
+    this_year = [total for total in found["totals"] if total["year"] == year]
+    shifts = []
+    for claim in found["claims"][:HISTORY_SHOWN]:
+        zone = ZoneInfo(claim.shift.organisation.time_zone)
+        shifts.append(
+            PastShift(
+                title=claim.shift.title,
+                organisation=claim.shift.organisation.name,
+                starts_at=claim.shift.starts_at.astimezone(zone),
+                ends_at=claim.shift.ends_at.astimezone(zone),
+                status=claim.status,
+                minutes_volunteered=claim.minutes_volunteered,
+            )
+        )
+    return History(
+        shifts=tuple(shifts),
+        older=max(len(found["claims"]) - HISTORY_SHOWN, 0),
+        year=year,
+        year_minutes=sum(total["minutes"] for total in this_year),
+        year_shifts=sum(total["shifts"] for total in this_year),
+        total_minutes=sum(total["minutes"] for total in found["totals"]),
+        total_shifts=sum(total["shifts"] for total in found["totals"]),
+    )
+
+
+@_in_thread
+def my_organisations(chat_id: int) -> tuple[OrganisationChoice, ...]:
+    """The organisations the volunteer is a member of, to choose one to leave."""
+    profile = _profile(chat_id)
+    memberships = (
+        Membership.objects.filter(user_id=profile.user_id)
+        .select_related("organisation")
+        .order_by("organisation__name", "organisation_id")
+    )
+    return tuple(OrganisationChoice(m.organisation_id, m.organisation.name) for m in memberships)
+
+
+def _own_membership(user: User, organisation_id: int) -> Membership:
+    """The volunteer's own membership of the organisation, or NotFound."""
+    membership = (
+        Membership.objects.select_related("organisation")
+        .filter(user_id=user.pk, organisation_id=organisation_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+@_in_thread
+def leaving(chat_id: int, organisation_id: int) -> Leaving:
+    """What leaving would cancel, shown before the volunteer confirms."""
+    profile = _profile(chat_id)
+    membership = _own_membership(profile.user, organisation_id)
+    now = timezone.now()
+    claims = (
+        claims_cancelled_by_leaving(
+            user_id=profile.user_id, organisation_id=organisation_id, now=now
+        )
+        .select_related("shift__organisation")
+        .order_by("shift__starts_at", "id")
+    )
+    return Leaving(
+        organisation_id=organisation_id,
+        organisation=membership.organisation.name,
+        claims=tuple(_claim_view(claim, now) for claim in claims),
+    )
+
+
+@_in_thread
+def leave(chat_id: int, organisation_id: int) -> Left:
+    """Leave the organisation (``membership_end``, as the API's ``.../leave/``): the
+    membership ends and the upcoming claims there are cancelled, so waitlists move up."""
+    profile = _profile(chat_id)
+    membership = _own_membership(profile.user, organisation_id)
+    upcoming = list(
+        claims_cancelled_by_leaving(
+            user_id=profile.user_id, organisation_id=organisation_id, now=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    try:
+        with _speaking(profile):
+            membership_end(actor=profile.user, membership_id=membership.pk)
+    except ValidationFailed as error:
+        # The service says why in a field (the last admin stays); a chat has no fields.
+        reasons = [str(reason) for reasons in error.fields.values() for reason in reasons]
+        raise ValidationFailed(" ".join(reasons) or None, fields=error.fields) from error
+    cancelled = Claim.objects.filter(pk__in=upcoming, status=ClaimStatus.CANCELLED).count()
+    return Left(organisation=membership.organisation.name, cancelled=cancelled)
+
+
 # --- what the law asks before a claim --------------------------------------------------------
 
 
@@ -801,6 +995,22 @@ def toggle_reminders(chat_id: int) -> Volunteer:
     account = telegram_services.account_for(user=profile.user)
     telegram_services.reminders_set(user=profile.user, enabled=not account.reminders_enabled)
     return _volunteer(profile)
+
+
+# The profile's on/off switches /settings turns over, by the name its buttons carry.
+SWITCHES = {
+    "standin": "stand_in_requests",
+    "helpnow": "help_now_alerts",
+    "digest": "weekly_digest",
+}
+
+
+@_in_thread
+def toggle_switch(chat_id: int, switch: str) -> Volunteer:
+    """Turn one of the profile's switches (``SWITCHES``) the other way."""
+    profile = _profile(chat_id)
+    field = SWITCHES[switch]
+    return _volunteer(profile_update(user=profile.user, **{field: not getattr(profile, field)}))
 
 
 @_in_thread
@@ -932,3 +1142,147 @@ def follow_up_score(chat_id: int, claim_id: int, score: int) -> None:
 def follow_up_comment(chat_id: int, text: str) -> bool:
     """True if ``text`` was taken as the comment on a follow-up just answered."""
     return notification_services.follow_up_comment(chat_id=chat_id, text=text) is not None
+
+
+# --- suggestions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    shift: ShiftView
+    # Reason values of backend.shifts.suggestions, in its order.
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    suggestions: tuple[SuggestionView, ...]
+    # Whether the volunteer belongs to an organisation (as for ShiftPage).
+    member: bool
+
+
+@_in_thread
+def suggestions(chat_id: int) -> Suggestions:
+    """/suggest: the domain's suggestions for this volunteer (``suggestions_for``)."""
+    profile = _profile(chat_id)
+    now = timezone.now()
+    found = suggestions_for(profile.user, now=now)
+    member = bool(found) or Membership.objects.filter(user_id=profile.user_id).exists()
+    return Suggestions(
+        suggestions=tuple(
+            SuggestionView(
+                shift=_shift_view(s.shift, now), reasons=tuple(r.value for r in s.reasons)
+            )
+            for s in found
+        ),
+        member=member,
+    )
+
+
+# --- stand-ins and swaps ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandInOptions:
+    """What the volunteer can do instead of cancelling a claim."""
+
+    claim_id: int
+    # Asking for a stand-in is possible (confirmed, before the deadline, none open).
+    can_ask: bool
+    # A request is open: it can be withdrawn.
+    asking: bool
+    # A swap can be proposed (confirmed, not started).
+    can_swap: bool
+
+
+@dataclass(frozen=True)
+class StandInAsked:
+    shift: ShiftView
+    # How many volunteers were asked in the first wave.
+    asked: int
+
+
+@dataclass(frozen=True)
+class SwapTarget:
+    claim_id: int
+    shift: ShiftView
+
+
+@_in_thread
+def stand_in_options(chat_id: int, claim_id: int) -> StandInOptions:
+    profile = _profile(chat_id)
+    claim = _own_claim(profile.user, claim_id)
+    now = timezone.now()
+    confirmed = claim.status == ClaimStatus.CONFIRMED and claim.shift.starts_at > now
+    asking = confirmed and shift_services.open_stand_in(claim.pk) is not None
+    return StandInOptions(
+        claim_id=claim.pk,
+        can_ask=confirmed and not asking and shift_services.stand_in_possible(claim.shift, now=now),
+        asking=asking,
+        can_swap=confirmed,
+    )
+
+
+@_in_thread
+def ask_stand_in(chat_id: int, claim_id: int) -> StandInAsked:
+    profile = _profile(chat_id)
+    claim = _own_claim(profile.user, claim_id)
+    request = shift_services.stand_in_ask(actor=profile.user, claim_id=claim_id)
+    return StandInAsked(shift=_shift_view(claim.shift, timezone.now()), asked=request.asks.count())
+
+
+@_in_thread
+def withdraw_stand_in(chat_id: int, claim_id: int) -> ShiftView:
+    profile = _profile(chat_id)
+    claim = _own_claim(profile.user, claim_id)
+    shift_services.stand_in_withdraw(actor=profile.user, claim_id=claim_id)
+    return _shift_view(claim.shift, timezone.now())
+
+
+@_in_thread
+def accept_stand_in(chat_id: int, request_id: int) -> ClaimView:
+    profile = _profile(chat_id)
+    taken = shift_services.stand_in_accept(actor=profile.user, request_id=request_id)
+    claim = Claim.objects.select_related("shift__organisation").get(pk=taken.pk)
+    return _claim_view(claim, timezone.now())
+
+
+@_in_thread
+def decline_stand_in(chat_id: int, request_id: int) -> None:
+    profile = _profile(chat_id)
+    shift_services.stand_in_decline(actor=profile.user, request_id=request_id)
+
+
+@_in_thread
+def swap_targets(chat_id: int, claim_id: int) -> tuple[ShiftView, tuple[SwapTarget, ...]]:
+    """The volunteer's shift and the shifts they could swap it for."""
+    profile = _profile(chat_id)
+    claim = _own_claim(profile.user, claim_id)
+    now = timezone.now()
+    targets = shift_services.swap_targets(user=profile.user, claim_id=claim_id)
+    return _shift_view(claim.shift, now), tuple(
+        SwapTarget(claim_id=claim_id, shift=_shift_view(shift, now)) for shift in targets
+    )
+
+
+@_in_thread
+def propose_swap(chat_id: int, claim_id: int, shift_id: int) -> int:
+    """Offer the swap; how many volunteers were offered it."""
+    profile = _profile(chat_id)
+    return len(
+        shift_services.swap_propose(actor=profile.user, claim_id=claim_id, shift_id=shift_id)
+    )
+
+
+@_in_thread
+def accept_swap(chat_id: int, swap_id: int) -> ClaimView:
+    profile = _profile(chat_id)
+    taken = shift_services.swap_accept(actor=profile.user, swap_id=swap_id)
+    claim = Claim.objects.select_related("shift__organisation").get(pk=taken.pk)
+    return _claim_view(claim, timezone.now())
+
+
+@_in_thread
+def decline_swap(chat_id: int, swap_id: int) -> None:
+    profile = _profile(chat_id)
+    shift_services.swap_decline(actor=profile.user, swap_id=swap_id)

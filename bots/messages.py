@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Concatenate, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.utils import formats, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -22,15 +23,22 @@ from backend.allowances.models import Regime
 from backend.core.dates import date_text
 from backend.core.errors import DomainError
 from backend.organisations.models import AllowanceKind, LegalForm
+from backend.shifts.models import ClaimStatus
 from bots.bridge import (
     AllowanceLine,
     AllowanceYear,
     C45bSaved,
     ClaimView,
+    History,
+    Leaving,
+    Left,
     NoteView,
+    PastShift,
     ShiftDetails,
     ShiftPage,
     ShiftView,
+    StandInAsked,
+    Suggestions,
     Volunteer,
 )
 
@@ -40,6 +48,9 @@ R = TypeVar("R")
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English", "fr": "Français"}
 # Telegram refuses longer texts; it counts them in UTF-16 code units.
 MESSAGE_LIMIT = 4096
+# How many of the claims leaving an organisation cancels its confirmation lists (it is edited
+# into one message).
+LEAVING_CLAIMS_SHOWN = 10
 
 
 def localised(fn: Callable[P, R]) -> Callable[Concatenate[str, P], R]:
@@ -227,14 +238,19 @@ def _shift_line(shift: ShiftView) -> str:
     return (_("Help now!") + " " + line) if shift.help_now else line
 
 
+def _how_to_join() -> str:
+    """The answer to a volunteer without an organisation who asks for shifts."""
+    return _(
+        "You are not a member of an organisation yet, so there are no shifts for you "
+        "here. Send /join with the invite code your organisation gave you (for example "
+        "/join AB12CD34), or open the invite link or QR code they shared."
+    )
+
+
 @localised
 def shift_page(page: ShiftPage) -> str:
     if not page.shifts and not page.member:
-        return _(
-            "You are not a member of an organisation yet, so there are no shifts for you "
-            "here. Send /join with the invite code your organisation gave you (for example "
-            "/join AB12CD34), or open the invite link or QR code they shared."
-        )
+        return _how_to_join()
     if not page.shifts:
         if page.kind == "online":
             return _("There are no online engagements for you right now. Have a look later!")
@@ -475,7 +491,7 @@ def birth_date_refused(problem: str) -> str:
 @localised
 def birth_date_saved(birth_date: dt.date) -> str:
     return _("Thank you, your date of birth is saved: %(date)s.") % {
-        "date": formats.date_format(birth_date, "j F Y")
+        "date": date_text(birth_date, "j F Y")
     }
 
 
@@ -598,6 +614,157 @@ def kept() -> str:
     return _("Fine, you keep your place.")
 
 
+# --- /my: the calendar link, past shifts, leaving an organisation ----------------------------
+
+
+@localised
+def calendar_button() -> str:
+    return _("My calendar link")
+
+
+@localised
+def history_button() -> str:
+    return _("Past shifts and hours")
+
+
+@localised
+def leave_button() -> str:
+    return _("Leave an organisation")
+
+
+@localised
+def calendar_link(link: str | None) -> str:
+    if link is None:
+        return _("Calendar links are not available at the moment.")
+    return _(
+        "Your personal calendar link:\n%(link)s\n\nAdd it to your calendar app as a calendar "
+        "from a URL (a subscription): your shifts appear there and stay up to date. Keep the "
+        "link to yourself: anyone who has it sees your shifts."
+    ) % {"link": link}
+
+
+def _hours(minutes: int) -> str:
+    return _("%(hours)d h %(minutes)02d min") % {"hours": minutes // 60, "minutes": minutes % 60}
+
+
+def _past_shift_line(shift: PastShift) -> str:
+    when = f"{date_text(shift.starts_at, 'D j M Y H:i')}\N{EN DASH}"
+    when += formats.time_format(shift.ends_at, "H:i")
+    if shift.status == ClaimStatus.COMPLETED:
+        outcome = _hours(shift.minutes_volunteered or 0)
+    elif shift.status == ClaimStatus.NO_SHOW:
+        outcome = _("absent")
+    else:
+        outcome = _("attendance not recorded yet")
+    return " · ".join([when, shift.title, shift.organisation, outcome])
+
+
+@localised
+def history(history: History) -> str:
+    if not history.shifts:
+        return _("You have no past shifts yet. Send /shifts to find one.")
+    lines = [_("Your past shifts, latest first:"), ""]
+    lines += [_past_shift_line(shift) for shift in history.shifts]
+    if history.older:
+        lines.append(
+            ngettext(
+                "… and %(count)d earlier shift.", "… and %(count)d earlier shifts.", history.older
+            )
+            % {"count": history.older}
+        )
+    lines += [
+        "",
+        ngettext(
+            "In %(year)d: %(hours)s in %(count)d shift.",
+            "In %(year)d: %(hours)s in %(count)d shifts.",
+            history.year_shifts,
+        )
+        % {
+            "year": history.year,
+            "hours": _hours(history.year_minutes),
+            "count": history.year_shifts,
+        },
+        ngettext(
+            "In all: %(hours)s in %(count)d shift.",
+            "In all: %(hours)s in %(count)d shifts.",
+            history.total_shifts,
+        )
+        % {"hours": _hours(history.total_minutes), "count": history.total_shifts},
+    ]
+    return "\n".join(lines)
+
+
+@localised
+def choose_organisation_to_leave(any_organisation: bool) -> str:
+    if not any_organisation:
+        return _("You are not a member of any organisation.")
+    return _("Which organisation do you want to leave?")
+
+
+@localised
+def confirm_leave(leaving: Leaving) -> str:
+    paragraphs = [
+        _(
+            "Do you want to leave %(organisation)s? You will no longer see the shifts it keeps "
+            "for its members, and its coordinators will no longer plan with you."
+        )
+        % {"organisation": leaving.organisation}
+    ]
+    if leaving.claims:
+        lines = [_("These upcoming shifts of yours there will be cancelled:")]
+        lines += [
+            f"- {_when(claim.shift.starts_at, claim.shift.ends_at)} · {claim.shift.title}"
+            for claim in leaving.claims[:LEAVING_CLAIMS_SHOWN]
+        ]
+        more = len(leaving.claims) - LEAVING_CLAIMS_SHOWN
+        if more > 0:
+            lines.append(
+                ngettext("… and %(count)d more.", "… and %(count)d more.", more) % {"count": more}
+            )
+        paragraphs.append("\n".join(lines))
+        if any(claim.past_deadline for claim in leaving.claims):
+            paragraphs.append(
+                _(
+                    "Careful: the cancellation deadline has passed for some of them. Those "
+                    "cancellations will be recorded as late; please also let your coordinator "
+                    "know."
+                )
+            )
+    else:
+        paragraphs.append(_("You have no upcoming shifts there."))
+    paragraphs.append(
+        _("Your past shifts and hours stay in your history. To come back, you need a new invite.")
+    )
+    return "\n\n".join(paragraphs)
+
+
+@localised
+def yes_leave_button() -> str:
+    return _("Yes, leave")
+
+
+@localised
+def no_stay_button() -> str:
+    return _("No, stay")
+
+
+@localised
+def left(left: Left) -> str:
+    text = _("You have left %(organisation)s.") % {"organisation": left.organisation}
+    if left.cancelled:
+        text += " " + ngettext(
+            "%(count)d upcoming shift was cancelled.",
+            "%(count)d upcoming shifts were cancelled.",
+            left.cancelled,
+        ) % {"count": left.cancelled}
+    return text + " " + _("Thank you for your help!")
+
+
+@localised
+def stayed() -> str:
+    return _("Fine, you stay a member.")
+
+
 # --- settings --------------------------------------------------------------------------------
 
 
@@ -613,9 +780,16 @@ def settings_text(volunteer: Volunteer, reminder_times: tuple[int, ...]) -> str:
             _("Language: %(language)s") % {"language": LANGUAGE_NAMES[volunteer.language]},
             _("Where you help: %(mode)s") % {"mode": _mode(volunteer.mode_preference)},
             _("Reminders: %(state)s") % {"state": reminders},
+            _("Asked to stand in: %(state)s") % {"state": _on_off(volunteer.stand_in_requests)},
+            _("Help-now alerts: %(state)s") % {"state": _on_off(volunteer.help_now_alerts)},
+            _("Weekly digest: %(state)s") % {"state": _on_off(volunteer.weekly_digest)},
             _("Benefit: %(benefit)s") % {"benefit": _benefit_state(volunteer)},
         ]
     )
+
+
+def _on_off(on: bool) -> str:
+    return _("on") if on else _("off")
 
 
 def _benefit_state(volunteer: Volunteer) -> str:
@@ -624,7 +798,7 @@ def _benefit_state(volunteer: Volunteer) -> str:
         return label
     return _("%(benefit)s, C45B handed in on %(date)s") % {
         "benefit": label,
-        "date": formats.date_format(volunteer.c45b_handed_in_on, "j F Y"),
+        "date": date_text(volunteer.c45b_handed_in_on, "j F Y"),
     }
 
 
@@ -723,6 +897,42 @@ def reminders_set(enabled: bool) -> str:
 
 
 @localised
+def switch_button(switch: str, on: bool) -> str:
+    """The /settings button that turns a switch (``bridge.SWITCHES``) the other way."""
+    if switch == "standin":
+        return _("Stop asking me to stand in") if on else _("Ask me to stand in")
+    if switch == "helpnow":
+        return _("Turn help-now alerts off") if on else _("Turn help-now alerts on")
+    return _("Turn the weekly digest off") if on else _("Turn the weekly digest on")
+
+
+@localised
+def switch_set(switch: str, on: bool) -> str:
+    if switch == "standin":
+        if on:
+            return _("You will be asked to stand in when another volunteer cannot come.")
+        return _("You will no longer be asked to stand in for other volunteers.")
+    if switch == "helpnow":
+        if on:
+            per_day = settings.INZET_HELP_NOW_PER_DAY
+            return ngettext(
+                "Help-now alerts are on: when a shift near you (or online, if you help online) "
+                "starts within 3 hours and is still short, I ask you. At most %(count)d a day, "
+                "never at night.",
+                "Help-now alerts are on: when a shift near you (or online, if you help online) "
+                "starts within 3 hours and is still short, I ask you. At most %(count)d a day, "
+                "never at night.",
+                per_day,
+            ) % {"count": per_day}
+        return _("Help-now alerts are off.")
+    if on:
+        return _(
+            "The weekly digest is on: on Monday mornings I send you the new shifts you could take."
+        )
+    return _("The weekly digest is off.")
+
+
+@localised
 def confirm_delete() -> str:
     return _(
         "This deletes your name, phone number, postcode and preferences, cancels your upcoming "
@@ -811,8 +1021,8 @@ def c45b_saved(saved: C45bSaved) -> str:
         "Saved: you handed in the C45B on %(day)s. The RVA may object until %(end)s (12 "
         "working days); your organisations can see when that period ends."
     ) % {
-        "day": formats.date_format(saved.handed_in_on, "j F Y"),
-        "end": formats.date_format(saved.objection_ends_on, "j F Y"),
+        "day": date_text(saved.handed_in_on, "j F Y"),
+        "end": date_text(saved.objection_ends_on, "j F Y"),
     }
 
 
@@ -850,9 +1060,7 @@ def _km(km: Decimal) -> str:
 
 
 def _allowance_line(line: AllowanceLine) -> str:
-    text = " · ".join(
-        [formats.date_format(line.day, "j M Y"), line.organisation, _euros(line.amount)]
-    )
+    text = " · ".join([date_text(line.day, "j M Y"), line.organisation, _euros(line.amount)])
     if line.regime == Regime.TRANSPORT and line.km is not None:
         return text + " · " + _("transport, %(km)s") % {"km": _km(line.km)}
     if line.regime != Regime.FLAT_RATE:
@@ -939,7 +1147,11 @@ def help_text() -> str:
             _("This is what I can do:"),
             _("/shifts - shifts you can take"),
             _("/online - online engagements, including help needed right now"),
-            _("/my - your shifts, to cancel one"),
+            _("/suggest - a few shifts picked for you"),
+            _(
+                "/my - your shifts (to cancel one, find a stand-in or swap, check in or out), "
+                "your calendar link, past shifts and hours, leaving an organisation"
+            ),
             _("/settings - language, on site or online, reminders, delete my data"),
             _("/allowance - your volunteer allowances this year and what remains under the cap"),
             _("/join CODE - join an organisation with its invite code"),
@@ -955,6 +1167,7 @@ def command_menu() -> list[tuple[str, str]]:
     return [
         ("shifts", _("Shifts you can take")),
         ("online", _("Online engagements and help needed now")),
+        ("suggest", _("Shifts picked for you")),
         ("my", _("Your shifts")),
         ("settings", _("Language, reminders, delete my data")),
         ("allowance", _("Your volunteer allowances this year")),
@@ -1017,3 +1230,162 @@ def score_noted(score: int) -> str:
 @localised
 def comment_noted() -> str:
     return _("Thank you, the coordinators will read it.")
+
+
+# --- suggestions -----------------------------------------------------------------------------
+
+
+def _reason(reason: str, shift: ShiftView) -> str:
+    """A reason of ``backend.shifts.suggestions.Reason`` in words."""
+    if reason == "mode":
+        return _("%(mode)s, as you prefer") % {"mode": _mode(shift.mode)}
+    return {
+        "short": _("still needs people"),
+        "soon": _("soon"),
+        "qualified": _("asks a qualification you have"),
+        "familiar": _("like a shift you did before"),
+        "returning": _("an organisation you helped before"),
+    }[reason]
+
+
+@localised
+def suggestions(found: Suggestions) -> str:
+    """/suggest: the shifts picked for the volunteer, each with why."""
+    if not found.suggestions and not found.member:
+        return _how_to_join()
+    if not found.suggestions:
+        return _(
+            "I have no shift to suggest to you right now. Send /shifts to see every shift "
+            "you can take."
+        )
+    lines = [_("Picked for you:"), ""]
+    for number, suggestion in enumerate(found.suggestions, 1):
+        lines.append(f"{number}. {_shift_line(suggestion.shift)}")
+        if suggestion.reasons:
+            why = ", ".join(_reason(reason, suggestion.shift) for reason in suggestion.reasons)
+            lines.append("   " + _("Why: %(reasons)s") % {"reasons": why})
+    return "\n".join(lines)
+
+
+# --- stand-ins and swaps ---------------------------------------------------------------------
+
+
+@localised
+def stand_in_hint() -> str:
+    return _(
+        "Can't come? Instead of cancelling you can ask for a stand-in: you keep your place "
+        "until another volunteer takes over, and I let you know. Or swap with someone on "
+        "another shift."
+    )
+
+
+@localised
+def stand_in_button() -> str:
+    return _("Find a stand-in")
+
+
+@localised
+def withdraw_stand_in_button() -> str:
+    return _("I can come after all")
+
+
+@localised
+def swap_offer_button() -> str:
+    return _("Swap with another shift")
+
+
+@localised
+def stand_in_asked(asked: StandInAsked) -> str:
+    shift = asked.shift
+    values = {"title": shift.title, "when": _when(shift.starts_at, shift.ends_at)}
+    if asked.asked:
+        text = ngettext(
+            "I asked %(count)s volunteer to take over %(title)s (%(when)s).",
+            "I asked %(count)s volunteers to take over %(title)s (%(when)s).",
+            asked.asked,
+        ) % (values | {"count": asked.asked})
+    else:
+        text = (
+            _("Nobody can be asked to take over %(title)s (%(when)s) right now; I keep trying.")
+            % values
+        )
+    return (
+        text
+        + " "
+        + _(
+            "You keep your place, and stay responsible for it, until someone takes over: I "
+            "will tell you who."
+        )
+    )
+
+
+@localised
+def stand_in_withdrawn(shift: ShiftView) -> str:
+    return _("Fine: nobody is asked any more, and you keep your place on %(title)s.") % {
+        "title": shift.title
+    }
+
+
+@localised
+def stand_in_accepted(claim: ClaimView) -> str:
+    shift = claim.shift
+    text = _("Thank you! You take over %(title)s (%(organisation)s), %(when)s.") % {
+        "title": shift.title,
+        "organisation": shift.organisation,
+        "when": _when(shift.starts_at, shift.ends_at),
+    }
+    place = claim.address or claim.meeting_link
+    if place:
+        text += "\n" + _("Where: %(place)s") % {"place": place}
+    return text
+
+
+@localised
+def thanks_for_answering() -> str:
+    return _("Fine, thank you for answering.")
+
+
+@localised
+def swap_choose(shift: ShiftView, count: int) -> str:
+    values = {"title": shift.title, "when": _when(shift.starts_at, shift.ends_at)}
+    if not count:
+        return (
+            _("There is no other shift you could swap %(title)s (%(when)s) for right now.") % values
+        )
+    return (
+        _(
+            "Which shift would you take instead of %(title)s (%(when)s)? The volunteers on it "
+            "are asked whether they want yours; the first to say yes swaps."
+        )
+        % values
+    )
+
+
+@localised
+def swap_target_button(shift: ShiftView) -> str:
+    return f"{shift.title}, {_when(shift.starts_at, shift.ends_at)}"
+
+
+@localised
+def swap_proposed(count: int) -> str:
+    return ngettext(
+        "I asked %(count)s volunteer whether they want to swap. Until someone says yes, "
+        "you keep your own shift.",
+        "I asked %(count)s volunteers whether they want to swap. Until someone says yes, "
+        "you keep your own shift.",
+        count,
+    ) % {"count": count}
+
+
+@localised
+def swap_done(claim: ClaimView) -> str:
+    shift = claim.shift
+    text = _("Swapped! You now have %(title)s (%(organisation)s), %(when)s.") % {
+        "title": shift.title,
+        "organisation": shift.organisation,
+        "when": _when(shift.starts_at, shift.ends_at),
+    }
+    place = claim.address or claim.meeting_link
+    if place:
+        text += "\n" + _("Where: %(place)s") % {"place": place}
+    return text

@@ -48,6 +48,7 @@ from realtime.events import (
     AccessMessage,
     LayerMessage,
     NotificationMessage,
+    SuggestionMessage,
     news_group,
     user_group,
 )
@@ -474,6 +475,11 @@ class MeConsumer(BaseConsumer):
     async def user_notification(self, message: NotificationMessage) -> None:
         """A reminder, follow-up question or other news the worker sent this person."""
         await self.send_json({"type": "notification", **message["notification"]})
+
+    async def shift_suggested(self, message: SuggestionMessage) -> None:
+        """A newly published shift this person could claim (sent to their group only)."""
+        shift = message["shift"]
+        await self.send_json({"type": "event", "event": "shift.suggested", "shift": shift})
 
     def _wants(self, message: LayerMessage) -> bool:
         row = message["board_shift"]

@@ -408,6 +408,85 @@ def publish_notification(user_id: int, notification: UserNotification) -> None:
     _send_now([user_group(user_id)], message, what=f"a {notification['kind']} notification")
 
 
+class SuggestedShift(TypedDict):
+    """A shift's board row as a volunteer's own stream shows it: without ``volunteers``."""
+
+    id: int
+    title: str
+    mode: str
+    status: str
+    starts_at: str
+    ends_at: str
+    capacity: int
+    confirmed_count: int
+    waitlist_count: int
+    claims_open_at: str | None
+
+
+class SuggestionMessage(TypedDict):
+    type: Literal["shift.suggested"]
+    shift: SuggestedShift
+
+
+# Group sends in flight at once when a shift is suggested to many volunteers.
+SUGGEST_CONCURRENCY = 100
+
+
+def publish_shift_suggested(shift_id: int, user_ids: Sequence[int]) -> int:
+    """Tell each of ``user_ids`` (volunteers who could claim the shift) on their own stream,
+    now: one read of the row, then the group sends, ``SUGGEST_CONCURRENCY`` at a time.
+
+    Called by the notification worker, outside any transaction; best effort like every
+    event (the shift is in the app's list in any case). The number of groups sent to."""
+    if not user_ids:
+        return 0
+    row = board_shifts(shift_ids=[shift_id]).get(shift_id)
+    if row is None:
+        return 0
+    shift: SuggestedShift = {
+        "id": row["id"],
+        "title": row["title"],
+        "mode": row["mode"],
+        "status": row["status"],
+        "starts_at": row["starts_at"],
+        "ends_at": row["ends_at"],
+        "capacity": row["capacity"],
+        "confirmed_count": row["confirmed_count"],
+        "waitlist_count": row["waitlist_count"],
+        "claims_open_at": row["claims_open_at"],
+    }
+    message: SuggestionMessage = {"type": "shift.suggested", "shift": shift}
+    groups = [user_group(user_id) for user_id in user_ids]
+    layer = get_channel_layer()
+    if layer is None:
+        return 0
+
+    async def send() -> int:
+        failed = 0
+        for start in range(0, len(groups), SUGGEST_CONCURRENCY):
+            batch = groups[start : start + SUGGEST_CONCURRENCY]
+            outcomes = await asyncio.gather(
+                *(layer.group_send(group, message) for group in batch), return_exceptions=True
+            )
+            failed += sum(isinstance(outcome, BaseException) for outcome in outcomes)
+        return failed
+
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            failed = async_to_sync(send)()
+        else:
+            # A second per hundred groups on top of the usual wait: a large organisation's
+            # suggestion is many small sends.
+            timeout = PUBLISH_TIMEOUT_SECONDS + len(groups) / SUGGEST_CONCURRENCY
+            failed = asyncio.run_coroutine_threadsafe(send(), _publisher_loop()).result(timeout)
+    except Exception:
+        logger.warning("could not suggest shift %s", shift_id, exc_info=True)
+        return 0
+    if failed:
+        logger.warning("could not suggest shift %s to %d of %d", shift_id, failed, len(groups))
+    return len(groups) - failed
+
+
 class AccessMessage(TypedDict):
     """Someone's right to what their sockets show may have ended (a role lowered, a
     membership ended, the account erased or deactivated, its password changed): their

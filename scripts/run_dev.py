@@ -82,6 +82,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     env = os.environ | {"PYTHONUNBUFFERED": "1"}
+    # The links the bot and the mails give (the bot's calendar link needs it: it has no
+    # request to take the address from) point at this server unless PUBLIC_URL says otherwise.
+    env["PUBLIC_URL"] = env.get("PUBLIC_URL") or f"http://{args.host}:{args.port}"
     running: dict[str, subprocess.Popen[str]] = {}
     pumps: list[threading.Thread] = []
     for process in processes(args):

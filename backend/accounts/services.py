@@ -23,7 +23,12 @@ PROFILE_FIELDS = (
     "postcode",
     "birth_date",
     "school_attestation",
+    # What the volunteer is sent besides their own shifts' news (opt-out, opt-in, opt-in).
+    "stand_in_requests",
+    "help_now_alerts",
+    "weekly_digest",
 )
+SWITCHES = ("school_attestation", "stand_in_requests", "help_now_alerts", "weekly_digest")
 # The oldest date of birth taken (a typo of the year otherwise passes as a 130-year-old).
 OLDEST_AGE_YEARS = 120
 
@@ -85,8 +90,9 @@ def profile_update(*, user: User, **changes: Any) -> VolunteerProfile:
         raise ValidationFailed(fields={"display_name": [_("This field may not be blank.")]})
     if "birth_date" in changes and (problem := birth_date_problem(changes["birth_date"])):
         raise ValidationFailed(fields={"birth_date": [problem]})
-    if "school_attestation" in changes:
-        changes["school_attestation"] = bool(changes["school_attestation"])
+    for name in SWITCHES:
+        if name in changes:
+            changes[name] = bool(changes[name])
     profile = profile_ensure(user=user)
     for name, value in changes.items():
         setattr(profile, name, value)

@@ -137,6 +137,21 @@ class MeSerializer(serializers.Serializer):
         help_text="The first two years of secondary school are completed (lets a 15-year-old "
         "volunteer).",
     )
+    stand_in_requests = serializers.BooleanField(
+        required=False,
+        help_text="Asked to take over when another volunteer cannot come (on by default).",
+    )
+    help_now_alerts = serializers.BooleanField(
+        required=False,
+        help_text="'Help now' offers: a shift starting within 3 hours that is still short, in "
+        "your mode (on site: near the postcode of your profile), at most 3 a day and not at "
+        "night (off by default).",
+    )
+    weekly_digest = serializers.BooleanField(
+        required=False,
+        help_text="A weekly digest, on Monday morning, of the new shifts you could claim (off "
+        "by default).",
+    )
     benefit = serializers.ChoiceField(
         choices=Benefit.choices,
         allow_blank=True,

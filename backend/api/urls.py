@@ -14,6 +14,8 @@ from backend.api.views import (
     planning,
     privacy,
     shifts,
+    stand_ins,
+    suggestions,
 )
 
 register_converter(IdConverter, "id")
@@ -36,6 +38,37 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/email/", auth.EmailChangeView.as_view(), name="my-email"),
     path("me/export/", privacy.MyDataExportView.as_view(), name="my-export"),
     path("me/claims/", me.MyClaimsView.as_view(), name="my-claims"),
+    path(
+        "claims/<id:claim_id>/stand-in/",
+        stand_ins.ClaimStandInView.as_view(),
+        name="claim-stand-in",
+    ),
+    path(
+        "me/stand-in-requests/",
+        stand_ins.MyStandInRequestsView.as_view(),
+        name="my-stand-in-requests",
+    ),
+    path(
+        "stand-in-requests/<id:request_id>/accept/",
+        stand_ins.StandInAcceptView.as_view(),
+        name="stand-in-accept",
+    ),
+    path(
+        "stand-in-requests/<id:request_id>/decline/",
+        stand_ins.StandInDeclineView.as_view(),
+        name="stand-in-decline",
+    ),
+    path("claims/<id:claim_id>/swap/", stand_ins.ClaimSwapView.as_view(), name="claim-swap"),
+    path("me/swap-requests/", stand_ins.MySwapRequestsView.as_view(), name="my-swap-requests"),
+    path(
+        "swap-requests/<id:swap_id>/accept/", stand_ins.SwapAcceptView.as_view(), name="swap-accept"
+    ),
+    path(
+        "swap-requests/<id:swap_id>/decline/",
+        stand_ins.SwapDeclineView.as_view(),
+        name="swap-decline",
+    ),
+    path("me/suggestions/", suggestions.MySuggestionsView.as_view(), name="my-suggestions"),
     path("me/claims/<id:claim_id>/feedback/", inbox.FeedbackView.as_view(), name="my-feedback"),
     path("me/devices/", inbox.DeviceListView.as_view(), name="my-devices"),
     path("me/devices/<id:device_id>/", inbox.DeviceDetailView.as_view(), name="my-device"),

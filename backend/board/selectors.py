@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.organisations.models import Membership, Organisation
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus
+from backend.shifts.models import (
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftStatus,
+    StandInRequest,
+    StandInStatus,
+)
 from backend.shifts.selectors import where_to_go
 from backend.shifts.timing import check_in_open, check_out_open
 
@@ -298,6 +305,9 @@ class Person:
     position: int | None  # on the waitlist: 1 = first in line
     # The buttons the panel offers (the services decide; these are the ones that can work).
     actions: tuple[str, ...] = ()
+    # "" | "asking": they asked for a stand-in and keep the seat until someone takes over |
+    # "unfilled": asking, and nobody had taken over a day before the start.
+    stand_in: str = ""
 
 
 @dataclass(frozen=True)
@@ -356,7 +366,8 @@ def display_name(user: User) -> str:
 
 def panel_read(*, organisation: Organisation, shift_id: int) -> Panel | None:
     """The shift with its volunteers (seats first, in the order they got them, then the
-    waitlist in order), its qualifications and the members who could be added: four queries,
+    waitlist in order), its qualifications, the open stand-in requests and the members who could
+    be added: five queries,
     whatever the number of claims or members. None if the organisation has no such shift."""
     on_waitlist = Case(
         When(status=ClaimStatus.WAITLISTED, then=Value(1)),
@@ -381,6 +392,12 @@ def panel_read(*, organisation: Organisation, shift_id: int) -> Panel | None:
     shift.organisation = organisation
     now = timezone.now()
     claims: list[Claim] = shift.panel_claims
+    asking = dict(
+        StandInRequest.objects.filter(
+            claim_id__in=[c.pk for c in claims if c.status == ClaimStatus.CONFIRMED],
+            status=StandInStatus.OPEN,
+        ).values_list("claim_id", "unfilled_alerted_at")
+    )
     seated: list[Person] = []
     waitlist: list[Person] = []
     for claim in claims:
@@ -396,6 +413,13 @@ def panel_read(*, organisation: Organisation, shift_id: int) -> Panel | None:
             checked_out_at=claim.checked_out_at,
             position=len(waitlist) + 1 if waiting else None,
             actions=_actions(claim, shift, now),
+            stand_in=(
+                ""
+                if claim.pk not in asking
+                else "unfilled"
+                if asking[claim.pk] is not None
+                else "asking"
+            ),
         )
         (waitlist if waiting else seated).append(person)
     open_for_claims = shift.status == ShiftStatus.PUBLISHED and shift.starts_at > now

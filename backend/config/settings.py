@@ -283,6 +283,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # --- Domain rules ---------------------------------------------------------------------------
 INZET_MAX_UPCOMING_CLAIMS = env_int("INZET_MAX_UPCOMING_CLAIMS", 10)
 INZET_MAX_SHIFT_HOURS = 24
+# "Help now" offers (shifts starting soon that are still short) one volunteer gets in a day.
+INZET_HELP_NOW_PER_DAY = env_int("INZET_HELP_NOW_PER_DAY", 3)
 
 # --- Telegram (the bot, its webhook, the notification worker) -------------------------------
 # Read here, not on use, so tests override them with pytest-django's ``settings`` fixture.
@@ -384,6 +386,10 @@ SPECTACULAR_SETTINGS = {
         "FlatRatePerEnum": "backend.allowances.models.FlatRatePer",
         "RegimeEnum": "backend.allowances.models.Regime",
         "HigherCapCategoryEnum": "backend.allowances.models.HigherCapCategory",
+        # A claim's status keeps the name it had before other "status" fields came.
+        "StatusEnum": "backend.shifts.models.ClaimStatus",
+        "StandInStatusEnum": "backend.shifts.models.StandInStatus",
+        "SwapStatusEnum": "backend.shifts.models.SwapStatus",
     },
     # Path ids (backend/api/converters.py) are integers, so generated clients take ints.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1}},

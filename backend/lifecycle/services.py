@@ -8,9 +8,11 @@ checked by import-linter, see pyproject.toml), which is what keeps them free of 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +31,20 @@ from backend.shifts.models import ACTIVE_CLAIM_STATUSES, Claim
 from backend.shifts.services import claim_cancel
 from backend.telegram.models import LinkCode, SignupDraft
 from realtime.events import publish_access_changed_on_commit
+
+
+def claims_cancelled_by_leaving(
+    *, user_id: int, organisation_id: int, now: dt.datetime
+) -> QuerySet[Claim]:
+    """The claims ``membership_end`` cancels: the member's active claims on the
+    organisation's shifts that have not started (the bot lists them before asking to
+    confirm)."""
+    return Claim.objects.filter(
+        volunteer_id=user_id,
+        shift__organisation_id=organisation_id,
+        status__in=ACTIVE_CLAIM_STATUSES,
+        shift__starts_at__gt=now,
+    )
 
 
 @transaction_retrying
@@ -59,11 +75,8 @@ def membership_end(*, actor: User, membership_id: int) -> PastMembership:
         )
     now = timezone.now()
     upcoming = list(
-        Claim.objects.filter(
-            volunteer_id=membership.user_id,
-            shift__organisation_id=organisation_id,
-            status__in=ACTIVE_CLAIM_STATUSES,
-            shift__starts_at__gt=now,
+        claims_cancelled_by_leaving(
+            user_id=membership.user_id, organisation_id=organisation_id, now=now
         )
         .order_by("shift_id")
         .values_list("pk", "shift_id")

@@ -196,7 +196,8 @@ class Listed(NamedTuple):
 
 def _line(shift: Listed) -> str:
     where = _("online") if shift.online else shift.town
-    line = f"{shift.title} ({shift.organisation}), {_when(shift.starts_at, shift.ends_at, shift.zone)}"
+    when = _when(shift.starts_at, shift.ends_at, shift.zone)
+    line = f"{shift.title} ({shift.organisation}), {when}"
     return f"{line}, {where}" if where else line
 
 

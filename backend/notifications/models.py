@@ -41,6 +41,9 @@ class Kind(models.TextChoices):
     HELP_NOW = "help_now", "help now"
     # The weekly digest of new shifts that match the volunteer's profile.
     DIGEST = "digest", "weekly digest"
+    # Internal: a shift was published (the moment the digests count from); the worker
+    # suggests it to the volunteers who could claim it (``shift.suggested`` on ``ws/v1/me/``).
+    SHIFT_PUBLISHED = "shift_published", "shift published"
 
 
 class Channel(models.TextChoices):

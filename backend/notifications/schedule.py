@@ -61,3 +61,29 @@ def deferred_for_quiet_hours(
     if not in_quiet_hours(now, zone) or now <= shift_start <= now + URGENT_WITHIN:
         return None
     return _morning_after(now, zone)
+
+
+def help_now_deferred(
+    now: dt.datetime, shift_start: dt.datetime, zone: ZoneInfo
+) -> dt.datetime | None:
+    """A help-now offer in quiet hours waits for 08:00, unless its shift starts before then
+    (a night shift: the only time it can still help). None: send now."""
+    if not in_quiet_hours(now, zone):
+        return None
+    morning = _morning_after(now, zone)
+    return None if shift_start < morning else morning
+
+
+def quiet_hours_deferral(
+    kind: str, now: dt.datetime, shift_start: dt.datetime, zone: ZoneInfo
+) -> dt.datetime | None:
+    """The moment to send a message of ``kind`` instead of ``now``, or None to send now.
+
+    Help-now offers are always about a shift within hours, so the 12-hour exception would let
+    every one through at night: they have their own (``help_now_deferred``). The weekly digest
+    concerns no shift in particular and always waits for the morning."""
+    if kind == "help_now":
+        return help_now_deferred(now, shift_start, zone)
+    if kind == "digest":
+        return _morning_after(now, zone) if in_quiet_hours(now, zone) else None
+    return deferred_for_quiet_hours(now, shift_start, zone)

@@ -437,7 +437,7 @@ def notifications_of(
 ) -> QuerySet[Notification]:
     require_manager(user=actor, organisation_id=organisation_id)
     rows = Notification.objects.filter(organisation_id=organisation_id).exclude(
-        kind__in=(Kind.PLAN, Kind.LATE_CANCELLATION)
+        kind__in=(Kind.PLAN, Kind.LATE_CANCELLATION, Kind.SHIFT_PUBLISHED)
     )
     if status:
         if status not in Status.values:

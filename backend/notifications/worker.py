@@ -32,14 +32,13 @@ from django.utils import timezone
 
 from backend.accounts.mail import mails_send_due
 from backend.accounts.sessions import expired_tokens_forget
-from backend.notifications import messages
+from backend.notifications import messages, offers
 from backend.notifications.models import Channel, Device, Kind, Notification, Status
+from backend.notifications.new_shifts import shift_suggest
 from backend.notifications.push import Result, enabled_kinds, push, ttl_until
 from backend.notifications.reach import not_on_telegram
-from backend.notifications import offers
 from backend.notifications.schedule import FOLLOW_UP_EXPIRY, quiet_hours_deferral
 from backend.notifications.services import late_cancellation_fan_out, reminders_plan
-from backend.notifications.suggestions import shift_suggest
 from backend.shifts.models import (
     ACTIVE_CLAIM_STATUSES,
     Claim,
@@ -228,7 +227,6 @@ class Worker:
         # worker may have taken) is not sent by us.
         if self._held(pk, token).update(locked_until=timezone.now() + self.lease) != 1:
             return "lost"
-        self.limiter.wait(message.chat_id)
         return self._send(row, token, message)
 
     def _not_on_telegram(self, row: Notification) -> str:
@@ -301,7 +299,8 @@ class Worker:
         user = row.user
         assert user is not None
         if row.kind in offers.OFFER_KINDS:
-            return Message(user.profile.telegram_chat_id, *offers.offer_message(row, timezone.now()))
+            offer, offer_buttons = offers.offer_message(row, timezone.now())
+            return Message(user.profile.telegram_chat_id, offer, offer_buttons)
         language = user.profile.language
         place = ""
         if row.claim is not None and row.kind in (Kind.REMINDER, Kind.PROMOTED, Kind.SWAP_DONE):
@@ -381,7 +380,9 @@ class Worker:
         assert message.chat_id is not None  # only messages with a chat are sent (see process)
         attempts = row.attempts + 1
         try:
-            self.client.send_message(message.chat_id, message.text, message.buttons)
+            # The limit is judged right before the request and counts it until its answer.
+            with self.limiter.sending(message.chat_id):
+                self.client.send_message(message.chat_id, message.text, message.buttons)
         except RateLimited as error:
             # Telegram pacing us: due again when it said, not after our back-off.
             if attempts >= MAX_RATE_LIMITED:

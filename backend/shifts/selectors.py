@@ -74,6 +74,8 @@ class HoursTotal(TypedDict):
     year: int
     shifts: int
     hours: float
+    # The same, exact: the hours are rounded, a sum of them may be a minute out.
+    minutes: int
 
 
 class VolunteerHistory(TypedDict):
@@ -108,13 +110,14 @@ def volunteer_history(*, user: User, now: dt.datetime) -> VolunteerHistory:
                 "year": year,
                 "shifts": 0,
                 "hours": 0.0,
+                "minutes": 0,
             },
         )
         total["shifts"] += 1
-        total["hours"] += (claim.minutes_volunteered or 0) / 60
+        total["minutes"] += claim.minutes_volunteered or 0
     totals = sorted(sums.values(), key=lambda t: (-t["year"], t["organisation_name"]))
     for total in totals:
-        total["hours"] = round(total["hours"], 2)
+        total["hours"] = round(total["minutes"] / 60, 2)
     return {
         "claims": claims,
         "totals": totals,

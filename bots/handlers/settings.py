@@ -1,5 +1,5 @@
-"""/settings: language, on site or online, reminders, the benefit received, and "delete my
-data"."""
+"""/settings: language, on site or online, reminders, being asked to stand in, help-now
+alerts, the weekly digest, the benefit received, and "delete my data"."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def settings_markup(volunteer: bridge.Volunteer) -> InlineKeyboardMarkup:
         [button(messages.mode_button(lang), "set", "mode")],
         [button(messages.reminders_button(lang, volunteer.reminders_enabled), "set", "rem")],
         [button(messages.reminder_times_button(lang), "set", "when")],
+        *(
+            [button(messages.switch_button(lang, switch, getattr(volunteer, field)), "set", switch)]
+            for switch, field in bridge.SWITCHES.items()
+        ),
         [button(messages.benefit_button(lang), "set", "ben")],
         [button(messages.delete_button(lang), "set", "del")],
     )
@@ -40,7 +44,7 @@ async def show_settings(update: Update, context: Context) -> None:
 
 @guarded
 async def on_setting(update: Update, context: Context) -> None:
-    """A settings button: offer the choices (or toggle reminders at once)."""
+    """A settings button: offer the choices (or turn reminders or a switch over at once)."""
     data = callback(update)
     assert data is not None
     volunteer = await volunteer_or_invite(update)
@@ -66,6 +70,10 @@ async def on_setting(update: Update, context: Context) -> None:
             update,
             messages.reminders_set(lang, volunteer.reminders_enabled),
         )
+    elif what in bridge.SWITCHES:
+        volunteer = await bridge.toggle_switch(chat_id(update), what)
+        field = bridge.SWITCHES[what]
+        await edit(update, messages.switch_set(lang, what, getattr(volunteer, field)))
     elif what == "when":
         await edit(
             update,

@@ -239,6 +239,9 @@ def world(organisation: Organisation, coordinator: User, volunteer: User) -> Wor
             "device_id": str(device.pk),
             "notification_id": str(inboxed.pk),
             "entry_id": str(entry.pk),
+            # No such request or swap: the hostile bodies and parameters are what is tried.
+            "request_id": "1",
+            "swap_id": "1",
             "token": calendar_token_get(user=coordinator),
         },
         body_values={

@@ -174,10 +174,11 @@ def test_panel_takes_the_same_number_of_queries_for_2_or_20_volunteers(
         make_volunteer()
     client = client_for(coordinator)
     # session, user, organisation, may_manage, may_administer, then the panel: the shift,
-    # its claims with names, its qualifications, the members not on it, and the six of
+    # its claims with names, its qualifications, its open stand-in requests, the members not
+    # on it, and the six of
     # Eligibility for those members (profiles, memberships, required and held qualifications,
     # their other shifts, their upcoming claims).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(panel_url(shift), **FETCH)
     assert response.content.decode().count('class="person-row"') == claims
 
@@ -535,3 +536,30 @@ def test_check_out_is_offered_from_the_start_only(
     assert "You can check out once the shift has started." in early.content.decode()
     assert fresh(claim).status == ClaimStatus.CONFIRMED
     assert action_url(soon, claim, "check-out") in after
+
+
+def test_a_volunteer_asking_for_a_stand_in_is_marked_and_after_the_alert_it_says_so(
+    organisation: Organisation, coordinator: User, make_volunteer: Callable[..., User]
+) -> None:
+    import datetime as dt
+
+    from backend.shifts.models import StandInRequest
+    from backend.shifts.services import claim_create, stand_in_ask
+
+    shift = shift_at(organisation, starts_in=dt.timedelta(days=4))
+    asking = make_volunteer()
+    calm = make_volunteer()
+    claim = claim_create(volunteer=asking, shift_id=shift.pk).claim
+    claim_create(volunteer=calm, shift_id=shift.pk)
+    stand_in_ask(actor=asking, claim_id=claim.pk)
+    client = client_for(coordinator)
+
+    html = client.get(panel_url(shift), **FETCH).content.decode()
+    row = html[html.index(f'id="claim-{claim.pk}"') :]
+    # The coordinator reads the board in Dutch (the default).
+    assert "zoekt een vervanger" in row[: row.index("</li>")]
+    assert html.count("zoekt een vervanger") == 1
+
+    StandInRequest.objects.update(unfilled_alerted_at=shift.starts_at - dt.timedelta(hours=23))
+    html = client.get(panel_url(shift), **FETCH).content.decode()
+    assert "nog geen vervanger" in html and "zoekt een vervanger" not in html

@@ -3,7 +3,9 @@
 The bot under test talks to it with python-telegram-bot's own networking stack (httpx), so
 what is tested is what runs in production up to the socket. The fake records every call,
 serves updates through ``getUpdates`` (long polling), and can fail a call once (429 with
-``retry_after``) or answer 403 for a chat that blocked the bot.
+``retry_after``) or answer 403 for a chat that blocked the bot. With ``enforce_limits()`` it
+answers 429 like Telegram to messages over the bot's or a chat's limit; it counts every 429
+it answers in ``too_many_requests``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import collections
 import contextlib
 import itertools
 import json
+import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +27,38 @@ from aiohttp import web
 BOT_ID = 7000001
 BOT_USERNAME = "inzet_test_bot"
 TOKEN = f"{BOT_ID}:TEST-token"
+
+# What counts as a message for Telegram's limits.
+MESSAGE_METHODS = ("sendMessage", "editMessageText")
+# Telegram's limits: about 30 messages a second for a bot, and about one a second in a chat,
+# where "short bursts" above it are tolerated. Telegram does not say how short; the fake lets
+# a chat have three messages at once and then one a second (a bucket of three that refills
+# one a second). A bot that does not space a chat's messages is caught by its fourth.
+BOT_MESSAGES_PER_SECOND = 30
+CHAT_BURST = 3
+
+
+def most_within(moments: Iterable[float], seconds: float = 1.0) -> int:
+    """The most of ``moments`` in any window of ``seconds`` (a rolling second by default)."""
+    ordered = sorted(moments)
+    most = first = 0
+    for last, moment in enumerate(ordered):
+        while moment - ordered[first] >= seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+def over_chat_burst(moments: Iterable[float], burst: int = CHAT_BURST) -> int:
+    """How many of a chat's ``moments`` went beyond ``burst`` at once and one a second."""
+    over = 0
+    free_at = -math.inf  # when the chat's bucket is full again
+    for moment in sorted(moments):
+        if free_at - moment > burst - 1:
+            over += 1
+            continue
+        free_at = max(free_at, moment) + 1
+    return over
 
 
 @dataclass
@@ -71,9 +106,14 @@ class FakeTelegram:
         self._message_ids = itertools.count(1)
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.blocked_chats: set[int] = set()
-        # Like Telegram: more than this many sendMessage calls in any second get a 429.
+        # Like Telegram: more than this many messages in any rolling second get a 429.
         self.max_per_second: int | None = None
+        # Like Telegram: a chat's messages beyond this burst and one a second get a 429.
+        self.chat_burst: int | None = None
+        # Every 429 this fake answered (the limits' and the ones queued by fail_once).
+        self.too_many_requests = 0
         self._recent_sends: collections.deque[float] = collections.deque()
+        self._chat_free_at: dict[int, float] = {}
         self._runner: web.AppRunner | None = None
         # Set by tests that serve the fake from a thread of its own.
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -119,9 +159,11 @@ class FakeTelegram:
         params = await self._params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._get_updates(params)})
-        failure = self._take_failure(method, params) or self._over_limit(method)
+        failure = self._take_failure(method, params) or self._over_limit(method, params)
         if failure is not None:
             status, body = failure
+            if status == 429:
+                self.too_many_requests += 1
             self.calls.append(Call(method, params, status))
             return web.json_response(body, status=status)
         self.calls.append(Call(method, params, 200))
@@ -142,20 +184,36 @@ class FakeTelegram:
             return queued.pop(0)
         return None
 
-    def _over_limit(self, method: str) -> tuple[int, dict[str, Any]] | None:
-        if self.max_per_second is None or method != "sendMessage":
+    def _over_limit(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """A 429 for a message over the bot's or its chat's limit; else counts it."""
+        if method not in MESSAGE_METHODS:
             return None
         now = time.monotonic()
-        while self._recent_sends and self._recent_sends[0] <= now - 1:
-            self._recent_sends.popleft()
-        if len(self._recent_sends) >= self.max_per_second:
+        wait = 0.0
+        if self.max_per_second is not None:
+            while self._recent_sends and self._recent_sends[0] <= now - 1:
+                self._recent_sends.popleft()
+            if len(self._recent_sends) >= self.max_per_second:
+                wait = self._recent_sends[0] + 1 - now
+        chat_id = params.get("chat_id")
+        if self.chat_burst is not None and chat_id is not None:
+            free_at = self._chat_free_at.get(int(chat_id), now)
+            if free_at - now > self.chat_burst - 1:
+                wait = max(wait, free_at - now - (self.chat_burst - 1))
+        if wait > 0:
+            # Telegram's retry_after is whole seconds.
+            seconds = max(math.ceil(wait), 1)
             return 429, {
                 "ok": False,
                 "error_code": 429,
-                "description": "Too Many Requests: retry after 1",
-                "parameters": {"retry_after": 1},
+                "description": f"Too Many Requests: retry after {seconds}",
+                "parameters": {"retry_after": seconds},
             }
-        self._recent_sends.append(now)
+        if self.max_per_second is not None:
+            self._recent_sends.append(now)
+        if self.chat_burst is not None and chat_id is not None:
+            key = int(chat_id)
+            self._chat_free_at[key] = max(self._chat_free_at.get(key, now), now) + 1
         return None
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -216,6 +274,12 @@ class FakeTelegram:
 
     # --- test controls -----------------------------------------------------------------------
 
+    def enforce_limits(self) -> None:
+        """Answer 429 like Telegram: over 30 messages in a rolling second for the bot, or over
+        a chat's burst and one a second. Off by default: most tests talk faster than that."""
+        self.max_per_second = BOT_MESSAGES_PER_SECOND
+        self.chat_burst = CHAT_BURST
+
     def fail_once(self, method: str, status: int, description: str, **parameters: Any) -> None:
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if parameters:
@@ -227,6 +291,10 @@ class FakeTelegram:
         self._updates.append(update)
         self._new_update.set()
         return update
+
+    def messages_sent(self) -> list[Call]:
+        """Every message the bot delivered (refused attempts are only in ``calls``)."""
+        return [c for c in self.calls if c.method in MESSAGE_METHODS and c.status == 200]
 
     def sent_to(self, chat_id: int) -> list[Call]:
         """Messages the bot delivered to ``chat_id`` (refused attempts are only in ``calls``)."""

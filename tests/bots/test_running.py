@@ -88,7 +88,16 @@ def test_set_telegram_webhook_registers_the_url_with_the_secret(
         if c.method == "setMyCommands"
     }
     assert set(menus) == {None, "nl", "en", "fr"}
-    assert menus["fr"] == ["shifts", "online", "my", "settings", "allowance", "join", "help"]
+    assert menus["fr"] == [
+        "shifts",
+        "online",
+        "suggest",
+        "my",
+        "settings",
+        "allowance",
+        "join",
+        "help",
+    ]
 
     call_command("set_telegram_webhook", "--delete")
     assert [c.method for c in fake_in_thread.calls][-1] == "deleteWebhook"

@@ -90,6 +90,7 @@ from backend.shifts.services.swaps import (
     swap_accept,
     swap_decline,
     swap_propose,
+    swap_targets,
     swap_withdraw,
     swaps_offered_to,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "swap_accept",
     "swap_decline",
     "swap_propose",
+    "swap_targets",
     "swap_withdraw",
     "swaps_offered_to",
     "week_copy",

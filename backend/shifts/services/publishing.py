@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from backend.notifications.publications import record_shift_published
 from backend.organisations.public_page import public_page_changed
 from backend.shifts.models import Claim, Shift, ShiftVisibility
 from realtime.events import ClaimInfo, DomainEvent, EventType, ShiftCounts, publish_on_commit
@@ -48,5 +49,10 @@ def publish_event(
     if time_changed is not None:
         event["time_changed"] = time_changed
     publish_on_commit(event, user_ids=tuple(user_ids))
+    if event_type == "shift.created":
+        # The worker suggests it to the volunteers who could claim it (their own streams) and
+        # the weekly digests count from this row: finding them is work for thousands of
+        # members, not for the coordinator's request.
+        record_shift_published(shift=shift, now=timezone.now())
     if shift.visibility == ShiftVisibility.PUBLIC:
         public_page_changed(shift.organisation_id)

@@ -30,7 +30,15 @@ from backend.core.errors import (
 from backend.notifications import records as notification_records
 from backend.shifts import locks
 from backend.shifts.locks import transaction_retrying
-from backend.shifts.models import Claim, ClaimStatus, Shift, ShiftStatus, SwapRequest, SwapStatus
+from backend.shifts.models import (
+    ACTIVE_CLAIM_STATUSES,
+    Claim,
+    ClaimStatus,
+    Shift,
+    ShiftStatus,
+    SwapRequest,
+    SwapStatus,
+)
 from backend.shifts.services.eligibility import Eligibility
 from backend.shifts.services.publishing import publish_event
 from backend.shifts.services.stand_ins import close_stand_ins, confirm_claim_row
@@ -241,3 +249,37 @@ def swaps_offered_to(*, user: User, now: dt.datetime | None = None) -> list[Swap
         .select_related("proposer_claim__shift__organisation", "partner_claim__shift__organisation")
         .order_by("proposer_claim__shift__starts_at", "id")
     )
+
+
+def swap_targets(*, user: User, claim_id: int, limit: int = 8) -> list[Shift]:
+    """Shifts the volunteer could swap their claim for: of the same organisation, open, not
+    started, with someone else confirmed on them, and which the volunteer could take while
+    giving up their own (judged in bulk). Soonest first; a constant number of queries."""
+    claim = (
+        Claim.objects.select_related("shift__organisation")
+        .filter(pk=claim_id, volunteer_id=user.pk, status=ClaimStatus.CONFIRMED)
+        .first()
+    )
+    if claim is None:
+        raise NotFound()
+    own = claim.shift
+    now = timezone.now()
+    mine = Claim.objects.filter(volunteer_id=user.pk, status__in=ACTIVE_CLAIM_STATUSES)
+    candidates = list(
+        Shift.objects.filter(
+            organisation_id=own.organisation_id,
+            status=ShiftStatus.PUBLISHED,
+            starts_at__gt=now,
+            confirmed_count__gt=0,
+        )
+        .exclude(pk=own.pk)
+        .exclude(pk__in=mine.values("shift_id"))
+        .select_related("organisation")
+        .order_by("starts_at", "id")[: limit * 4]
+    )
+    eligibility = Eligibility(volunteer_ids=[user.pk], shifts=candidates, now=now)
+    return [
+        shift
+        for shift in candidates
+        if eligibility.error(user.pk, shift, new_claim=False, giving_up=own.pk) is None
+    ][:limit]
