@@ -39,6 +39,7 @@ from django.db.models import Count, F, Q
 
 from backend.notifications.models import Kind, Notification
 from backend.notifications.new_shifts import eligible_among, wants_mode
+from backend.notifications.records import to_user
 from backend.notifications.schedule import help_now_deferred
 from backend.organisations.models import Membership, Role
 from backend.shifts.locks import lock_profiles, transaction_retrying
@@ -153,16 +154,12 @@ def _offers_write(pairs: list[tuple[int, Shift]], now: dt.datetime) -> int:
             continue
         today[user_id] += 1
         rows.append(
-            Notification(
-                key=f"help_now:{shift.pk}:{user_id}",
-                kind=Kind.HELP_NOW,
-                organisation_id=shift.organisation_id,
+            to_user(
+                Kind.HELP_NOW,
+                f"help_now:{shift.pk}:{user_id}",
+                shift=shift,
                 user_id=user_id,
-                shift_id=shift.pk,
-                shift_starts_at=shift.starts_at,
-                scheduled_for=now,
-                due_at=now,
-                created_at=now,
+                now=now,
             )
         )
     return len(Notification.objects.bulk_create(rows, ignore_conflicts=True))

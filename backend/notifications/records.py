@@ -37,6 +37,25 @@ def _row(
     )
 
 
+def to_user(
+    kind: str, key: str, *, shift: Shift, user_id: int, now: dt.datetime, **payload: str
+) -> Notification:
+    """A row about a shift for one person, without a claim (a broadcast, a help-now offer):
+    due now; the caller inserts it."""
+    return Notification(
+        key=key,
+        kind=kind,
+        organisation_id=shift.organisation_id,
+        user_id=user_id,
+        shift_id=shift.pk,
+        shift_starts_at=shift.starts_at,
+        scheduled_for=now,
+        due_at=now,
+        payload=payload,
+        created_at=now,
+    )
+
+
 def _insert(rows: list[Notification]) -> None:
     if rows:
         Notification.objects.bulk_create(rows, ignore_conflicts=True)

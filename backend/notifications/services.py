@@ -24,6 +24,7 @@ from backend.core.errors import (
     ShiftStarted,
     ValidationFailed,
 )
+from backend.notifications import records
 from backend.notifications.models import ClaimFeedback, Kind, Notification, ReminderSettings, Status
 from backend.notifications.schedule import (
     DEFAULT_OFFSETS_MINUTES,
@@ -276,16 +277,13 @@ def shift_broadcast(*, actor: User, shift_id: int, text: str) -> int:
             _("This shift is full and has no waitlist: there is no place to call people for.")
         )
     rows = [
-        Notification(
-            key=f"broadcast:{shift.pk}:{user_id}",
-            kind=Kind.BROADCAST,
-            organisation_id=shift.organisation_id,
+        records.to_user(
+            Kind.BROADCAST,
+            f"broadcast:{shift.pk}:{user_id}",
+            shift=shift,
             user_id=user_id,
-            shift_id=shift.pk,
-            shift_starts_at=shift.starts_at,
-            scheduled_for=now,
-            due_at=now,
-            payload={"text": text},
+            now=now,
+            text=text,
         )
         for user_id in _eligible_volunteers(shift, sender_id=actor.pk)
     ]

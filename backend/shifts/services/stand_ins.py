@@ -187,21 +187,7 @@ def stand_in_accept(*, actor: User, request_id: int) -> Claim:
     ):
         raise InfoNoteRequired()
 
-    given.status = ClaimStatus.CANCELLED
-    given.cancelled_at = now
-    given.late_cancellation = False
-    given.cancelled_by = None
-    given.cancellation_reason = ""
-    given.save(
-        update_fields=[
-            "status",
-            "cancelled_at",
-            "late_cancellation",
-            "cancelled_by",
-            "cancellation_reason",
-            "updated_at",
-        ]
-    )
+    hand_over(given, now=now)
     taken = confirm_claim_row(mine, shift=shift, volunteer_id=actor.pk, now=now)
     if waitlisted:
         shift.waitlist_count -= 1
@@ -219,6 +205,26 @@ def stand_in_accept(*, actor: User, request_id: int) -> Claim:
     publish_event("claim.cancelled", shift, given, user_ids=[requester_id])
     publish_event("claim.confirmed", shift, taken, user_ids=[actor.pk])
     return taken
+
+
+def hand_over(claim: Claim, *, now: dt.datetime) -> None:
+    """A confirmed claim given to someone else (a stand-in or a swap): cancelled, never late
+    and never a coordinator's doing. The caller holds the shift's lock and moves the seat."""
+    claim.status = ClaimStatus.CANCELLED
+    claim.cancelled_at = now
+    claim.late_cancellation = False
+    claim.cancelled_by = None
+    claim.cancellation_reason = ""
+    claim.save(
+        update_fields=[
+            "status",
+            "cancelled_at",
+            "late_cancellation",
+            "cancelled_by",
+            "cancellation_reason",
+            "updated_at",
+        ]
+    )
 
 
 def confirm_claim_row(
@@ -470,19 +476,3 @@ def stand_ins_asked_of(*, user: User, now: dt.datetime | None = None) -> list[As
 def open_stand_in(claim_id: int) -> StandInRequest | None:
     return StandInRequest.objects.filter(claim_id=claim_id, status=StandInStatus.OPEN).first()
 
-
-__all__ = [
-    "AskedRequest",
-    "close_stand_ins",
-    "confirm_claim_row",
-    "open_stand_in",
-    "stand_in_accept",
-    "stand_in_alerts_send",
-    "stand_in_ask",
-    "stand_in_deadline",
-    "stand_in_decline",
-    "stand_in_possible",
-    "stand_in_waves_send",
-    "stand_in_withdraw",
-    "stand_ins_asked_of",
-]

@@ -41,7 +41,7 @@ from backend.shifts.models import (
 )
 from backend.shifts.services.eligibility import Eligibility
 from backend.shifts.services.publishing import publish_event
-from backend.shifts.services.stand_ins import close_stand_ins, confirm_claim_row
+from backend.shifts.services.stand_ins import close_stand_ins, confirm_claim_row, hand_over
 
 # Offers one proposal makes at most (the volunteers confirmed on the other shift).
 MAX_SWAP_OFFERS = 10
@@ -164,21 +164,7 @@ def swap_accept(*, actor: User, swap_id: int) -> Claim:
                 _("The swap is no longer possible: %(reason)s") % {"reason": refused.detail}
             )
     for claim in (given, taken):
-        claim.status = ClaimStatus.CANCELLED
-        claim.cancelled_at = now
-        claim.late_cancellation = False
-        claim.cancelled_by = None
-        claim.cancellation_reason = ""
-        claim.save(
-            update_fields=[
-                "status",
-                "cancelled_at",
-                "late_cancellation",
-                "cancelled_by",
-                "cancellation_reason",
-                "updated_at",
-            ]
-        )
+        hand_over(claim, now=now)
     mine_now = confirm_claim_row(
         Claim.objects.filter(shift=theirs, volunteer_id=actor.pk).first(),
         shift=theirs,
