@@ -167,6 +167,17 @@ def test_seat_counters_match_the_demo_claims() -> None:
 
 
 @pytest.mark.django_db
+def test_a_demo_volunteer_asks_for_a_stand_in_and_other_members_are_asked() -> None:
+    from backend.shifts.models import StandInRequest, StandInStatus
+
+    seed()
+    [request] = StandInRequest.objects.filter(shift__organisation__slug=DEMO_SLUG)
+    assert request.status == StandInStatus.OPEN
+    assert request.claim.status == ClaimStatus.CONFIRMED
+    assert request.asks.exists()
+
+
+@pytest.mark.django_db
 def test_a_full_demo_shift_takes_a_new_claim_on_the_waitlist_once_the_note_is_read() -> None:
     seed()
     full = demo_week().filter(title="Hulp bij het middagmaal").order_by("starts_at").first()

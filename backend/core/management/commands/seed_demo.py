@@ -57,7 +57,7 @@ from backend.shifts.models import (
     ShiftStatus,
     ShiftVisibility,
 )
-from backend.shifts.services import claim_create, shift_create
+from backend.shifts.services import claim_create, shift_create, stand_in_ask
 
 DEMO_SLUG = "wzc-de-linde"
 DEMO_NAME = "WZC De Linde"
@@ -244,6 +244,9 @@ CLAIMS = (
     ("an", "Begeleiding naar de markt", 2),
     ("pieter", "Wandelnamiddag in de tuin", 2),
 )
+# Demo stand-ins: Lotte cannot come to day 4's walk and asks for a stand-in (the shift panel
+# marks her seat; the other members are asked).
+STAND_INS = (("lotte", "Wandelnamiddag in de tuin", 4),)
 
 
 # --- History ----------------------------------------------------------------------------------
@@ -515,6 +518,9 @@ class Command(BaseCommand):
                 )
         for key, title, day in CLAIMS:
             claim_create(volunteer=people[key], shift_id=shifts[title, day].pk)
+        for key, title, day in STAND_INS:
+            claim = claim_create(volunteer=people[key], shift_id=shifts[title, day].pk).claim
+            stand_in_ask(actor=people[key], claim_id=claim.pk)
 
     def _add_history_if_missing(self, organisation: Organisation) -> bool:
         """A demo loaded before there was a history gets one (once); True when added. The
