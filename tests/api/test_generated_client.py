@@ -166,3 +166,38 @@ def test_a_generated_client_does_an_app_developers_first_hour(
     assert mine.cap.year == mine.year and mine.remaining == mine.cap.yearly
     caps = module(api, "api.allowance_caps.allowance_caps_list").sync(client=me)
     assert {c.year for c in caps} >= {2024, 2025, 2026}
+
+    # Stand-ins (issue 14): the volunteer cannot come after all and asks for a stand-in; a
+    # second volunteer's app lists the request and takes over; a second tap is told it is taken.
+    from backend.organisations.info_note import info_note_acknowledge
+
+    other = MembershipFactory(organisation=organisation, role=Role.VOLUNTEER).user
+    other.set_password(PASSWORD)
+    other.save()
+    info_note_acknowledge(user=other, organisation_id=organisation.pk, version=1, channel="app")
+    their_pair = module(api, "api.auth.auth_token_create").sync(
+        client=anonymous, body=models.EmailTokenRequest(email=other.email, password=PASSWORD)
+    )
+    them = api.AuthenticatedClient(
+        base_url=server, token=their_pair.access, raise_on_unexpected_status=True
+    )
+    request = module(api, "api.claims.claims_stand_in_create").sync(client=me, claim_id=claimed.id)
+    assert isinstance(request, models.StandInRequest) and request.status.value == "open"
+    [offered] = module(api, "api.me.me_stand_in_requests_list").sync(client=them)
+    assert offered.id == request.id and offered.shift.title == "Voorlezen"
+    assert offered.shift.address is None  # not theirs yet
+    taken = module(api, "api.stand_in_requests.stand_in_requests_accept_create").sync(
+        client=them, request_id=offered.id
+    )
+    assert isinstance(taken, models.Claim) and taken.status.value == "confirmed"
+    assert taken.address == later.address
+    again = module(api, "api.stand_in_requests.stand_in_requests_accept_create").sync(
+        client=them, request_id=offered.id
+    )
+    assert isinstance(again, models.Claim) and again.id == taken.id  # a second tap: theirs
+    late = module(api, "api.stand_in_requests.stand_in_requests_accept_create").sync(
+        client=me, request_id=offered.id
+    )
+    assert isinstance(late, models.Error) and late.code == "not_found"  # never asked
+    handed = module(api, "api.me.me_claims_list").sync(client=me)
+    assert {c.shift: c.status.value for c in handed.results}[later.pk] == "cancelled"

@@ -236,6 +236,8 @@ def test_the_first_acceptance_wins_and_a_second_is_told_it_is_taken(
     assert Notification.objects.filter(kind=Kind.STAND_IN_FOUND, user=requester).exists()
     assert Notification.objects.filter(kind=Kind.PLAN, claim=taken).exists()
 
+    # Anna pressing again gets her claim; Bram is told it is taken.
+    assert stand_in_accept(actor=anna, request_id=request.pk) == taken
     with pytest.raises(StandInTaken):
         stand_in_accept(actor=bram, request_id=request.pk)
     assert not Claim.objects.filter(volunteer=bram, shift=shift).exists()

@@ -105,7 +105,8 @@ class StandInAcceptView(APIView):
     @raises(errors.StandInTaken, errors.StandInClosed, errors.ShiftStarted, *CLAIM_RULES)
     def post(self, request: Request, request_id: int) -> Response:
         """Take over: the requester's seat becomes yours, at once and for good. The first to
-        accept wins; after that, `stand_in_taken`. You are judged as for a claim."""
+        accept wins; after that, `stand_in_taken` (accepting again yourself returns your claim).
+        You are judged as for a claim."""
         claim = services.stand_in_accept(actor=request_user(request), request_id=request_id)
         return Response(_render_claim(_loaded(claim)), status=status.HTTP_201_CREATED)
 

@@ -151,7 +151,8 @@ def _asked(actor: User, request_id: int) -> StandInAsk:
 @transaction_retrying
 def stand_in_accept(*, actor: User, request_id: int) -> Claim:
     """Take over the requester's seat: their claim is cancelled and the actor's confirmed, in
-    one transaction. The first acceptance wins; a later one gets ``stand_in_taken``."""
+    one transaction. The first acceptance wins; a later one gets ``stand_in_taken`` (the
+    winner accepting again gets their claim)."""
     ask = _asked(actor, request_id)
     shift_id, requester_id = StandInRequest.objects.values_list("shift_id", "requester_id").get(
         pk=request_id
@@ -162,6 +163,9 @@ def stand_in_accept(*, actor: User, request_id: int) -> Claim:
     shift = locks.lock_shift(shift_id)
     request = locks.lock_stand_in(request_id)
     if request.status == StandInStatus.TAKEN:
+        if request.taken_by_id == actor.pk and request.taken_claim_id is not None:
+            # Pressed twice: it is theirs already.
+            return Claim.objects.get(pk=request.taken_claim_id)
         raise StandInTaken()
     if request.status != StandInStatus.OPEN or shift.status != ShiftStatus.PUBLISHED:
         raise StandInClosed()
@@ -475,4 +479,3 @@ def stand_ins_asked_of(*, user: User, now: dt.datetime | None = None) -> list[As
 
 def open_stand_in(claim_id: int) -> StandInRequest | None:
     return StandInRequest.objects.filter(claim_id=claim_id, status=StandInStatus.OPEN).first()
-
