@@ -200,6 +200,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "time_zone",
             "kind",
             "no_show_limit",
+            "stand_in_deadline_hours",
             "care_decree",
             "publish_requires_insurance",
             "requires_birth_date",
@@ -212,6 +213,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = (
             "id",
             "no_show_limit",
+            "stand_in_deadline_hours",
             "care_decree",
             "publish_requires_insurance",
             "requires_birth_date",
@@ -244,6 +246,13 @@ class OrganisationUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="No-shows after which a volunteer can no longer claim until a coordinator "
         "clears it (admins only).",
+    )
+    stand_in_deadline_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=14 * 24,
+        required=False,
+        help_text="Until how many hours before the start a volunteer may ask for a stand-in "
+        "(72 by default; after it, the normal cancellation applies).",
     )
     care_decree = serializers.BooleanField(
         required=False,

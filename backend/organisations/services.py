@@ -155,6 +155,8 @@ def _change_role(membership: Membership, role: str) -> None:
 
 
 NO_SHOW_LIMIT_RANGE = (1, 20)
+# Hours before the start until which a stand-in may be asked for (0: until the start).
+STAND_IN_DEADLINE_RANGE = (0, 14 * 24)
 ORGANISATION_NAME_MAX_LENGTH = Organisation._meta.get_field("name").max_length or 200
 PUBLIC_DESCRIPTION_MAX_LENGTH = 2000
 
@@ -167,6 +169,7 @@ def organisation_update(
     name: str | None = None,
     time_zone: str | None = None,
     no_show_limit: int | None = None,
+    stand_in_deadline_hours: int | None = None,
     care_decree: bool | None = None,
     publish_requires_insurance: bool | None = None,
     requires_birth_date: bool | None = None,
@@ -210,6 +213,14 @@ def organisation_update(
             errors["no_show_limit"] = [_("Give a number from 1 to 20.")]
         else:
             changed["no_show_limit"] = no_show_limit
+    if stand_in_deadline_hours is not None:
+        low, high = STAND_IN_DEADLINE_RANGE
+        if not low <= stand_in_deadline_hours <= high:
+            errors["stand_in_deadline_hours"] = [
+                _("Give a number of hours from %(low)s to %(high)s.") % {"low": low, "high": high}
+            ]
+        else:
+            changed["stand_in_deadline_hours"] = stand_in_deadline_hours
     if public_description is not None:
         description = public_description.strip()
         if len(description) > PUBLIC_DESCRIPTION_MAX_LENGTH:

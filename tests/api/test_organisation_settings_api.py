@@ -84,3 +84,18 @@ def test_roles_are_changed_by_admins_only(
     assert refused.json()["detail"] == "Only admins can change roles."
     assert granted.status_code == 200, granted.json()
     assert granted.json()["role"] == Role.COORDINATOR
+
+
+def test_an_admin_sets_until_when_stand_ins_may_be_asked(
+    admin: User, organisation: Organisation
+) -> None:
+    assert client_for(admin).get(url(organisation)).json()["stand_in_deadline_hours"] == 72
+    response = client_for(admin).patch(
+        url(organisation), {"stand_in_deadline_hours": 24}, format="json"
+    )
+    too_long = client_for(admin).patch(
+        url(organisation), {"stand_in_deadline_hours": 400}, format="json"
+    )
+
+    assert response.status_code == 200 and response.json()["stand_in_deadline_hours"] == 24
+    assert too_long.status_code == 400 and "stand_in_deadline_hours" in too_long.json()["fields"]

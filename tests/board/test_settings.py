@@ -13,7 +13,12 @@ from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"name": "WZC De Linde Gent", "time_zone": "Europe/Paris", "no_show_limit": "4"}
+VALID = {
+    "name": "WZC De Linde Gent",
+    "time_zone": "Europe/Paris",
+    "no_show_limit": "4",
+    "stand_in_deadline_hours": "48",
+}
 
 
 @pytest.fixture
@@ -59,6 +64,8 @@ def test_an_admin_changes_the_name_time_zone_and_no_show_limit(
         "Europe/Paris",
         4,
     )
+    assert 'name="stand_in_deadline_hours" value="72"' in page
+    assert organisation.stand_in_deadline_hours == 48
     assert "The settings are saved." in response.content.decode()
 
 
@@ -70,6 +77,7 @@ def test_an_admin_changes_the_name_time_zone_and_no_show_limit(
         ("no_show_limit", "0", "Give a number from 1 to 20."),
         ("no_show_limit", "21", "Give a number from 1 to 20."),
         ("no_show_limit", "many", "Enter a whole number."),
+        ("stand_in_deadline_hours", "400", "Give a number of hours from 0 to 336."),
         ("time_zone", "Mars/Olympus", "Select a valid choice."),
     ],
 )

@@ -13,7 +13,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backend.organisations.services import NO_SHOW_LIMIT_RANGE
+from backend.organisations.services import NO_SHOW_LIMIT_RANGE, STAND_IN_DEADLINE_RANGE
 
 FIRST_TIME_ZONE = "Europe/Brussels"
 
@@ -54,6 +54,17 @@ class OrganisationSettingsForm(forms.Form):
         ),
         widget=forms.NumberInput(
             attrs={"min": NO_SHOW_LIMIT_RANGE[0], "max": NO_SHOW_LIMIT_RANGE[1]}
+        ),
+    )
+    stand_in_deadline_hours = forms.IntegerField(
+        label=_("Stand-ins until (hours before the start)"),
+        required=False,
+        help_text=_(
+            "A volunteer who cannot come may ask for a stand-in until this many hours before "
+            "the start; after it, they cancel as usual (0 to 336)."
+        ),
+        widget=forms.NumberInput(
+            attrs={"min": STAND_IN_DEADLINE_RANGE[0], "max": STAND_IN_DEADLINE_RANGE[1]}
         ),
     )
     # Belgian volunteer law (backend/organisations/info_note.py).

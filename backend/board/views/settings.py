@@ -32,6 +32,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
         "name": organisation.name,
         "time_zone": organisation.time_zone,
         "no_show_limit": organisation.no_show_limit,
+        "stand_in_deadline_hours": organisation.stand_in_deadline_hours,
         **{name: getattr(organisation, name) for name in LAW_SWITCHES + PUBLIC_PAGE_FIELDS},
     }
     form = OrganisationSettingsForm(request.POST or None, initial=initial)
@@ -44,6 +45,7 @@ def settings_page(request: HttpRequest, organisation: Organisation) -> HttpRespo
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
                 no_show_limit=form.cleaned_data["no_show_limit"],
+                stand_in_deadline_hours=form.cleaned_data["stand_in_deadline_hours"],
                 **{name: form.cleaned_data[name] for name in LAW_SWITCHES + PUBLIC_PAGE_FIELDS},
             )
         except DomainError as error:
