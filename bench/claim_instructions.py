@@ -124,24 +124,12 @@ def child_setup(options: dict[str, Any]) -> None:
 
 
 def child_seed(volunteers: int) -> None:
+    from common import seed_members
     from django.utils import timezone
 
-    from backend.accounts.models import User, VolunteerProfile
-    from backend.organisations.models import Membership, Organisation, Role
     from backend.shifts.models import Shift, ShiftStatus
 
-    org = Organisation.objects.create(name="Bench", slug="bench")
-    users = User.objects.bulk_create(
-        [User(email=f"v{i}@bench.example", password="!") for i in range(volunteers)],
-        batch_size=2000,
-    )
-    VolunteerProfile.objects.bulk_create(
-        [VolunteerProfile(user=u, display_name=f"V{u.pk}") for u in users], batch_size=2000
-    )
-    Membership.objects.bulk_create(
-        [Membership(user=u, organisation=org, role=Role.VOLUNTEER) for u in users],
-        batch_size=2000,
-    )
+    org, _ = seed_members(volunteers)
     start = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     Shift.objects.bulk_create(
         [

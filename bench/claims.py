@@ -56,6 +56,7 @@ from common import (
     pgbench,
     production_env,
     run_wrk,
+    seed_members,
     server_arguments,
 )
 from common import (
@@ -79,22 +80,9 @@ def seed() -> dict[str, object]:
     from django.utils import timezone
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from backend.accounts.models import User, VolunteerProfile
-    from backend.organisations.models import Membership, Organisation, Role
     from backend.shifts.models import Shift, ShiftStatus
 
-    org = Organisation.objects.create(name="Bench", slug="bench")
-    users = User.objects.bulk_create(
-        [User(email=f"v{i}@bench.example", password="!") for i in range(SPREAD_USERS + HOT_USERS)],
-        batch_size=2000,
-    )
-    VolunteerProfile.objects.bulk_create(
-        [VolunteerProfile(user=u, display_name=f"V{u.pk}") for u in users], batch_size=2000
-    )
-    Membership.objects.bulk_create(
-        [Membership(user=u, organisation=org, role=Role.VOLUNTEER) for u in users],
-        batch_size=2000,
-    )
+    org, users = seed_members(SPREAD_USERS + HOT_USERS)
     start = (timezone.now() + dt.timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
     shifts = Shift.objects.bulk_create(
         [

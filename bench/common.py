@@ -215,3 +215,24 @@ def setup_django(database_url: str, redis_url: str = "", **env: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def seed_members(volunteers: int) -> tuple[Any, list[Any]]:
+    """An organisation "Bench" and ``volunteers`` volunteer members with profiles, in bulk
+    (inside a Django set up by the caller); the organisation and the users."""
+    from backend.accounts.models import User, VolunteerProfile
+    from backend.organisations.models import Membership, Organisation, Role
+
+    org = Organisation.objects.create(name="Bench", slug="bench")
+    users = User.objects.bulk_create(
+        [User(email=f"v{i}@bench.example", password="!") for i in range(volunteers)],
+        batch_size=2000,
+    )
+    VolunteerProfile.objects.bulk_create(
+        [VolunteerProfile(user=u, display_name=f"V{u.pk}") for u in users], batch_size=2000
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=u, organisation=org, role=Role.VOLUNTEER) for u in users],
+        batch_size=2000,
+    )
+    return org, users

@@ -18,7 +18,7 @@ digest's is its first (soonest) shift, which also gives the worker its organisat
 hours and the push message's lifetime; every shift it lists is in ``payload["shift_ids"]``,
 read again when it is sent (those closed since are left out, and a digest with none left is
 dropped). When a shift was published comes from its ``shift_published`` row
-(``publications.py``), which holds that moment.
+(``records.record_shift_published``), which holds that moment.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """New shifts to the volunteers who could claim them: ``shift.suggested`` on their own
 ``ws/v1/me/`` stream, sent by the worker for each ``shift_published`` row
-(``backend/notifications/publications.py``).
+(``backend/notifications/records.py``, ``record_shift_published``).
 
 Who is told: the organisation's active volunteers (role volunteer: coordinators have the
 board) whose mode preference takes the shift's mode, who have no claim on it yet, and whom

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import TypedDict
 
 from backend.notifications.models import Kind, Notification
 from backend.shifts.models import Claim, Shift, ShiftChange, StandInRequest, SwapRequest
@@ -20,13 +21,22 @@ def _ts(moment: dt.datetime | None) -> str:
 
 
 def _row(
-    kind: str, key: str, shift: Shift, claim: Claim, now: dt.datetime, **payload: str
+    kind: str,
+    key: str,
+    shift: Shift,
+    claim: Claim,
+    now: dt.datetime,
+    *,
+    to: int | None = None,
+    **payload: str,
 ) -> Notification:
+    """A row about ``claim``, for its volunteer or, with ``to``, for someone else (a
+    coordinator, a volunteer asked to stand in)."""
     return Notification(
         key=key,
         kind=kind,
         organisation_id=shift.organisation_id,
-        user_id=claim.volunteer_id,
+        user_id=claim.volunteer_id if to is None else to,
         shift_id=shift.pk,
         claim_id=claim.pk,
         shift_starts_at=shift.starts_at,
@@ -38,10 +48,10 @@ def _row(
 
 
 def to_user(
-    kind: str, key: str, *, shift: Shift, user_id: int, now: dt.datetime, **payload: str
+    kind: str, key: str, *, shift: Shift, user_id: int | None, now: dt.datetime, **payload: str
 ) -> Notification:
-    """A row about a shift for one person, without a claim (a broadcast, a help-now offer):
-    due now; the caller inserts it."""
+    """A row about a shift for one person, without a claim (a broadcast, a help-now offer),
+    or for nobody (an internal row the worker acts on): due now; the caller inserts it."""
     return Notification(
         key=key,
         kind=kind,
@@ -59,6 +69,18 @@ def to_user(
 def _insert(rows: list[Notification]) -> None:
     if rows:
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def record_shift_published(*, shift: Shift, now: dt.datetime) -> None:
+    """One internal ``shift_published`` row per published shift (its key is the shift's: a
+    shift is published once). It is the worker's job of suggesting the shift to the volunteers
+    who could claim it (``new_shifts.py``: ``shift.suggested`` on their ``ws/v1/me/``
+    streams), and the record of when the shift was published, which the weekly digest counts
+    from (``digest.py``; the shift has no such field). A rolled-back publication leaves
+    nothing."""
+    _insert(
+        [to_user(Kind.SHIFT_PUBLISHED, f"published:{shift.pk}", shift=shift, user_id=None, now=now)]
+    )
 
 
 def record_claim_confirmed(*, claim: Claim, shift: Shift, now: dt.datetime) -> None:
@@ -144,6 +166,12 @@ def record_claim_cancelled(*, claim: Claim, shift: Shift, now: dt.datetime) -> N
     )
 
 
+class _Amounts(TypedDict):
+    year: str
+    total: str
+    cap: str
+
+
 def record_allowance_warning(
     *,
     claim: Claim,
@@ -156,7 +184,7 @@ def record_allowance_warning(
 ) -> None:
     """The volunteer's flat-rate allowances of ``year`` reached 80 % of the yearly cap: they
     and the organisation's coordinators are told, once a year (the keys)."""
-    amounts = {"year": str(year), "total": total, "cap": cap}
+    amounts = _Amounts(year=str(year), total=total, cap=cap)
     rows = [
         _row(
             Kind.ALLOWANCE_WARNING,
@@ -167,18 +195,19 @@ def record_allowance_warning(
             **amounts,
         )
     ]
-    for user_id in coordinator_ids:
-        row = _row(
+    rows += [
+        _row(
             Kind.ALLOWANCE_NOTICE,
             f"allowance:{claim.volunteer_id}:{year}:to:{user_id}",
             shift,
             claim,
             now,
+            to=user_id,
             volunteer_id=str(claim.volunteer_id),
             **amounts,
         )
-        row.user_id = user_id
-        rows.append(row)
+        for user_id in coordinator_ids
+    ]
     _insert(rows)
 
 
@@ -186,19 +215,20 @@ def record_stand_in_asks(
     *, request: StandInRequest, shift: Shift, volunteer_ids: Iterable[int], now: dt.datetime
 ) -> None:
     """Each volunteer of a wave is asked to take over (Accept / No thanks)."""
-    rows = []
-    for user_id in volunteer_ids:
-        row = _row(
-            Kind.STAND_IN_ASK,
-            f"stand_in:{request.pk}:{user_id}",
-            shift,
-            request.claim,
-            now,
-            request=str(request.pk),
-        )
-        row.user_id = user_id
-        rows.append(row)
-    _insert(rows)
+    _insert(
+        [
+            _row(
+                Kind.STAND_IN_ASK,
+                f"stand_in:{request.pk}:{user_id}",
+                shift,
+                request.claim,
+                now,
+                to=user_id,
+                request=str(request.pk),
+            )
+            for user_id in volunteer_ids
+        ]
+    )
 
 
 def record_stand_in_found(
@@ -223,19 +253,20 @@ def record_stand_in_unfilled(
     *, request: StandInRequest, shift: Shift, coordinator_ids: Iterable[int], now: dt.datetime
 ) -> None:
     """Nobody has taken over by 24 hours before the start: each coordinator is told."""
-    rows = []
-    for user_id in coordinator_ids:
-        row = _row(
-            Kind.STAND_IN_UNFILLED,
-            f"stand_in_unfilled:{request.pk}:{user_id}",
-            shift,
-            request.claim,
-            now,
-            volunteer_id=str(request.requester_id),
-        )
-        row.user_id = user_id
-        rows.append(row)
-    _insert(rows)
+    _insert(
+        [
+            _row(
+                Kind.STAND_IN_UNFILLED,
+                f"stand_in_unfilled:{request.pk}:{user_id}",
+                shift,
+                request.claim,
+                now,
+                to=user_id,
+                volunteer_id=str(request.requester_id),
+            )
+            for user_id in coordinator_ids
+        ]
+    )
 
 
 def record_swap_asks(*, swaps: Iterable[SwapRequest], now: dt.datetime) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from backend.notifications.publications import record_shift_published
+from backend.notifications.records import record_shift_published
 from backend.organisations.public_page import public_page_changed
 from backend.shifts.models import Claim, Shift, ShiftVisibility
 from realtime.events import ClaimInfo, DomainEvent, EventType, ShiftCounts, publish_on_commit
