@@ -1183,19 +1183,6 @@ def suggestions(chat_id: int) -> Suggestions:
 
 
 @dataclass(frozen=True)
-class StandInOptions:
-    """What the volunteer can do instead of cancelling a claim."""
-
-    claim_id: int
-    # Asking for a stand-in is possible (confirmed, before the deadline, none open).
-    can_ask: bool
-    # A request is open: it can be withdrawn.
-    asking: bool
-    # A swap can be proposed (confirmed, not started).
-    can_swap: bool
-
-
-@dataclass(frozen=True)
 class StandInAsked:
     shift: ShiftView
     # How many volunteers were asked in the first wave.
@@ -1209,18 +1196,10 @@ class SwapTarget:
 
 
 @_in_thread
-def stand_in_options(chat_id: int, claim_id: int) -> StandInOptions:
+def stand_in_options(chat_id: int, claim_id: int) -> shift_services.HandOverOptions:
+    """What the Cancel step offers instead of cancelling (``hand_over_options``)."""
     profile = _profile(chat_id)
-    claim = _own_claim(profile.user, claim_id)
-    now = timezone.now()
-    confirmed = claim.status == ClaimStatus.CONFIRMED and claim.shift.starts_at > now
-    asking = confirmed and shift_services.open_stand_in(claim.pk) is not None
-    return StandInOptions(
-        claim_id=claim.pk,
-        can_ask=confirmed and not asking and shift_services.stand_in_possible(claim.shift, now=now),
-        asking=asking,
-        can_swap=confirmed,
-    )
+    return shift_services.hand_over_options(_own_claim(profile.user, claim_id), now=timezone.now())
 
 
 @_in_thread

@@ -396,3 +396,26 @@ def test_only_those_who_acknowledged_the_information_note_are_asked(
     assert not_yet.pk not in asked(request)
     # The admin wrote the note but never acknowledged it: not asked either.
     assert admin.pk not in asked(request)
+
+
+def test_what_the_cancel_step_offers_instead_of_cancelling(
+    organisation: Organisation, shift: Shift, requester: User
+) -> None:
+    from backend.shifts.services import hand_over_options
+
+    def options(claim: Claim) -> tuple[bool, bool, bool]:
+        found = hand_over_options(
+            Claim.objects.select_related("shift__organisation").get(pk=claim.pk), now=timezone.now()
+        )
+        return found.can_ask, found.asking, found.can_swap
+
+    claim = claim_of(requester, shift)
+    assert options(claim) == (True, False, True)
+    stand_in_ask(actor=requester, claim_id=claim.pk)
+    assert options(claim) == (False, True, True)
+    # Past the organisation's deadline: only a swap.
+    soon = shift_at(organisation, starts_in=dt.timedelta(hours=30))
+    late = claim_create(volunteer=requester, shift_id=soon.pk).claim
+    assert options(late) == (False, False, True)
+    claim_cancel(actor=requester, claim_id=late.pk)
+    assert options(late) == (False, False, False)

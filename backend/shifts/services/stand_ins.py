@@ -82,10 +82,33 @@ def stand_in_deadline(shift: Shift) -> dt.datetime:
     return shift.starts_at - dt.timedelta(hours=shift.organisation.stand_in_deadline_hours)
 
 
-def stand_in_possible(shift: Shift, *, now: dt.datetime) -> bool:
-    """Whether asking for a stand-in on ``shift`` is still possible now (the adapters offer
-    the button only then)."""
-    return now <= stand_in_deadline(shift) and shift.status == ShiftStatus.PUBLISHED
+@dataclass(frozen=True)
+class HandOverOptions:
+    """What a volunteer can do about a claim instead of cancelling it (the adapters offer
+    these buttons; the services judge again when one is pressed)."""
+
+    # Ask for a stand-in: confirmed, published, before the deadline, none open.
+    can_ask: bool
+    # A request is open: it can be withdrawn.
+    asking: bool
+    # Propose a swap: confirmed, published, not started.
+    can_swap: bool
+
+
+def hand_over_options(claim: Claim, *, now: dt.datetime) -> HandOverOptions:
+    """``claim`` with its shift and organisation loaded; one query when it is confirmed."""
+    shift = claim.shift
+    holds = (
+        claim.status == ClaimStatus.CONFIRMED
+        and shift.status == ShiftStatus.PUBLISHED
+        and shift.starts_at > now
+    )
+    asking = holds and open_stand_in(claim.pk) is not None
+    return HandOverOptions(
+        can_ask=holds and not asking and now <= stand_in_deadline(shift),
+        asking=asking,
+        can_swap=holds,
+    )
 
 
 @transaction_retrying
