@@ -2,7 +2,8 @@
 detail panel (``panel_read``).
 
 The websocket consumer sends a snapshot on connect and on resync; the event publisher sends
-with each event the row of the shift it is about (read for a whole batch of events at once).
+with each event the row of the shift it is about (read for a whole batch of events at once,
+by statements compiled once per process).
 Both use the same row shape, so the page renders them with the same code. Each read is a
 constant number of queries, whatever the number of shifts or claims.
 """
@@ -11,15 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, TypedDict
+from functools import cache
+from typing import Any, NamedTuple, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
+from django.db import router
 from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from backend.accounts.models import User
+from backend.core.compiled import CompiledQuery, Placeholder
 from backend.organisations.models import Membership, Organisation
 from backend.shifts.models import (
     Claim,
@@ -148,12 +153,26 @@ class _ShownClaim(NamedTuple):
     volunteer_id: int
 
 
-def _shown_claims(shift_ids: QuerySet[Shift, int]) -> dict[int, list[_ShownClaim]]:
-    """The claims a board shows for each shift: everyone who had a seat first (in the order
-    they got it), then the first ``WAITLIST_SHOWN`` of the waitlist (the row's
-    ``waitlist_count`` says how many wait in all). One query. Without the cap a popular
-    shift's every event read and sent its whole waitlist: a claim on a shift with 2,000
-    waiting cost several times a claim on an empty one (bench/claims.py, hot rounds)."""
+# What each of _ShownClaim's fields is read from, in order.
+SHOWN_CLAIM_LOOKUPS = (
+    "shift_id",
+    "id",
+    "status",
+    "checked_in_at",
+    "checked_out_at",
+    "volunteer__profile__display_name",
+    "volunteer__email",
+    "volunteer_id",
+)
+
+
+def _shown_claims_query(shifts: QuerySet[Shift, int] | list[int]) -> QuerySet[Claim, tuple]:
+    """The claims a board shows for each shift of ``shifts`` (a subquery of shift ids, or the
+    ids): everyone who had a seat first (in the order they got it), then the first
+    ``WAITLIST_SHOWN`` of the waitlist (the row's ``waitlist_count`` says how many wait in
+    all), as ``_ShownClaim`` values. Without the cap a popular shift's every event read and
+    sent its whole waitlist: a claim on a shift with 2,000 waiting cost several times a claim
+    on an empty one (bench/claims.py, hot rounds)."""
     on_waitlist = Case(
         When(status=ClaimStatus.WAITLISTED, then=Value(1)),
         default=Value(0),
@@ -164,8 +183,8 @@ def _shown_claims(shift_ids: QuerySet[Shift, int]) -> dict[int, list[_ShownClaim
         partition_by=[F("shift_id"), on_waitlist],
         order_by=[F("waitlist_ticket").asc(), F("id").asc()],
     )
-    rows = (
-        Claim.objects.filter(shift_id__in=shift_ids, status__in=BOARD_CLAIM_STATUSES)
+    return (
+        Claim.objects.filter(shift_id__in=shifts, status__in=BOARD_CLAIM_STATUSES)
         .annotate(
             waiting_place=Case(
                 When(status=ClaimStatus.WAITLISTED, then=place_in_line),
@@ -175,22 +194,73 @@ def _shown_claims(shift_ids: QuerySet[Shift, int]) -> dict[int, list[_ShownClaim
         )
         .filter(waiting_place__lte=WAITLIST_SHOWN)
         .order_by(on_waitlist, "waitlist_ticket", "confirmed_at", "id")
-        .values_list(
-            "shift_id",
-            "id",
-            "status",
-            "checked_in_at",
-            "checked_out_at",
-            "volunteer__profile__display_name",
-            "volunteer__email",
-            "volunteer_id",
-        )
+        .values_list(*SHOWN_CLAIM_LOOKUPS)
     )
+
+
+def _by_shift(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[_ShownClaim]]:
     claims: dict[int, list[_ShownClaim]] = defaultdict(list)
     for row in rows:
         claim = _ShownClaim(*row)
         claims[claim.shift_id].append(claim)
     return claims
+
+
+# The board rows of a batch of events are read by id for every batch the event publisher
+# sends, so those two queries are built and compiled once per process for each number of
+# ids in _ID_SLOTS (the ids padded to the next slot by repeating the last one; longer lists
+# in chunks), then run with the ids as parameters. Built and compiled by the ORM each time,
+# they cost the publishing thread about five times what the claim itself costs
+# (bench/claim_instructions.py, BENCHMARKS.md 2026-12-02).
+_ID_SLOTS = (1, 2, 4, 8, 16, 32)
+
+
+def _id_placeholders(n: int) -> list[Placeholder]:
+    return [Placeholder(f"id{i}", -760_000_001 - i) for i in range(n)]
+
+
+@cache
+def _rows_by_id(n: int) -> tuple[CompiledQuery[Any], CompiledQuery[Any]]:
+    placeholders = _id_placeholders(n)
+
+    def ids(values: dict[str, int]) -> list[int]:
+        return [values[p.name] for p in placeholders]
+
+    shifts = CompiledQuery(
+        lambda **values: _board_shifts().filter(pk__in=ids(values)).values_list(*SHIFT_FIELDS),
+        *placeholders,
+    )
+    claims: CompiledQuery[Any] = CompiledQuery(
+        lambda **values: _shown_claims_query(ids(values)), *placeholders
+    )
+    return shifts, claims
+
+
+def _read_by_id(
+    shift_ids: list[int], using: str
+) -> tuple[list[dict[str, Any]], dict[int, list[_ShownClaim]]]:
+    found: list[dict[str, Any]] = []
+    claims: dict[int, list[_ShownClaim]] = {}
+    largest = _ID_SLOTS[-1]
+    for start in range(0, len(shift_ids), largest):
+        chunk = shift_ids[start : start + largest]
+        n = next(slot for slot in _ID_SLOTS if slot >= len(chunk))
+        values = {f"id{i}": chunk[min(i, len(chunk) - 1)] for i in range(n)}
+        shifts_read, claims_read = _rows_by_id(n)
+        these = [
+            dict(zip(SHIFT_FIELDS, row, strict=True)) for row in shifts_read.rows(using, **values)
+        ]
+        if these:
+            found += these
+            claims |= _by_shift(claims_read.rows(using, **values))
+    return found, claims
+
+
+def prepare_board_rows() -> None:
+    """Build and compile the one-shift board row read now (at app start, see
+    BoardConfig.ready), not in the first event each process publishes."""
+    for read in _rows_by_id(1):
+        read.prepare(router.db_for_read(Claim))
 
 
 def _volunteer_name(claim: _ShownClaim) -> str:
@@ -217,17 +287,13 @@ def attendance(claim: AttendanceFacts) -> str:
     return "not_checked_in"
 
 
-def _rows(shifts: QuerySet[Shift], now: dt.datetime) -> list[BoardShift]:
-    """The board rows of ``shifts``, in two queries: the shifts, then the shown claims of all
-    of them with the names. Plain values, not model instances: for 300 shifts and 2,000
-    claims the instances (claim, user, profile: 6,300) and their unused timestamps took
-    most of a second (bench/board_page.py, BENCHMARKS.md)."""
-    found = list(shifts.values(*SHIFT_FIELDS))
-    if not found:
-        return []
-    # The shifts again, as a subquery: the SQL stays the same size for any number of shifts
-    # (300 quoted ids took PostgreSQL longer to plan than the subquery to run).
-    claims = _shown_claims(shifts.values_list("id", flat=True))
+def _rows(
+    found: list[dict[str, Any]], claims: dict[int, list[_ShownClaim]], now: dt.datetime
+) -> list[BoardShift]:
+    """The board rows of the shifts ``found`` (their SHIFT_FIELDS) with their shown claims.
+    Plain values, not model instances: for 300 shifts and 2,000 claims the instances (claim,
+    user, profile: 6,300) and their unused timestamps took most of a second
+    (bench/board_page.py, BENCHMARKS.md)."""
     rows: list[BoardShift] = []
     for shift in found:
         opens = shift["claims_open_at"]
@@ -270,6 +336,10 @@ def board_snapshot(
     shifts = _board_shifts().filter(
         organisation_id=organisation.pk, starts_at__gte=start, starts_at__lt=end
     )
+    found = list(shifts.values(*SHIFT_FIELDS))
+    # The shifts again, as a subquery: the SQL stays the same size for any number of shifts
+    # (300 quoted ids took PostgreSQL longer to plan than the subquery to run).
+    claims = _by_shift(_shown_claims_query(shifts.values_list("id", flat=True))) if found else {}
     return {
         "organisation": {
             "id": organisation.pk,
@@ -278,15 +348,18 @@ def board_snapshot(
             "time_zone": organisation.time_zone,
         },
         "window": {"start": start.isoformat(), "end": end.isoformat()},
-        "shifts": _rows(shifts, now),
+        "shifts": _rows(found, claims, now),
     }
 
 
 def board_shifts(*, shift_ids: list[int]) -> dict[int, BoardShift]:
-    """The board rows of several shifts by id, in two queries; drafts and deleted shifts are
-    left out."""
+    """The board rows of several shifts by id, in two queries (two more for each 32 ids
+    after the first 32); drafts and deleted shifts are left out."""
+    if not shift_ids:
+        return {}
     now = timezone.now()
-    return {row["id"]: row for row in _rows(_board_shifts().filter(pk__in=shift_ids), now)}
+    found, claims = _read_by_id(list(shift_ids), router.db_for_read(Claim))
+    return {row["id"]: row for row in _rows(found, claims, now)}
 
 
 # --- a shift's detail panel -----------------------------------------------------------------------

@@ -15,7 +15,9 @@ error at build time.
 
 :meth:`CompiledQuery.first` runs the query for its first row; :meth:`CompiledQuery.page` for
 a page of rows, with the page's size and offset as parameters too (the ORM would write them
-into the SQL as literals), so one compiled statement serves every page.
+into the SQL as literals), so one compiled statement serves every page. :meth:`CompiledQuery.rows`
+runs a ``values_list()`` query and returns its rows as tuples, converted as the ORM converts
+them.
 """
 
 from __future__ import annotations
@@ -71,6 +73,18 @@ class CompiledQuery(Generic[M]):
             cursor.execute(compiled.sql + " LIMIT %s OFFSET %s", params)
             rows = cursor.fetchall()
         return [compiled.instance(row) for row in rows]  # type: ignore[misc]
+
+    def rows(self, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        """Every row of a ``values_list()`` query, as tuples in its fields' order."""
+        compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, compiled.parameters(connection, values))
+            found = cursor.fetchall()
+        if compiled.converters:
+            converted = compiled.compiler.apply_converters(found, compiled.converters)
+            found = [tuple(row) for row in converted]
+        return found
 
     def prepare(self, using: str = "default") -> None:
         """Build and compile now (no database connection needed), not on the first call."""
@@ -130,10 +144,22 @@ class _Compiled:
         # What ModelIterable does with a row: converters, the model, select_related, annotations.
         self.db = db
         select = compiler.select
-        klass_info = compiler.klass_info
-        assert klass_info is not None
         self.converters = compiler.get_converters([col for col, _, _ in select])
         self.compiler = compiler
+        klass_info = compiler.klass_info
+        if klass_info is None:
+            # A values_list() query: rows() returns its rows as they are, converted.
+            fields_in_order = list(queryset._fields or ())  # type: ignore[attr-defined]
+            names = [
+                *queryset.query.extra_select,
+                *queryset.query.values_select,
+                *queryset.query.annotation_select,
+            ]
+            if fields_in_order and fields_in_order != names:
+                raise ValueError("a compiled values_list() must name its fields in select order")
+            self.is_values = True
+            return
+        self.is_values = False
         self.model: type[Model] = klass_info["model"]
         fields = klass_info["select_fields"]
         self.start, self.end = fields[0], fields[-1] + 1
@@ -149,6 +175,8 @@ class _Compiled:
         ]
 
     def instance(self, row: tuple[Any, ...]) -> Model:
+        if self.is_values:
+            raise TypeError("a compiled values_list() query is run with rows()")
         if self.converters:
             row = next(iter(self.compiler.apply_converters([row], self.converters)))
         obj = self.model.from_db(self.db, self.init_list, row[self.start : self.end])

@@ -4,9 +4,6 @@ the plain ORM query gives, on the database in use (PostgreSQL in CI)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pytest
 from django.db import router
@@ -17,6 +14,7 @@ from backend.shifts.models import Shift
 from backend.shifts.services import claim_create
 from backend.shifts.services.claims import _CLAIM_READ, _claim_read, _read_for_claim
 from tests.factories import QualificationFactory, UserFactory, shift_at
+from tests.fresh_process import after_setup
 
 pytestmark = pytest.mark.django_db
 
@@ -87,19 +85,9 @@ def test_the_typed_read_carries_what_the_query_found(organisation, make_voluntee
 def test_the_claim_read_is_compiled_when_the_app_starts() -> None:
     """In a fresh process, django.setup() alone (no claim, no database connection: the
     database URL points at a closed port) leaves the read compiled."""
-    script = (
-        "import django; django.setup(); "
+    out = after_setup(
         "from django.db import connection; "
         "from backend.shifts.services.claims import _CLAIM_READ; "
         "print(sorted(_CLAIM_READ._compiled), connection.connection is None)"
     )
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="backend.config.settings",
-        DATABASE_URL="postgres://nobody@127.0.0.1:9/none",
-        SECRET_KEY="x" * 50,
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "['default'] True"
+    assert out == "['default'] True"
