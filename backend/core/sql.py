@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
@@ -32,6 +33,10 @@ def insert_select(
     database unless named. The statement's text is built once per shape (it is on the claim
     path); only the parameters are computed each time.
     """
+    # The wrapper itself, not django.db.connection's proxy: each field's preparation asks it
+    # for ops and features, and through the proxy every such lookup reads a context-local
+    # (a tenth of a claim's instructions, bench/claim_instructions.py).
+    connection = connections[connection.alias]
     shape = (
         type(obj),
         connection.alias,
